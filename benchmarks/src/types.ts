@@ -1,0 +1,34 @@
+/**
+ * The contract between `npm run bench` (src/cli.ts) and each sub-benchmark module
+ * (scaling.ts, overhead.ts, svd.ts, redis.ts). Each module's default export is a
+ * {@link SubBenchmark}; the CLI picks one by name, runs it, and writes what `run` returns to
+ * results/<name>.json together with the machine's description.
+ */
+
+/** What the CLI gives a sub-benchmark. */
+export interface BenchContext {
+  /**
+   * Run at a tiny size (CI smoke run and `npm test`): a few seconds at most, same code paths,
+   * figures meaningless. A sub-benchmark must still compute and print every column.
+   */
+  readonly tiny: boolean;
+  /** The command-line arguments after the sub-command's name, for the module's own options. */
+  readonly args: readonly string[];
+  /** Print a line of the report to stdout (tables, ratios, notes). */
+  log(line: string): void;
+  /** Report progress on stderr while it runs (the CLI draws it; a no-op when not a TTY). */
+  progress(done: number, total: number, label: string): void;
+}
+
+/** One sub-benchmark of `npm run bench`. */
+export interface SubBenchmark {
+  /** The sub-command: `npm run bench -- <name>`. */
+  readonly name: string;
+  /** One line for `npm run bench -- --help`. */
+  readonly description: string;
+  /**
+   * Run it, print the report through ctx.log, and return the figures as JSON-serialisable data
+   * (they go to results/<name>.json; the CLI adds machine, Node version and date).
+   */
+  run(ctx: BenchContext): Promise<Record<string, unknown>>;
+}
