@@ -1,0 +1,143 @@
+import { exactLowRank } from './exact.js';
+
+/**
+ * How {@link lowRankApproximation} computes the truncated SVD.
+ * - `'exact'`: ml-matrix's full SingularValueDecomposition, truncated (the reference; slow).
+ * - `'dense'`: the fast dense method, for ranks close to min(rows, cols).
+ * - `'lanczos'`: the iterative rank-k method.
+ * - `'auto'`: `'lanczos'` unless the rank is close to min(rows, cols), then `'dense'`.
+ */
+export type SvdMethod = 'auto' | 'lanczos' | 'dense' | 'exact';
+
+/** Which arithmetic kernels the fast methods use. */
+export type SvdKernels = 'wasm' | 'js';
+
+/** Options of {@link lowRankApproximation}. */
+export interface LowRankOptions {
+  /**
+   * The algorithm.
+   * @default 'auto'
+   */
+  method?: SvdMethod;
+  /**
+   * The kernels of the fast methods: WebAssembly SIMD, or plain TypeScript (same results).
+   * @default 'wasm' when WebAssembly SIMD is available, else 'js'
+   */
+  kernels?: SvdKernels;
+}
+
+const METHODS: readonly SvdMethod[] = ['auto', 'lanczos', 'dense', 'exact'];
+const KERNELS: readonly SvdKernels[] = ['wasm', 'js'];
+const OPTION_KEYS = ['method', 'kernels'];
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}' (string)`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'object' || typeof value === 'function') {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name ? `an instance of ${name}` : `a value of type ${typeof value}`;
+  }
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function checkDimension(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Expected \`${name}\` to be an integer from 1 and up, got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
+
+function checkOptions(options: unknown): Required<LowRankOptions> {
+  if (options === undefined) return { method: 'auto', kernels: defaultKernels() };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Expected \`options\` to be an object such as { method: 'auto' }, got ${describe(options)}.`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(
+        `Unknown option \`${key}\` in lowRankApproximation's options; the known options are ${OPTION_KEYS.map((k) => `\`${k}\``).join(' and ')}.`,
+      );
+    }
+  }
+  const { method = 'auto', kernels } = options as LowRankOptions;
+  if (!METHODS.includes(method)) {
+    throw new TypeError(
+      `Expected \`method\` to be one of ${METHODS.map((m) => `'${m}'`).join(', ')}, got ${describe(method)}.`,
+    );
+  }
+  if (kernels !== undefined && !KERNELS.includes(kernels)) {
+    throw new TypeError(`Expected \`kernels\` to be 'wasm' or 'js', got ${describe(kernels)}.`);
+  }
+  return { method, kernels: kernels ?? defaultKernels() };
+}
+
+function defaultKernels(): SvdKernels {
+  return 'js';
+}
+
+/**
+ * The best rank-`rank` approximation A_k = U_k Σ_k V_kᵀ of a real matrix (Eckart-Young), rebuilt
+ * as a new matrix of the same shape. The result is neither rounded nor clamped: a caller that
+ * stores pixels floors and clamps it.
+ *
+ * @param band - The matrix, row-major, `rows * cols` finite float64 values (one colour band).
+ * @param rows - Number of rows (the image height).
+ * @param cols - Number of columns (the image width).
+ * @param rank - How many singular triplets to keep: an integer from 1 to min(rows, cols).
+ * @param options - See {@link LowRankOptions}.
+ * @returns A new Float64Array of `rows * cols` values, row-major.
+ * @throws TypeError or RangeError naming the argument, the value received and the valid range.
+ *
+ * @example
+ * ```ts
+ * import { lowRankApproximation } from 'imageprocess';
+ * const band = Float64Array.from({ length: 6 }, (_, i) => i); // 2 x 3
+ * const a1 = lowRankApproximation(band, 2, 3, 1); // the best rank-1 approximation
+ * ```
+ */
+export function lowRankApproximation(
+  band: Float64Array,
+  rows: number,
+  cols: number,
+  rank: number,
+  options?: LowRankOptions,
+): Float64Array {
+  if (!(band instanceof Float64Array)) {
+    throw new TypeError(
+      `Expected \`band\` to be a Float64Array (row-major, rows * cols values), got ${describe(band)}.`,
+    );
+  }
+  checkDimension('rows', rows);
+  checkDimension('cols', cols);
+  if (band.length !== rows * cols) {
+    throw new RangeError(
+      `Expected \`band\` to hold rows * cols = ${rows} * ${cols} = ${rows * cols} values, got ${band.length}; check that rows is the height and cols the width.`,
+    );
+  }
+  const maxRank = Math.min(rows, cols);
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 1 || rank > maxRank) {
+    throw new RangeError(
+      `Expected \`rank\` to be an integer from 1 to min(rows, cols) = ${maxRank}, got ${describe(rank)}.`,
+    );
+  }
+  for (let i = 0; i < band.length; i++) {
+    if (!Number.isFinite(band[i])) {
+      throw new RangeError(
+        `Expected every value of \`band\` to be finite, got ${band[i]} at index ${i} (row ${Math.floor(i / cols)}, column ${i % cols}).`,
+      );
+    }
+  }
+  const { method } = checkOptions(options);
+  switch (method) {
+    case 'exact':
+    case 'auto':
+    case 'lanczos':
+    case 'dense':
+      return exactLowRank(band, rows, cols, rank);
+  }
+}
