@@ -18,6 +18,11 @@ export interface BenchContext {
   log(line: string): void;
   /** Report progress on stderr while it runs (the CLI draws it; a no-op when not a TTY). */
   progress(done: number, total: number, label: string): void;
+  /**
+   * The folder the CLI writes results/<name>.json into, for a sub-benchmark that writes more
+   * files (a chart). Undefined when the caller writes no files (a test calling `run` directly).
+   */
+  readonly resultsDir?: string;
 }
 
 /** One sub-benchmark of `npm run bench`. */
@@ -26,6 +31,11 @@ export interface SubBenchmark {
   readonly name: string;
   /** One line for `npm run bench -- --help`. */
   readonly description: string;
+  /**
+   * The module's own options, one per line (`--rank R   rank of the SVD (default 50)`), shown by
+   * `npm run bench -- <name> --help`. Optional: without it the help shows the description only.
+   */
+  readonly usage?: string;
   /**
    * Run it, print the report through ctx.log, and return the figures as JSON-serialisable data
    * (they go to results/<name>.json; the CLI adds machine, Node version and date).
