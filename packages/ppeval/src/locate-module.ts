@@ -1,0 +1,299 @@
+/**
+ * Finds the export of a module that holds a given function, without importing the program's
+ * entry script and without waiting forever for a module that is still being evaluated.
+ *
+ * Three views of a module are tried, from the cheapest and most exact:
+ * 1. CommonJS: the `require` cache holds `module.exports` (when imported from ESM, it is the
+ *    namespace's `default`).
+ * 2. vitest: a test's modules are evaluated by vitest's module runner, not by Node's loader;
+ *    its cache holds the copy the test uses. `import(url)` from a library loaded outside vite
+ *    would evaluate a second copy (or fail on `.ts`), so `===` would never match.
+ * 3. Node's ESM loader: `import(url)` returns the already evaluated namespace.
+ *
+ * @module
+ */
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** A function found among a module's exports. */
+export interface ExportMatch {
+  /** Property path from the module namespace (what `import(url)` returns). */
+  readonly exportPath: readonly string[];
+}
+
+/** Extensions that Node cannot import without a TypeScript loader such as tsx. */
+export const TYPESCRIPT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+/** How long `import()` of an already loaded module may take before we assume it never settles. */
+export const IMPORT_TIMEOUT_MS = 3_000;
+
+/** The module could not be imported in this thread; `cause` says why. */
+export class ModuleImportError extends Error {
+  readonly timedOut: boolean;
+
+  constructor(message: string, timedOut: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModuleImportError';
+    this.timedOut = timedOut;
+  }
+}
+
+let entryPaths: ReadonlySet<string> | undefined;
+
+/**
+ * The real paths of the program's entry script: `process.argv[1]` as Node resolves it (it may
+ * omit the extension) and `require.main`.
+ */
+export function entryScriptPaths(): ReadonlySet<string> {
+  if (entryPaths !== undefined) return entryPaths;
+  const paths = new Set<string>();
+  const argv1 = process.argv[1];
+  if (argv1 !== undefined && argv1 !== '') {
+    const base = path.resolve(argv1);
+    for (const candidate of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`]) {
+      const real = tryRealpath(candidate);
+      if (real !== undefined) {
+        paths.add(real);
+        break;
+      }
+    }
+  }
+  const mainFile = require.main?.filename;
+  if (mainFile !== undefined) paths.add(tryRealpath(mainFile) ?? mainFile);
+  entryPaths = paths;
+  return paths;
+}
+
+/** Whether `url` (a `file:` URL) is the program's entry script. */
+export function isEntryScript(url: string): boolean {
+  const file = filePathOf(url);
+  if (file === undefined) return false;
+  return entryScriptPaths().has(tryRealpath(file) ?? file);
+}
+
+/** The file path of a `file:` URL, ignoring its query and hash; `undefined` for other URLs. */
+export function filePathOf(url: string): string | undefined {
+  if (!url.startsWith('file:')) return undefined;
+  try {
+    const parsed = new URL(url);
+    parsed.search = '';
+    parsed.hash = '';
+    return fileURLToPath(parsed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Normalizes an inspector script URL: vitest and some loaders report plain absolute paths. */
+export function toModuleUrl(url: string): string {
+  return path.isAbsolute(url) ? pathToFileURL(url).href : url;
+}
+
+function tryRealpath(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds `fn` (or `alternate`, a bound function's target) among the exports of the module at
+ * `url`, a `file:` URL that is not the entry script.
+ *
+ * @returns the match, or `undefined` when the module does not export the function.
+ * @throws ModuleImportError when the module cannot be imported here.
+ */
+export async function findInModule(url: string, fn: unknown): Promise<ExportMatch | undefined> {
+  const file = filePathOf(url);
+
+  if (file !== undefined) {
+    const cjs = require.cache[file] ?? require.cache[tryRealpath(file) ?? file];
+    if (cjs?.loaded) {
+      const match = searchCommonJs(cjs.exports, fn);
+      if (match !== undefined) return match;
+    }
+    const vitestCopies = vitestModules(file);
+    if (vitestCopies.length > 0) {
+      for (const exports of vitestCopies) {
+        const match = searchNamespace(exports, fn);
+        if (match !== undefined) return match;
+      }
+      return undefined;
+    }
+  }
+
+  const namespace = await importWithTimeout(url);
+  const match = searchNamespace(namespace, fn);
+  if (match === undefined && secondCopies.has(namespace)) return searchCopy(namespace, fn);
+  return match;
+}
+
+// Namespaces evaluated by tsx in this thread because Node could not import the `.ts` file:
+// a second copy of the module whose functions are not `===` to the caller's.
+const secondCopies = new WeakSet<object>();
+
+/** Imports `url` in this thread, racing the import against {@link IMPORT_TIMEOUT_MS}. */
+export async function importWithTimeout(
+  url: string,
+  timeoutMs = IMPORT_TIMEOUT_MS,
+): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new ModuleImportError(
+          `importing ${url} did not settle within ${timeoutMs} ms: the module is still being ` +
+            'evaluated (a top-level await that waits for this very call?)',
+          true,
+        ),
+      );
+    }, timeoutMs);
+    // The race must not keep the process alive on its own.
+    timer.unref();
+  });
+  try {
+    return await Promise.race([importModule(url), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const file = filePathOf(url);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (
+      file !== undefined &&
+      TYPESCRIPT_EXTENSIONS.has(path.extname(file)) &&
+      code === 'ERR_UNKNOWN_FILE_EXTENSION'
+    ) {
+      return importTypeScript(url);
+    }
+    throw new ModuleImportError(`importing ${url} failed: ${String(error)}`, false, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Imports a TypeScript module through tsx in this thread. Only reached when no loader made
+ * the `.ts` module importable here, i.e. the function came from another copy of the module;
+ * {@link searchNamespace} then falls back to matching by name and source text.
+ */
+async function importTypeScript(url: string): Promise<Record<string, unknown>> {
+  let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+  try {
+    api = (await import('tsx/esm/api')) as typeof api;
+  } catch (error) {
+    throw new ModuleImportError(
+      `importing ${url} needs tsx, which is not installed (npm install -D tsx)`,
+      false,
+      { cause: error },
+    );
+  }
+  const namespace = (await api.tsImport(url, import.meta.url)) as Record<string, unknown>;
+  secondCopies.add(namespace);
+  return namespace;
+}
+
+interface VitestNode {
+  readonly exports?: unknown;
+}
+
+/** The exports of every copy of `file` that vitest's module runner evaluated in this worker. */
+function vitestModules(file: string): Record<string, unknown>[] {
+  const state = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ as
+    { evaluatedModules?: { fileToModulesMap?: Map<string, Iterable<VitestNode>> } } | undefined;
+  const map = state?.evaluatedModules?.fileToModulesMap;
+  if (!(map instanceof Map)) return [];
+  const nodes = map.get(file) ?? map.get(tryRealpath(file) ?? file);
+  if (nodes === undefined) return [];
+  const exports: Record<string, unknown>[] = [];
+  for (const node of nodes) {
+    if (typeof node.exports === 'object' && node.exports !== null) {
+      exports.push(node.exports as Record<string, unknown>);
+    }
+  }
+  return exports;
+}
+
+/** Searches `module.exports` of a CommonJS module; paths go through the ESM `default`. */
+function searchCommonJs(exports: unknown, fn: unknown): ExportMatch | undefined {
+  if (exports === fn) return { exportPath: ['default'] };
+  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) {
+    return undefined;
+  }
+  const key = findKey(exports, fn);
+  return key === undefined ? undefined : { exportPath: ['default', key] };
+}
+
+/**
+ * Searches a module namespace: named exports first (the one named like the function
+ * first), then `default`, then one level into `default`: the properties of a CommonJS
+ * `module.exports` are that module's top-level exports (utif's `decode` is `default.decode`).
+ * Functions nested deeper, or in other exported objects, are methods: never matched.
+ */
+export function searchNamespace(
+  namespace: Record<string, unknown>,
+  fn: unknown,
+): ExportMatch | undefined {
+  const named = Object.keys(namespace).filter((key) => key !== 'default');
+  const direct = findKey(namespace, fn, named);
+  if (direct !== undefined) return { exportPath: [direct] };
+  const fallback = read(namespace, 'default');
+  if (fallback === fn) return { exportPath: ['default'] };
+  if ((typeof fallback === 'object' || typeof fallback === 'function') && fallback !== null) {
+    const key = findKey(fallback, fn);
+    if (key !== undefined) return { exportPath: ['default', key] };
+  }
+  return undefined;
+}
+
+/**
+ * Like {@link searchNamespace}, for a second copy of the module (evaluated by another loader):
+ * identity cannot match there, so an export matches when its name and source text are those
+ * of `fn`, and it is the only one that does.
+ */
+export function searchCopy(
+  namespace: Record<string, unknown>,
+  fn: unknown,
+): ExportMatch | undefined {
+  if (typeof fn !== 'function') return undefined;
+  const source = Function.prototype.toString.call(fn);
+  const matches: string[] = [];
+  for (const key of Object.keys(namespace)) {
+    const value = read(namespace, key);
+    if (
+      typeof value === 'function' &&
+      value.name === fn.name &&
+      Function.prototype.toString.call(value) === source
+    ) {
+      matches.push(key);
+    }
+  }
+  const [only] = matches;
+  return matches.length === 1 && only !== undefined ? { exportPath: [only] } : undefined;
+}
+
+function findKey(holder: object, fn: unknown, keys?: readonly string[]): string | undefined {
+  const candidates = keys ?? Object.keys(holder);
+  const name = typeof fn === 'function' ? fn.name : undefined;
+  if (name !== undefined && candidates.includes(name) && read(holder, name) === fn) return name;
+  return candidates.find((key) => read(holder, key) === fn);
+}
+
+/** Reads an own data property, or a namespace/vitest getter; never throws. */
+function read(holder: object, key: string): unknown {
+  try {
+    return (holder as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
