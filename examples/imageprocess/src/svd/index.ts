@@ -1,4 +1,8 @@
+import { denseLowRank } from './dense.js';
 import { exactLowRank } from './exact.js';
+import { createJsKernels } from './kernels.js';
+import type { Kernels } from './kernels.js';
+import { lanczosLowRank } from './lanczos.js';
 
 /**
  * How {@link lowRankApproximation} computes the truncated SVD.
@@ -132,12 +136,65 @@ export function lowRankApproximation(
       );
     }
   }
-  const { method } = checkOptions(options);
-  switch (method) {
-    case 'exact':
-    case 'auto':
-    case 'lanczos':
-    case 'dense':
-      return exactLowRank(band, rows, cols, rank);
+  const { method, kernels } = checkOptions(options);
+  if (method === 'exact') return exactLowRank(band, rows, cols, rank);
+  return fastLowRank(
+    band,
+    rows,
+    cols,
+    rank,
+    method,
+    kernels === 'wasm' ? createJsKernels() : createJsKernels(),
+  );
+}
+
+/**
+ * Whether the iterative method pays at this rank: its Krylov space grows to about 2.2 k vectors
+ * (up to the cap below), and near min(rows, cols) the dense method is both cheaper and certain.
+ */
+function useLanczos(rank: number, n: number): boolean {
+  return n > 32 && rank * 4 <= n;
+}
+
+/** The Krylov dimension at which Lanczos gives up and the dense method takes over. */
+function lanczosCap(rank: number, n: number): number {
+  return Math.min(n, 6 * rank + 40);
+}
+
+function fastLowRank(
+  band: Float64Array,
+  rows: number,
+  cols: number,
+  rank: number,
+  method: 'auto' | 'lanczos' | 'dense',
+  kernels: Kernels,
+): Float64Array {
+  // The algorithms want a tall matrix (the Gram matrix on the short side): transpose wide ones.
+  const wide = rows < cols;
+  const m = wide ? cols : rows;
+  const n = wide ? rows : cols;
+  const heap = kernels.reserve(m * n);
+  if (wide) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) heap[j * rows + i] = band[i * cols + j]!;
+    }
+  } else {
+    heap.set(band);
   }
+  let allZero = true;
+  for (let i = 0; i < band.length && allZero; i++) allZero = band[i] === 0;
+  if (allZero) return new Float64Array(band.length);
+
+  let result: Float64Array | undefined;
+  if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
+    const lanczos = lanczosLowRank(kernels, m, n, rank, lanczosCap(rank, n));
+    if (lanczos.converged) result = lanczos.output;
+  }
+  result ??= denseLowRank(kernels, m, n, rank);
+  if (!wide) return result;
+  const output = new Float64Array(band.length);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) output[i * cols + j] = result[j * rows + i]!;
+  }
+  return output;
 }

@@ -1,0 +1,170 @@
+/**
+ * The arithmetic kernels of the fast SVD methods, over one float64 heap.
+ *
+ * Every array argument is an offset into `heap` counted in float64 elements, so the same
+ * algorithm code drives the plain TypeScript kernels below and the WebAssembly SIMD kernels
+ * (wasm-kernels.ts), whose heap is the module's linear memory. Both implementations perform the
+ * same IEEE operations in the same order (no fused multiply-add exists in either), so they give
+ * bit-identical results: dot products accumulate four interleaved partial sums, index mod 4,
+ * combined as (s0 + s2) + (s1 + s3) plus a sequential tail, which is how two f64x2 accumulators
+ * reduce; every other sum runs in index order.
+ */
+export interface Kernels {
+  /** Which implementation this is. */
+  readonly kind: 'wasm' | 'js';
+  /** The heap: valid until the next {@link Kernels.reserve}. */
+  readonly heap: Float64Array;
+  /** Make the heap hold at least `elements` float64 values (contents preserved); returns the heap. */
+  reserve(elements: number): Float64Array;
+  /**
+   * One application of AᵀA, fused so that A is read once: for each row i of the rows x cols
+   * matrix `a` (row-major), t[i] = a_i · q, then z = Σ t[i] a_i (z is overwritten).
+   */
+  gramStep(a: number, rows: number, cols: number, q: number, t: number, z: number): void;
+  /** out[r] = x_r · y for r < count, where x_r starts at x + r * ldx; vectors of `len`. */
+  dotRows(x: number, count: number, ldx: number, y: number, len: number, out: number): void;
+  /** y -= Σ_r coef[r] x_r for r < count in order, where x_r starts at x + r * ldx. */
+  subtractRows(x: number, count: number, ldx: number, coef: number, y: number, len: number): void;
+  /** y_r -= coef[r] v for r < count, where y_r starts at y + r * ldy (a rank-1 update). */
+  rank1Rows(y: number, count: number, ldy: number, coef: number, v: number, len: number): void;
+  /**
+   * g_r = (g_r - v[r] w) - w[r] v for r < count, where g_r starts at g + r * ldg: the symmetric
+   * rank-2 update of Householder tridiagonalization (the full square is updated).
+   */
+  rank2Rows(g: number, count: number, ldg: number, v: number, w: number, len: number): void;
+  /**
+   * c[i * ldc + j] = x_i · y_j for i < xCount, j < yCount, where x_i starts at x + i * ldx and
+   * y_j at y + j * ldy, vectors of `len` (C = X Yᵀ).
+   */
+  dotsNT(
+    x: number,
+    xCount: number,
+    ldx: number,
+    y: number,
+    yCount: number,
+    ldy: number,
+    len: number,
+    c: number,
+    ldc: number,
+  ): void;
+  /**
+   * C = B V: c[i * ldc + j] = Σ_p b[i * ldb + p] v[p * ldv + j], p in order, for i < m, j < n,
+   * p < k (C is overwritten).
+   */
+  gemmNN(
+    b: number,
+    m: number,
+    k: number,
+    ldb: number,
+    v: number,
+    n: number,
+    ldv: number,
+    c: number,
+    ldc: number,
+  ): void;
+  /** Plane rotation of two vectors: x' = c x - s y, y' = s x + c y. */
+  rotate(x: number, y: number, len: number, c: number, s: number): void;
+}
+
+function dot(h: Float64Array, x: number, y: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end4 = len - (len % 4);
+  let p = 0;
+  for (; p < end4; p += 4) {
+    s0 += h[x + p]! * h[y + p]!;
+    s1 += h[x + p + 1]! * h[y + p + 1]!;
+    s2 += h[x + p + 2]! * h[y + p + 2]!;
+    s3 += h[x + p + 3]! * h[y + p + 3]!;
+  }
+  let r = s0 + s2 + (s1 + s3);
+  for (; p < len; p++) r += h[x + p]! * h[y + p]!;
+  return r;
+}
+
+/** The plain TypeScript kernels over a growable Float64Array heap. */
+export function createJsKernels(): Kernels {
+  let heap = new Float64Array(0);
+  return {
+    kind: 'js',
+    get heap() {
+      return heap;
+    },
+    reserve(elements) {
+      if (heap.length < elements) {
+        const next = new Float64Array(Math.max(elements, Math.ceil(heap.length * 1.5)));
+        next.set(heap);
+        heap = next;
+      }
+      return heap;
+    },
+    gramStep(a, rows, cols, q, t, z) {
+      const h = heap;
+      h.fill(0, z, z + cols);
+      for (let i = 0; i < rows; i++) {
+        const row = a + i * cols;
+        const ti = dot(h, row, q, cols);
+        h[t + i] = ti;
+        for (let j = 0; j < cols; j++) h[z + j]! += ti * h[row + j]!;
+      }
+    },
+    dotRows(x, count, ldx, y, len, out) {
+      const h = heap;
+      for (let r = 0; r < count; r++) h[out + r] = dot(h, x + r * ldx, y, len);
+    },
+    subtractRows(x, count, ldx, coef, y, len) {
+      const h = heap;
+      for (let r = 0; r < count; r++) {
+        const c = h[coef + r]!;
+        const xr = x + r * ldx;
+        for (let j = 0; j < len; j++) h[y + j]! -= c * h[xr + j]!;
+      }
+    },
+    rank1Rows(y, count, ldy, coef, v, len) {
+      const h = heap;
+      for (let r = 0; r < count; r++) {
+        const c = h[coef + r]!;
+        const yr = y + r * ldy;
+        for (let j = 0; j < len; j++) h[yr + j]! -= c * h[v + j]!;
+      }
+    },
+    rank2Rows(g, count, ldg, v, w, len) {
+      const h = heap;
+      for (let r = 0; r < count; r++) {
+        const vr = h[v + r]!;
+        const wr = h[w + r]!;
+        const gr = g + r * ldg;
+        for (let j = 0; j < len; j++) h[gr + j] = h[gr + j]! - vr * h[w + j]! - wr * h[v + j]!;
+      }
+    },
+    dotsNT(x, xCount, ldx, y, yCount, ldy, len, c, ldc) {
+      const h = heap;
+      for (let i = 0; i < xCount; i++) {
+        for (let j = 0; j < yCount; j++) h[c + i * ldc + j] = dot(h, x + i * ldx, y + j * ldy, len);
+      }
+    },
+    gemmNN(b, m, k, ldb, v, n, ldv, c, ldc) {
+      const h = heap;
+      for (let i = 0; i < m; i++) {
+        const ci = c + i * ldc;
+        h.fill(0, ci, ci + n);
+        for (let p = 0; p < k; p++) {
+          const bip = h[b + i * ldb + p]!;
+          const vp = v + p * ldv;
+          for (let j = 0; j < n; j++) h[ci + j]! += bip * h[vp + j]!;
+        }
+      }
+    },
+    rotate(x, y, len, c, s) {
+      const h = heap;
+      for (let j = 0; j < len; j++) {
+        const xj = h[x + j]!;
+        const yj = h[y + j]!;
+        h[x + j] = c * xj - s * yj;
+        h[y + j] = s * xj + c * yj;
+      }
+    },
+  };
+}

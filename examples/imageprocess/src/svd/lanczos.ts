@@ -1,0 +1,169 @@
+import type { Kernels } from './kernels.js';
+import { descendingOrder, tridiagonalEigen } from './tridiagonal.js';
+import { rebuildFromRightVectors } from './rebuild.js';
+
+/**
+ * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
+ * of a real photo one level off at rank 100 and 1e-9 0.01 %; 1e-10 is where the output becomes
+ * the exact one (a prototype's measurements, see NOTES.md), 1e-11 buys margin for a few steps.
+ */
+const TOLERANCE = 1e-11;
+
+/** What {@link lanczosLowRank} returns: the rebuilt matrix, or why it gave up. */
+export type LanczosResult =
+  | { readonly converged: true; readonly output: Float64Array; readonly steps: number }
+  | { readonly converged: false; readonly steps: number };
+
+/** Deterministic uniform numbers in [-0.5, 0.5): the start vector must not vary between runs. */
+function xorshift(seed: number): () => number {
+  let state = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+/**
+ * Best rank-k approximation of the rows x cols matrix already at heap offset 0 (rows >= cols),
+ * by Lanczos on AᵀA with full reorthogonalization (two classical Gram-Schmidt passes) and a
+ * residual stopping test, then A_k = (A V_k) V_kᵀ. Gives up (converged: false) when the Krylov
+ * dimension reaches `maxSteps` without every top-k residual below tolerance, or on an invariant
+ * subspace short of the whole space; the caller then uses the dense method.
+ */
+export function lanczosLowRank(
+  kernels: Kernels,
+  rows: number,
+  cols: number,
+  rank: number,
+  maxSteps: number,
+): LanczosResult {
+  const n = cols;
+  const cap = Math.min(n, Math.max(maxSteps, rank + 2));
+  const aOff = 0;
+  const qOff = aOff + rows * n;
+  const zOff = qOff + (cap + 1) * n;
+  const tOff = zOff + n;
+  const hOff = tOff + rows;
+  const end = hOff + cap + 1;
+  let heap = kernels.reserve(end);
+
+  const alpha = new Float64Array(cap);
+  const beta = new Float64Array(cap);
+  const random = xorshift(0x5eed + rows * 31 + cols);
+  let normG = 0;
+
+  const norm = (off: number): number => Math.sqrt(dotHeap(heap, off, off, n));
+  const scale = (off: number, factor: number): void => {
+    for (let j = 0; j < n; j++) heap[off + j]! *= factor;
+  };
+  // Two passes of classical Gram-Schmidt against the first `count` basis vectors ("twice is
+  // enough"); returns the coefficient on the last one (the Lanczos alpha when z = AᵀA q_last).
+  const orthogonalize = (count: number): number => {
+    let last = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      kernels.dotRows(qOff, count, n, zOff, n, hOff);
+      kernels.subtractRows(qOff, count, n, hOff, zOff, n);
+      last += heap[hOff + count - 1]!;
+    }
+    return last;
+  };
+
+  for (let j = 0; j < n; j++) heap[qOff + j] = random();
+  scale(qOff, 1 / norm(qOff));
+
+  let steps = 0;
+  let converged = false;
+  const firstTest = Math.max(rank + 2, Math.ceil(1.8 * rank));
+  const every = Math.max(2, Math.floor(rank / 10));
+  let nextTest = Math.min(firstTest, cap);
+  while (steps < cap) {
+    const j = steps;
+    kernels.gramStep(aOff, rows, n, qOff + j * n, tOff, zOff);
+    normG = Math.max(normG, norm(zOff));
+    alpha[j] = orthogonalize(j + 1);
+    let b = norm(zOff);
+    steps = j + 1;
+    if (b <= 64 * Number.EPSILON * normG) {
+      // An invariant subspace. Unless it is the whole space, eigenvalues outside it may still
+      // exceed the ones found (repeated or exactly rank-deficient spectra), which Lanczos cannot
+      // see: leave those rare inputs to the dense method.
+      if (steps < n) return { converged: false, steps };
+      b = 0;
+    } else {
+      scale(zOff, 1 / b);
+    }
+    beta[j] = b;
+    if (steps < n) heap.copyWithin(qOff + steps * n, zOff, zOff + n);
+
+    if (steps >= nextTest || steps >= cap) {
+      nextTest = steps + every;
+      if (steps >= rank && residualsConverged(alpha, beta, steps, rank)) {
+        converged = true;
+        break;
+      }
+    }
+  }
+  if (!converged) return { converged: false, steps };
+
+  // Ritz vectors: eigenvectors of T_m (rows of Zᵀ in the heap), then V_kᵀ = Y_k Q.
+  const m = steps;
+  const ztOff = end;
+  const vtOff = ztOff + m * m;
+  heap = kernels.reserve(vtOff + rank * n);
+  heap.fill(0, ztOff, ztOff + m * m);
+  for (let i = 0; i < m; i++) heap[ztOff + i * m + i] = 1;
+  const d = alpha.slice(0, m);
+  const e = beta.slice(0, m);
+  tridiagonalEigen(d, e, (i, c, s) => kernels.rotate(ztOff + i * m, ztOff + (i + 1) * m, m, c, s));
+  const order = descendingOrder(d);
+  // Gather the top-k rows of Zᵀ into the first k rows (in order) for one GEMM with Q.
+  const ySel = vtOff + rank * n;
+  heap = kernels.reserve(ySel + rank * m);
+  for (let r = 0; r < rank; r++) {
+    const src = ztOff + order[r]! * m;
+    heap.copyWithin(ySel + r * m, src, src + m);
+  }
+  kernels.gemmNN(ySel, rank, m, m, qOff, n, n, vtOff, n);
+  const output = rebuildFromRightVectors(kernels, aOff, rows, n, vtOff, rank, ySel, false);
+  return { converged: true, output, steps };
+}
+
+function dotHeap(h: Float64Array, x: number, y: number, len: number): number {
+  let s = 0;
+  for (let i = 0; i < len; i++) s += h[x + i]! * h[y + i]!;
+  return s;
+}
+
+/**
+ * The Lanczos stopping test: every one of the top-k Ritz pairs (θ, y) of T_m has residual
+ * ‖AᵀA x − θ x‖ = β_m |y_m| at most TOLERANCE times the largest Ritz value. Only the last
+ * components of the eigenvectors are needed, so the QL rotations are applied to one row.
+ */
+function residualsConverged(
+  alpha: Float64Array,
+  beta: Float64Array,
+  m: number,
+  rank: number,
+): boolean {
+  const d = alpha.slice(0, m);
+  const e = beta.slice(0, m);
+  const last = new Float64Array(m);
+  last[m - 1] = 1;
+  tridiagonalEigen(d, e, (i, c, s) => {
+    const x = last[i]!;
+    const y = last[i + 1]!;
+    last[i] = c * x - s * y;
+    last[i + 1] = s * x + c * y;
+  });
+  const order = descendingOrder(d);
+  const top = d[order[0]!]!;
+  const bm = beta[m - 1]!;
+  if (top <= 0) return true;
+  for (let r = 0; r < rank; r++) {
+    const i = order[r]!;
+    if (bm * Math.abs(last[i]!) > TOLERANCE * top) return false;
+  }
+  return true;
+}
