@@ -1,0 +1,98 @@
+/**
+ * Options of `npm run bench -- scaling`, parsed from the sub-command's arguments with Node's
+ * own parser: unknown options and malformed values are refused with the value that arrived.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_WORKER_COUNTS } from './scaling-plan.js';
+
+/** The scaling benchmark's settings after parsing. */
+export interface ScalingOptions {
+  /** Folder of TIFF images to use instead of the generated default set. @default undefined */
+  readonly images: string | undefined;
+  /** Number of elements of the call (images; a folder with fewer is cycled). @default 16 */
+  readonly count: number;
+  /** Rank of the SVD. @default 50 */
+  readonly rank: number;
+  /** Timed rounds (each runs every configuration once). @default 5 (tiny: 2) */
+  readonly reps: number;
+  /** Untimed rounds first (JIT, file cache, worker start-up). @default 1 */
+  readonly warmup: number;
+  /** Worker counts to try; those above the available cores are reported as not measured. @default [1, 2, 4, 8] */
+  readonly workers: readonly number[];
+}
+
+/** One line per option, for `npm run bench -- scaling --help`. */
+export const SCALING_USAGE = [
+  '  --images DIR     TIFF images to use (e.g. ../shared/data/photos) instead of the generated',
+  '                   default set of 16 1064x1064 RGB images (about 3.4 MB each)',
+  '  --count N        elements of the call: compress(i, rank) for i in 0..N-1 (default 16;',
+  '                   a folder with fewer images is cycled)',
+  '  --rank R         rank of the SVD (default 50)',
+  '  --reps N         timed rounds; each runs serial, 1, 2, 4, 8 workers once, interleaved',
+  '                   (default 5; --tiny: 2)',
+  '  --warmup N       untimed rounds first (default 1)',
+  '  --workers LIST   worker counts, comma-separated (default 1,2,4,8); counts above the',
+  '                   available cores are reported as not measured',
+].join('\n');
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `Expected --${name} to be an integer from ${min} and up, got \`${raw}\` (string).`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Parse the scaling sub-command's arguments.
+ *
+ * @param args - the arguments after `scaling`
+ * @param tiny - the CLI's --tiny: smaller defaults
+ * @example
+ * parseScalingOptions(['--rank', '20', '--workers', '1,2'], false).workers; // [1, 2]
+ */
+export function parseScalingOptions(args: readonly string[], tiny: boolean): ScalingOptions {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        images: { type: 'string' },
+        count: { type: 'string' },
+        rank: { type: 'string' },
+        reps: { type: 'string' },
+        warmup: { type: 'string' },
+        workers: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Record<string, string | undefined> });
+  } catch (err) {
+    throw new RangeError(
+      `${(err as Error).message} The scaling options are --images, --count, --rank, --reps, --warmup and --workers (see \`npm run bench -- scaling --help\`).`,
+      { cause: err },
+    );
+  }
+  const workersRaw = values['workers'];
+  let workers: number[] = [...DEFAULT_WORKER_COUNTS];
+  if (workersRaw !== undefined) {
+    workers = workersRaw.split(',').map((w) => integer('workers', w.trim(), 0, 1));
+    if (workers.length === 0)
+      throw new RangeError('Expected --workers to list at least one count.');
+  }
+  const images = values['images'];
+  if (images !== undefined && images.trim() === '') {
+    throw new RangeError('Expected a folder after --images, got an empty string.');
+  }
+  return {
+    images,
+    count: integer('count', values['count'], tiny ? 4 : 16, 1),
+    rank: integer('rank', values['rank'], tiny ? 5 : 50, 1),
+    reps: integer('reps', values['reps'], tiny ? 2 : 5, 1),
+    warmup: integer('warmup', values['warmup'], 1, 0),
+    workers,
+  };
+}
