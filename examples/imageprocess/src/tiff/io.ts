@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { decodeTiff } from './decode.js';
+import { encodeTiff } from './encode.js';
+import { TiffError, describe } from './errors.js';
+import type { TiffImage, WriteTiffOptions } from './types.js';
+
+function checkPath(path: unknown, fn: string): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TiffError(
+      'ERR_TIFF_INVALID_ARGUMENT',
+      `Expected \`path\` of ${fn} to be a non-empty string, got ${describe(path)}`,
+    );
+  }
+  return path;
+}
+
+function ioError(action: string, path: string, error: unknown): TiffError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const hint =
+    code === 'ENOENT'
+      ? action === 'read'
+        ? ': no such file (check the path)'
+        : ': the folder does not exist (create it first)'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? ': permission denied (check the folder is writable)'
+        : code === 'EISDIR'
+          ? ': it is a folder, not a file'
+          : code === 'ENOSPC'
+            ? ': the disk is full'
+            : '';
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TiffError('ERR_TIFF_IO', `Cannot ${action} TIFF ${path}${hint} (${detail})`, {
+    cause: error,
+    path,
+  });
+}
+
+/**
+ * Reads and decodes the first image of a TIFF file (see {@link decodeTiff}).
+ *
+ * @param path - File to read.
+ * @returns The decoded, normalised image.
+ * @throws Never synchronously; rejects with a {@link TiffError} whose message names the file:
+ *   `ERR_TIFF_IO` when it cannot be read, otherwise the decoder's code.
+ * @example
+ * ```ts
+ * const { width, height, channels, bitsPerSample, data } = await readTiff('flower0.tif');
+ * ```
+ */
+export async function readTiff(path: string): Promise<TiffImage> {
+  checkPath(path, 'readTiff');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw ioError('read', path, error);
+  }
+  try {
+    return decodeTiff(bytes);
+  } catch (error) {
+    if (error instanceof TiffError) {
+      throw new TiffError(error.code, `${path}: ${error.message}`, { cause: error, path });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Encodes an image (see {@link encodeTiff}) and writes it atomically: the bytes go to a
+ * temporary file in the same folder, are flushed to disk (fsync), and the temporary file is
+ * renamed over `path`. Readers see the old file or the complete new one, never a partial
+ * write; on any error the temporary file is removed and `path` is untouched.
+ *
+ * @param path - Destination file; its folder must exist and be writable.
+ * @param image - The pixels to write.
+ * @param options - See {@link WriteTiffOptions}.
+ * @throws Never synchronously; rejects with a {@link TiffError} (`ERR_TIFF_INVALID_ARGUMENT`
+ *   for a bad image or option, `ERR_TIFF_IO` naming the file when writing fails).
+ * @example
+ * ```ts
+ * await writeTiff('out/compressed0_50.tif', image, { compression: 'deflate' });
+ * ```
+ */
+export async function writeTiff(
+  path: string,
+  image: TiffImage,
+  options?: WriteTiffOptions,
+): Promise<void> {
+  checkPath(path, 'writeTiff');
+  const bytes = encodeTiff(image, options);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  let handle;
+  try {
+    handle = await open(temp, 'wx');
+  } catch (error) {
+    throw ioError('write', path, error);
+  }
+  try {
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw ioError('write', path, error);
+  }
+}

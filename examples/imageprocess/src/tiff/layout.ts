@@ -1,0 +1,372 @@
+import { compressionName, decompressLossless, reverseBits } from './codecs.js';
+import { TiffError, corrupt, unsupported } from './errors.js';
+import type { ByteReader, Ifd } from './ifd.js';
+import { decodeG4, decodeJpeg } from './utif-bridge.js';
+
+/** Largest decoded buffer the reader agrees to allocate (raw samples or final pixels). */
+export const MAX_DECODED_BYTES = 1 << 29;
+
+/** TIFF tag numbers used by the reader. */
+export const Tag = {
+  ImageWidth: 256,
+  ImageLength: 257,
+  BitsPerSample: 258,
+  Compression: 259,
+  Photometric: 262,
+  FillOrder: 266,
+  StripOffsets: 273,
+  SamplesPerPixel: 277,
+  RowsPerStrip: 278,
+  StripByteCounts: 279,
+  PlanarConfiguration: 284,
+  Predictor: 317,
+  ColorMap: 320,
+  TileWidth: 322,
+  TileLength: 323,
+  TileOffsets: 324,
+  TileByteCounts: 325,
+  InkSet: 332,
+  NumberOfInks: 334,
+  ExtraSamples: 338,
+  SampleFormat: 339,
+  JPEGTables: 347,
+  YCbCrCoefficients: 529,
+  YCbCrSubSampling: 530,
+  ReferenceBlackWhite: 532,
+} as const;
+
+/** The validated description of one image, read from its directory. */
+export interface ImageInfo {
+  readonly width: number;
+  readonly height: number;
+  readonly samplesPerPixel: number;
+  readonly bits: number;
+  readonly compression: number;
+  readonly photometric: number;
+  readonly planar: 1 | 2;
+  readonly predictor: number;
+  readonly fillOrder: number;
+  readonly extraSamples: readonly number[];
+}
+
+const SAMPLE_FORMAT_NAMES: Readonly<Record<number, string>> = {
+  2: 'signed integer',
+  3: 'floating-point',
+  5: 'complex integer',
+  6: 'complex floating-point',
+};
+
+function positiveInteger(value: number | undefined, what: string): number {
+  if (value === undefined) throw corrupt(`The TIFF has no ${what} tag, which every image needs`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw corrupt(`Expected ${what} to be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Reads and checks the tags that define the pixel layout; refuses what cannot be decoded. */
+export function readImageInfo(ifd: Ifd): ImageInfo {
+  const width = positiveInteger(ifd.number(Tag.ImageWidth), 'ImageWidth');
+  const height = positiveInteger(ifd.number(Tag.ImageLength), 'ImageLength');
+  const samplesPerPixel = positiveInteger(ifd.number(Tag.SamplesPerPixel, 1), 'SamplesPerPixel');
+  if (samplesPerPixel > 64) {
+    throw corrupt(`SamplesPerPixel is ${samplesPerPixel}; no real image has more than 64`);
+  }
+  const bitsList = ifd.numbers(Tag.BitsPerSample, 64) ?? [1];
+  const bits = bitsList[0] ?? 1;
+  if (bitsList.some((b) => b !== bits)) {
+    throw unsupported(
+      `Samples of different bit depths (BitsPerSample ${bitsList.join(',')}) are not supported`,
+    );
+  }
+  const formats = ifd.numbers(Tag.SampleFormat, 64) ?? [1];
+  for (const format of formats) {
+    if (format === 1 || format === 4) continue;
+    const name = SAMPLE_FORMAT_NAMES[format];
+    if (name === undefined) throw corrupt(`SampleFormat ${format} is not a defined value`);
+    throw unsupported(
+      `${bits}-bit ${name} samples (SampleFormat=${format}) are not supported; convert the image to unsigned 8- or 16-bit integers`,
+    );
+  }
+  if (!Number.isInteger(bits) || bits < 1 || bits > 16) {
+    throw unsupported(
+      `${bits}-bit integer samples are not supported; convert the image to 8- or 16-bit`,
+    );
+  }
+  const compression = ifd.number(Tag.Compression, 1);
+  const planarValue = ifd.number(Tag.PlanarConfiguration, 1);
+  if (planarValue !== 1 && planarValue !== 2) {
+    throw corrupt(`PlanarConfiguration is ${planarValue}; only 1 (chunky) and 2 (planar) exist`);
+  }
+  const planar: 1 | 2 = samplesPerPixel === 1 ? 1 : planarValue;
+  const predictor = ifd.number(Tag.Predictor, 1);
+  if (predictor === 3) {
+    throw unsupported('The floating-point predictor (Predictor=3) is not supported');
+  }
+  if (predictor !== 1 && predictor !== 2) {
+    throw unsupported(`Predictor ${predictor} is not supported (only 1 and 2 are)`);
+  }
+  if (predictor === 2 && bits !== 8 && bits !== 16) {
+    throw unsupported(`Horizontal differencing with ${bits}-bit samples is not supported`);
+  }
+  const fillOrder = ifd.number(Tag.FillOrder, 1);
+  if (fillOrder !== 1 && fillOrder !== 2)
+    throw corrupt(`FillOrder is ${fillOrder}; only 1 and 2 exist`);
+  const photometric = ifd.number(Tag.Photometric) ?? (samplesPerPixel >= 3 ? 2 : 1);
+  const extraSamples = ifd.numbers(Tag.ExtraSamples, 64) ?? [];
+  return {
+    width,
+    height,
+    samplesPerPixel,
+    bits,
+    compression,
+    photometric,
+    planar,
+    predictor,
+    fillOrder,
+    extraSamples,
+  };
+}
+
+/** One strip or tile: where it sits in the image and which sample plane it carries. */
+interface Chunk {
+  readonly x: number;
+  readonly y: number;
+  /** Pixels per row stored in the chunk (tile width, or image width for strips). */
+  readonly width: number;
+  /** Rows stored in the chunk (full tile height, or the strip's real row count). */
+  readonly rows: number;
+  readonly plane: number;
+  readonly offset: number;
+  readonly byteCount: number;
+}
+
+function chunksOf(ifd: Ifd, info: ImageInfo, reader: ByteReader): Chunk[] {
+  const { width, height, planar, samplesPerPixel } = info;
+  const planes = planar === 2 ? samplesPerPixel : 1;
+  const tiled = ifd.has(Tag.TileOffsets) || ifd.has(Tag.TileWidth);
+  let cw: number;
+  let ch: number;
+  let across: number;
+  let down: number;
+  let offsets: number[] | undefined;
+  let counts: number[] | undefined;
+  if (tiled) {
+    cw = positiveInteger(ifd.number(Tag.TileWidth), 'TileWidth');
+    ch = positiveInteger(ifd.number(Tag.TileLength), 'TileLength');
+    if (cw * ch > 1 << 26) throw corrupt(`Tiles of ${cw}x${ch} pixels are impossibly large`);
+    across = Math.ceil(width / cw);
+    down = Math.ceil(height / ch);
+    offsets = ifd.numbers(Tag.TileOffsets);
+    counts = ifd.numbers(Tag.TileByteCounts);
+  } else {
+    const rps = ifd.number(Tag.RowsPerStrip, height);
+    cw = width;
+    ch = rps >= 1 ? Math.min(rps, height) : height;
+    across = 1;
+    down = Math.ceil(height / ch);
+    offsets = ifd.numbers(Tag.StripOffsets);
+    counts = ifd.numbers(Tag.StripByteCounts);
+  }
+  const kind = tiled ? 'tile' : 'strip';
+  const perPlane = across * down;
+  const total = perPlane * planes;
+  if (offsets === undefined) throw corrupt(`The TIFF has no ${kind} offsets; it has no pixel data`);
+  if (offsets.length < total) {
+    throw corrupt(`The image needs ${total} ${kind}s but the file lists ${offsets.length}`);
+  }
+  if (counts === undefined) {
+    if (info.compression !== 1 || offsets.length !== 1) {
+      throw corrupt(`The TIFF has no ${kind} byte counts`);
+    }
+    counts = [reader.length - (offsets[0] ?? 0)];
+  }
+  if (counts.length < total) {
+    throw corrupt(
+      `The image needs ${total} ${kind} byte counts but the file lists ${counts.length}`,
+    );
+  }
+  const chunks: Chunk[] = [];
+  for (let plane = 0; plane < planes; plane++) {
+    for (let ty = 0; ty < down; ty++) {
+      for (let tx = 0; tx < across; tx++) {
+        const index = plane * perPlane + ty * across + tx;
+        const y = ty * ch;
+        chunks.push({
+          x: tx * cw,
+          y,
+          width: cw,
+          rows: tiled ? ch : Math.min(ch, height - y),
+          plane,
+          offset: offsets[index] ?? 0,
+          byteCount: counts[index] ?? 0,
+        });
+      }
+    }
+  }
+  return chunks;
+}
+
+/** Undoes horizontal differencing (Predictor 2) in place, row by row, in file byte order. */
+function undoPredictor(
+  data: Uint8Array,
+  rowBytes: number,
+  rows: number,
+  samples: number,
+  bits: number,
+  little: boolean,
+): void {
+  if (bits === 8) {
+    for (let r = 0; r < rows; r++) {
+      const start = r * rowBytes;
+      for (let i = start + samples; i < start + rowBytes; i++) {
+        data[i] = ((data[i] ?? 0) + (data[i - samples] ?? 0)) & 0xff;
+      }
+    }
+    return;
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const stride = samples * 2;
+  for (let r = 0; r < rows; r++) {
+    const start = r * rowBytes;
+    for (let i = start + stride; i + 1 < start + rowBytes; i += 2) {
+      view.setUint16(
+        i,
+        (view.getUint16(i, little) + view.getUint16(i - stride, little)) & 0xffff,
+        little,
+      );
+    }
+  }
+}
+
+/**
+ * Reads every strip or tile of the image into one interleaved array of raw sample values
+ * (`samplesPerPixel` per pixel; Uint8Array up to 8 bits, Uint16Array above). For JPEG the
+ * values are the decoder's output (RGB for YCbCr). All offsets, sizes and codes are checked.
+ */
+export function readSamples(
+  ifd: Ifd,
+  info: ImageInfo,
+  reader: ByteReader,
+): Uint8Array | Uint16Array {
+  const { width, height, samplesPerPixel: spp, bits, compression, planar } = info;
+  const sampleBytes = bits > 8 ? 2 : 1;
+  const total = width * height * spp;
+  if (total * sampleBytes > MAX_DECODED_BYTES) {
+    throw new TiffError(
+      'ERR_TIFF_TOO_LARGE',
+      `The image is ${width}x${height} with ${spp} samples per pixel (${total * sampleBytes} bytes decoded), more than the ${MAX_DECODED_BYTES}-byte limit`,
+    );
+  }
+  const isJpeg = compression === 7;
+  const isFax = compression === 4;
+  if (compression === 6) {
+    throw unsupported(
+      'Old-style JPEG compression (Compression=6) is not supported; re-save the file with new-style JPEG (7) or a lossless scheme',
+    );
+  }
+  if ((isJpeg && (bits !== 8 || planar === 2)) || (isFax && (bits !== 1 || spp !== 1))) {
+    throw unsupported(
+      `${compressionName(compression)} with ${bits}-bit samples${planar === 2 ? ' in separate planes' : ''} is not supported`,
+    );
+  }
+  const chunks = chunksOf(ifd, info, reader);
+  const out = sampleBytes === 2 ? new Uint16Array(total) : new Uint8Array(total);
+  const tables = isJpeg ? ifd.bytes(Tag.JPEGTables) : undefined;
+  const chunkSpp = planar === 2 ? 1 : spp;
+  const kind = ifd.has(Tag.TileOffsets) || ifd.has(Tag.TileWidth) ? 'tile' : 'strip';
+  let index = 0;
+  for (const chunk of chunks) {
+    index++;
+    if (chunk.byteCount === 0) {
+      throw corrupt(`${kind} ${index} of ${chunks.length} has no data (byte count 0)`);
+    }
+    if (chunk.offset + chunk.byteCount > reader.length) {
+      throw corrupt(
+        `${kind} ${index} of ${chunks.length} ends at byte ${chunk.offset + chunk.byteCount} but the file has only ${reader.length} bytes: the file is truncated`,
+      );
+    }
+    const raw = reader.slice(chunk.offset, chunk.byteCount, kind);
+    let rowBytes = Math.ceil((chunk.width * chunkSpp * bits) / 8);
+    let storedWidth = chunk.width;
+    let data: Uint8Array;
+    if (isJpeg) {
+      const decoded = decodeJpeg(tables, raw, chunk.width, chunk.rows, spp, info.photometric === 6);
+      const need = Math.min(chunk.rows, height - chunk.y);
+      const needCols = Math.min(chunk.width, width - chunk.x);
+      if (decoded.height < need || decoded.width < needCols) {
+        throw corrupt(
+          `JPEG ${kind} ${index} decodes to ${decoded.width}x${decoded.height}, smaller than the ${needCols}x${need} it must cover`,
+        );
+      }
+      data = decoded.data;
+      storedWidth = decoded.width;
+      rowBytes = decoded.width * spp;
+    } else if (isFax) {
+      data = decodeG4(raw, chunk.width, chunk.rows, info.fillOrder);
+    } else {
+      const expected = rowBytes * chunk.rows;
+      data = decompressLossless(
+        compression,
+        info.fillOrder === 2 ? reverseBits(raw) : raw,
+        expected,
+      );
+      if (data.length < expected) {
+        throw corrupt(
+          `${kind} ${index} of ${chunks.length} holds ${data.length} bytes after decompression, ${expected} expected: the data is truncated or damaged`,
+        );
+      }
+      if (info.predictor === 2) {
+        if (data === raw) data = raw.slice(0, expected);
+        undoPredictor(data, rowBytes, chunk.rows, chunkSpp, bits, reader.little);
+      }
+    }
+    placeChunk(data, chunk, rowBytes, storedWidth, info, reader.little, out);
+  }
+  return out;
+}
+
+/** Copies one decoded chunk's samples into the interleaved image array, cropping at the edges. */
+function placeChunk(
+  data: Uint8Array,
+  chunk: Chunk,
+  rowBytes: number,
+  storedWidth: number,
+  info: ImageInfo,
+  little: boolean,
+  out: Uint8Array | Uint16Array,
+): void {
+  const { width, height, samplesPerPixel: spp, bits, planar } = info;
+  const chunkSpp = planar === 2 ? 1 : spp;
+  const cols = Math.min(storedWidth, width - chunk.x);
+  const rows = Math.min(chunk.rows, height - chunk.y);
+  const count = cols * chunkSpp;
+  const step = planar === 2 ? spp : 1;
+  for (let r = 0; r < rows; r++) {
+    const src = r * rowBytes;
+    let dst = ((chunk.y + r) * width + chunk.x) * spp + chunk.plane;
+    if (bits === 8) {
+      if (step === 1) {
+        out.set(data.subarray(src, src + count), dst);
+      } else {
+        for (let i = 0; i < count; i++, dst += step) out[dst] = data[src + i] ?? 0;
+      }
+    } else if (bits === 16) {
+      for (let i = 0; i < count; i++, dst += step) {
+        const a = data[src + 2 * i] ?? 0;
+        const b = data[src + 2 * i + 1] ?? 0;
+        out[dst] = little ? a | (b << 8) : (a << 8) | b;
+      }
+    } else {
+      // Any other depth: samples are packed most significant bit first, rows byte-aligned.
+      let bit = src * 8;
+      for (let i = 0; i < count; i++, dst += step) {
+        let value = 0;
+        for (let k = 0; k < bits; k++, bit++) {
+          value = (value << 1) | (((data[bit >>> 3] ?? 0) >>> (7 - (bit & 7))) & 1);
+        }
+        out[dst] = value;
+      }
+    }
+  }
+}
