@@ -120,7 +120,7 @@ export async function findInModule(url: string, fn: unknown): Promise<ExportMatc
     const vitestCopies = vitestModules(file);
     if (vitestCopies.length > 0) {
       for (const exports of vitestCopies) {
-        const match = searchNamespace(exports, fn);
+        const match = searchNamespace(exports, fn, true);
         if (match !== undefined) return match;
       }
       return undefined;
@@ -239,13 +239,18 @@ function searchCommonJs(exports: unknown, fn: unknown): ExportMatch | undefined 
  * first), then `default`, then one level into `default`: the properties of a CommonJS
  * `module.exports` are that module's top-level exports (utif's `decode` is `default.decode`).
  * Functions nested deeper, or in other exported objects, are methods: never matched.
+ *
+ * `preferDefault` is for vitest's copy of a CommonJS module: its interop shows every property
+ * of `module.exports` as a named export, while Node's own import shows only the names that
+ * cjs-module-lexer detects; `default` (= `module.exports`) is the same in both.
  */
 export function searchNamespace(
   namespace: Record<string, unknown>,
   fn: unknown,
+  preferDefault = false,
 ): ExportMatch | undefined {
   const named = Object.keys(namespace).filter((key) => key !== 'default');
-  const direct = findKey(namespace, fn, named);
+  const direct = preferDefault ? undefined : findKey(namespace, fn, named);
   if (direct !== undefined) return { exportPath: [direct] };
   const fallback = read(namespace, 'default');
   if (fallback === fn) return { exportPath: ['default'] };
@@ -253,7 +258,8 @@ export function searchNamespace(
     const key = findKey(fallback, fn);
     if (key !== undefined) return { exportPath: ['default', key] };
   }
-  return undefined;
+  const named2 = preferDefault ? findKey(namespace, fn, named) : undefined;
+  return named2 === undefined ? undefined : { exportPath: [named2] };
 }
 
 /**

@@ -80,9 +80,9 @@ const explicitLocated = new Map<string, Promise<FunctionRef>>();
  * // { module: 'node:zlib', exportPath: ['gzipSync'], name: 'gzipSync' }
  * ```
  */
-export async function locateFunction(target: AnyFunction | ExplicitFunction): Promise<FunctionRef>;
-export async function locateFunction(target: unknown): Promise<FunctionRef>;
-export async function locateFunction(target: unknown): Promise<FunctionRef> {
+export async function locateFunction(
+  target: ((...args: never[]) => unknown) | ExplicitFunction,
+): Promise<FunctionRef> {
   if (typeof target === 'function') {
     const fn = target as AnyFunction;
     let pending = located.get(fn);
@@ -105,9 +105,10 @@ export async function locateFunction(target: unknown): Promise<FunctionRef> {
     }
     return pending;
   }
+  const value: unknown = target;
   throw new PpevalArgumentError(
     'Expected `fn` to be an exported function or an explicit `{ module, export }` object, ' +
-      `got \`${String(target)}\` (${target === null ? 'null' : typeof target}).`,
+      `got \`${String(value)}\` (${value === null ? 'null' : typeof value}).`,
   );
 }
 
