@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * `ppeval-worker`: a worker process of the Redis backend. Run it on every machine that should
+ * work, in the project whose functions it runs:
+ *
+ * ```sh
+ * PPEVAL_REDIS_URL=redis://:password@10.0.0.5:6379 npx ppeval-worker --concurrency 8
+ * ```
+ *
+ * It exits when its parent process goes away (no orphans), finishes running batches on SIGTERM
+ * or SIGINT, and stops at once on a second signal.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { maskUrl } from '../redis/connection.js';
+import { REDIS_WORKER_DEFAULTS } from '../redis/options.js';
+import { PPEVAL_VERSION } from '../redis/version.js';
+import { startRedisWorker, type RedisWorker } from '../redis/worker.js';
+
+const HELP = `Usage: ppeval-worker --redis URL [options]
+
+Runs ppeval batches from a Redis queue in worker threads (the Redis backend of ppeval).
+
+Options:
+  --redis URL              redis://[user:password@]host:port[/db] or rediss://... (TLS).
+                           Default: $PPEVAL_REDIS_URL (keeps the password out of \`ps\`).
+  --queue NAME             queue shared with the callers (default: ${REDIS_WORKER_DEFAULTS.queue})
+  --concurrency N          batches at once, one thread each (default: available cores)
+  --root DIR               also import modules under DIR (repeatable); the project root of
+                           the current directory is always allowed
+  --lock-duration MS       job lock duration (default: ${REDIS_WORKER_DEFAULTS.lockDurationMs})
+  --stalled-interval MS    check for dead workers every MS (default: ${REDIS_WORKER_DEFAULTS.stalledIntervalMs})
+  --max-stalled-count N    times a batch may lose its worker before it fails (default: ${REDIS_WORKER_DEFAULTS.maxStalledCount})
+  --version, --help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`ppeval-worker: ${maskUrl(message)}\n`);
+  process.exit(2);
+}
+
+function intFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) fail(`expected ${flag} to be an integer, got '${value}'.`);
+  return n;
+}
+
+function log(level: string, message: string): void {
+  process.stderr.write(`${new Date().toISOString()} ppeval-worker ${level}: ${maskUrl(message)}\n`);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        redis: { type: 'string' },
+        queue: { type: 'string' },
+        concurrency: { type: 'string' },
+        root: { type: 'string', multiple: true },
+        'lock-duration': { type: 'string' },
+        'stalled-interval': { type: 'string' },
+        'max-stalled-count': { type: 'string' },
+        help: { type: 'boolean' },
+        version: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version === true) {
+    process.stdout.write(`${PPEVAL_VERSION}\n`);
+    return;
+  }
+  const url = values.redis ?? process.env.PPEVAL_REDIS_URL;
+  if (url === undefined || url === '') fail(`--redis URL is required.\n\n${HELP}`);
+
+  const parentPid = process.ppid;
+  let worker: RedisWorker;
+  try {
+    worker = await startRedisWorker(
+      {
+        url,
+        ...(values.queue !== undefined && { queue: values.queue }),
+        ...(values.concurrency !== undefined && {
+          concurrency: intFlag(values.concurrency, '--concurrency'),
+        }),
+        roots: values.root ?? [],
+        ...(values['lock-duration'] !== undefined && {
+          lockDurationMs: intFlag(values['lock-duration'], '--lock-duration'),
+        }),
+        ...(values['stalled-interval'] !== undefined && {
+          stalledIntervalMs: intFlag(values['stalled-interval'], '--stalled-interval'),
+        }),
+        ...(values['max-stalled-count'] !== undefined && {
+          maxStalledCount: intFlag(values['max-stalled-count'], '--max-stalled-count'),
+        }),
+      },
+      (event) => log(event.level, event.message),
+    );
+  } catch (err) {
+    fail((err as Error).message);
+  }
+
+  let stopping = 0;
+  const stop = (why: string, force: boolean): void => {
+    stopping += 1;
+    if (stopping > 1) force = true;
+    log('info', `${why}: ${force ? 'stopping now' : 'finishing running batches'}`);
+    const timer = setTimeout(() => process.exit(1), force ? 2000 : 60_000);
+    timer.unref();
+    worker.close(force).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log('error', `while stopping: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM', false));
+  process.on('SIGINT', () => stop('SIGINT', false));
+  // Started by a program that died (a test runner, a shell that closed): leave no orphan.
+  if (parentPid > 1) {
+    setInterval(() => {
+      if (process.ppid !== parentPid && stopping === 0) stop('parent process exited', true);
+    }, 500).unref();
+  }
+  process.on('disconnect', () => stop('parent process disconnected', true));
+
+  process.stdout.write(
+    `ppeval-worker ${worker.id} ready: ${maskUrl(url)}, queue ${values.queue ?? REDIS_WORKER_DEFAULTS.queue}, ` +
+      `roots ${worker.roots.join(', ')}\n`,
+  );
+}
+
+void main();

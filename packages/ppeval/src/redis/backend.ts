@@ -1,0 +1,464 @@
+/**
+ * The Redis backend, caller's side: `createPool({ backend: 'redis', url })`. Each batch the call
+ * engine hands over becomes one BullMQ job on the shared queue; `ppeval-worker` processes on any
+ * machine run it and append the result to this pool's result stream, which the pool reads by id
+ * (so a dropped connection loses nothing). Broadcast arguments are stored once per call in the
+ * call's hash, which the call deletes when it ends.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Backend, CallSession, CallSpec } from '../backend.js';
+import { BatchLostError } from '../backend.js';
+import { encodeBytes } from '../broadcast.js';
+import { AbortError, BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
+import type { BatchRequest, BatchResult } from '../protocol.js';
+import { maskUrl, parseRedisUrl, type RedisTarget } from './connection.js';
+import {
+  BULL_PREFIX,
+  CALL_FIELDS,
+  PROTOCOL_VERSION,
+  keysOf,
+  type CallMeta,
+  type JobData,
+} from './keys.js';
+import { describeModule } from './module-policy.js';
+import {
+  resolveBackendOptions,
+  type RedisBackendOptions,
+  type ResolvedBackendOptions,
+} from './options.js';
+import { PPEVAL_VERSION } from './version.js';
+
+/** Attempts of a job whose sandbox thread dies: BullMQ retries it once on any worker. */
+const JOB_ATTEMPTS = 2;
+/** How long an XREAD blocks; also the pace of the check for vanished jobs. */
+const READ_BLOCK_MS = 1000;
+/** How long Redis may stay unreachable before pending batches fail with a BackendError. */
+const CONNECTION_LOST_MS = 30_000;
+/** How often the pool re-reads the worker registry. */
+const WORKER_REFRESH_MS = 5000;
+
+interface Pending {
+  readonly resolve: (result: BatchResult) => void;
+  readonly reject: (error: unknown) => void;
+  /** The read generation when the job's key was first found missing. */
+  missingSince: number | undefined;
+}
+
+/**
+ * Creates the Redis backend of a pool and checks that Redis answers. Rejects with
+ * {@link BackendError} (URL masked) when it cannot connect within `connectTimeoutMs`, and with
+ * {@link PpevalArgumentError} for bad options.
+ *
+ * @example
+ * ```ts
+ * const backend = await createRedisBackend({ url: 'redis://127.0.0.1:6379' });
+ * ```
+ */
+export async function createRedisBackend(options: RedisBackendOptions): Promise<RedisBackend> {
+  const resolved = resolveBackendOptions(options);
+  const target = parseRedisUrl(resolved.url, resolved.tls);
+  const backend = new RedisBackend(resolved, target);
+  await backend.connect();
+  return backend;
+}
+
+/** See {@link createRedisBackend}. */
+export class RedisBackend implements Backend {
+  readonly kind = 'redis';
+  readonly sharedMemory = false;
+  readonly #options: ResolvedBackendOptions;
+  readonly #target: RedisTarget;
+  readonly #keys: ReturnType<typeof keysOf>;
+  readonly #poolId = randomBytes(8).toString('hex');
+  readonly #client: Redis;
+  readonly #reader: Redis;
+  readonly #queue: Queue<JobData>;
+  readonly #pending = new Map<string, Pending>();
+  #workers = 0;
+  #workersReadAt = 0;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #reading: Promise<void> | undefined;
+  #generation = 0;
+  #jobSeq = 0;
+  #lastId = '0-0';
+  #unreachableSince: number | undefined;
+  #lastError: Error | undefined;
+
+  constructor(options: ResolvedBackendOptions, target: RedisTarget) {
+    this.#options = options;
+    this.#target = target;
+    this.#keys = keysOf(options.queue);
+    // Commands wait for a reconnection instead of failing, so a dropped connection loses
+    // nothing; the read loop turns a long outage into a BackendError.
+    const connection = { ...target.options, maxRetriesPerRequest: null, lazyConnect: true };
+    this.#client = new Redis(connection);
+    this.#reader = new Redis(connection);
+    const onError = (err: Error): void => {
+      this.#lastError = err;
+    };
+    this.#client.on('error', onError);
+    this.#reader.on('error', onError);
+    this.#queue = new Queue<JobData>(options.queue, {
+      connection: this.#client,
+      prefix: BULL_PREFIX,
+      streams: { events: { maxLen: 100 } },
+    });
+    this.#queue.on('error', onError);
+  }
+
+  /** Number of worker threads across the live `ppeval-worker` processes (at least 1). */
+  get workers(): number {
+    return Math.max(1, this.#workers);
+  }
+
+  /** Batches kept queued: enough for every worker thread to find the next one waiting. */
+  get capacity(): number {
+    return Math.max(4, 2 * this.workers);
+  }
+
+  /** @internal Connects and reads the worker registry; called by {@link createRedisBackend}. */
+  async connect(): Promise<void> {
+    const timeout = new Promise<never>((_, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new BackendError(
+              `Could not connect to Redis at ${this.#target.display} within ` +
+                `${this.#options.connectTimeoutMs} ms` +
+                (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
+                '. Check that redis-server runs there and that the URL, password and TLS ' +
+                'setting (rediss://) are right.',
+            ),
+          ),
+        this.#options.connectTimeoutMs,
+      );
+      timer.unref();
+    });
+    try {
+      await Promise.race([
+        Promise.all([this.#client.connect(), this.#reader.connect()]).then(() =>
+          this.#refreshWorkers(true),
+        ),
+        timeout,
+      ]);
+    } catch (err) {
+      this.#client.disconnect();
+      this.#reader.disconnect();
+      throw err instanceof BackendError
+        ? err
+        : new BackendError(
+            `Could not connect to Redis at ${this.#target.display}: ` +
+              `${maskUrl((err as Error).message)}.`,
+            { cause: err },
+          );
+    }
+  }
+
+  async openCall(spec: CallSpec): Promise<CallSession> {
+    if (this.#closed) throw new PoolClosedError();
+    await this.#refreshWorkers(false);
+    const locator = describeModule(spec.fn.module);
+    let broadcast: Uint8Array | undefined;
+    if (spec.broadcast.length > 0) {
+      broadcast = encodeBytes(spec.broadcast);
+      this.#checkSize(broadcast.byteLength, 'The broadcast arguments');
+    }
+    const callId = randomBytes(12).toString('hex');
+    const meta: CallMeta = {
+      protocol: PROTOCOL_VERSION,
+      ppeval: PPEVAL_VERSION,
+      exportPath: spec.fn.exportPath,
+      name: spec.fn.name,
+      locator,
+      results: this.#keys.results(this.#poolId),
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      hasBroadcast: broadcast !== undefined,
+    };
+    const callKey = this.#keys.call(callId);
+    const fields: (string | Buffer)[] = [CALL_FIELDS.meta, JSON.stringify(meta)];
+    if (broadcast !== undefined) {
+      fields.push(CALL_FIELDS.broadcast, Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength));
+    }
+    await this.#client
+      .multi()
+      .hset(callKey, ...fields)
+      .pexpire(callKey, this.#options.keyTtlMs)
+      .exec();
+    this.#startReading();
+    let closed = false;
+    return {
+      broadcast: { kind: 'redis' },
+      run: (batch, signal) => {
+        if (closed) return Promise.reject(new PoolClosedError());
+        return this.#run(callId, batch, signal);
+      },
+      close: async () => {
+        closed = true;
+        await this.#client.del(callKey);
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= (async () => {
+      for (const [, pending] of this.#pending) pending.reject(new PoolClosedError());
+      this.#pending.clear();
+      try {
+        await this.#client.del(this.#keys.results(this.#poolId));
+        await this.#queue.close();
+      } catch {
+        // Closing must not fail because Redis went away; the keys carry a TTL.
+      }
+      this.#reader.disconnect();
+      this.#client.disconnect();
+      await this.#reading?.catch(() => {});
+    })();
+    return this.#closing;
+  }
+
+  /** Runs one batch, split into several jobs when it is larger than `maxPayloadBytes`. */
+  async #run(callId: string, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+    if (this.#closed) throw new PoolClosedError();
+    const parts = this.#encode(batch);
+    if (parts.length === 1) return this.#runJob(callId, parts[0] as string, signal);
+    const results = await Promise.all(parts.map((part) => this.#runJob(callId, part, signal)));
+    return {
+      results: results.flatMap((r) => r.results),
+      busyMs: results.reduce((sum, r) => sum + r.busyMs, 0),
+      fnMs: results.reduce((sum, r) => sum + r.fnMs, 0),
+      workerId: (results[0] as BatchResult).workerId,
+      broadcastLoaded: results.some((r) => r.broadcastLoaded),
+    } as BatchResult;
+  }
+
+  /** Serializes a batch (without its function and broadcast, which the call's hash holds). */
+  #encode(batch: BatchRequest): string[] {
+    let bytes: Buffer;
+    const { callId, slots, indices, elements } = batch;
+    try {
+      bytes = serialize({ callId, slots, indices, elements });
+    } catch (err) {
+      throw new PpevalArgumentError(
+        `The arguments of elements ${indices[0]} to ${indices.at(-1)} cannot be stored in ` +
+          `Redis: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    // Base64 in the job's JSON: 4/3 of the bytes.
+    if (Math.ceil(bytes.byteLength / 3) * 4 <= this.#options.maxPayloadBytes) {
+      return [bytes.toString('base64')];
+    }
+    if (indices.length === 1) {
+      this.#checkSize(Math.ceil(bytes.byteLength / 3) * 4, `The arguments of element ${indices[0]}`);
+    }
+    const half = Math.ceil(indices.length / 2);
+    const split = (from: number, to: number): BatchRequest => ({
+      ...batch,
+      indices: indices.slice(from, to),
+      elements: elements.slice(from, to),
+    });
+    return [...this.#encode(split(0, half)), ...this.#encode(split(half, indices.length))];
+  }
+
+  #checkSize(bytes: number, what: string): void {
+    const limit = this.#options.maxPayloadBytes;
+    if (bytes <= limit) return;
+    throw new PpevalArgumentError(
+      `${what} take ${formatBytes(bytes)} in Redis, over the pool's \`maxPayloadBytes\` of ` +
+        `${formatBytes(limit)}. Raise \`maxPayloadBytes\` (Redis itself accepts up to 512 MB per ` +
+        'value, and holds every pending payload in memory), or put large data where the workers ' +
+        'can read it (a shared file system, object storage) and pass its path.',
+    );
+  }
+
+  async #runJob(callId: string, payload: string, signal: AbortSignal): Promise<BatchResult> {
+    if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const jobId = `${callId}-${(this.#jobSeq += 1)}`;
+    const result = new Promise<BatchResult>((resolve, reject) => {
+      this.#pending.set(jobId, { resolve, reject, missingSince: undefined });
+    });
+    const onAbort = (): void => {
+      const pending = this.#pending.get(jobId);
+      if (pending === undefined) return;
+      this.#pending.delete(jobId);
+      pending.reject(new AbortError(undefined, { cause: signal.reason }));
+      void this.#cancelJob(jobId);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#queue.add(
+        'batch',
+        { c: callId, b: payload },
+        { jobId, attempts: JOB_ATTEMPTS, removeOnComplete: true, removeOnFail: true },
+      );
+    } catch (err) {
+      this.#pending.delete(jobId);
+      signal.removeEventListener('abort', onAbort);
+      throw new BackendError(
+        `Could not queue a batch in Redis at ${this.#target.display}: ${maskUrl((err as Error).message)}`,
+        { cause: err },
+      );
+    }
+    try {
+      return await result;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Drops a queued job, or stops it on its worker when it already runs. */
+  async #cancelJob(jobId: string): Promise<void> {
+    try {
+      const removed = await this.#queue.remove(jobId);
+      if (removed === 0) await this.#client.publish(this.#keys.cancelChannel, jobId);
+    } catch {
+      // A job that cannot be removed finds its call's hash gone and is dropped by its worker.
+    }
+  }
+
+  #startReading(): void {
+    this.#reading ??= this.#readLoop().finally(() => {
+      this.#reading = undefined;
+      if (!this.#closed && this.#pending.size > 0) this.#startReading();
+    });
+  }
+
+  /** Reads the result stream while batches are pending. */
+  async #readLoop(): Promise<void> {
+    const stream = this.#keys.results(this.#poolId);
+    let lastCheck = Date.now();
+    while (!this.#closed && this.#pending.size > 0) {
+      let reply: [string, [string, Buffer[]][]][] | null;
+      try {
+        reply = (await this.#reader.xreadBuffer(
+          'COUNT',
+          256,
+          'BLOCK',
+          READ_BLOCK_MS,
+          'STREAMS',
+          stream,
+          this.#lastId,
+        )) as unknown as [string, [string, Buffer[]][]][] | null;
+        this.#unreachableSince = undefined;
+      } catch (err) {
+        if (this.#closed) return;
+        this.#unreachableSince ??= Date.now();
+        if (Date.now() - this.#unreachableSince > CONNECTION_LOST_MS) {
+          this.#failAll(
+            new BackendError(
+              `Lost the connection to Redis at ${this.#target.display} for more than ` +
+                `${CONNECTION_LOST_MS / 1000} s: ${maskUrl((err as Error).message)}`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      this.#generation += 1;
+      const seen: string[] = [];
+      for (const [, entries] of reply ?? []) {
+        for (const [entryId, fields] of entries) {
+          this.#lastId = entryId.toString();
+          seen.push(this.#lastId);
+          this.#deliver(fields);
+        }
+      }
+      if (seen.length > 0) void this.#client.xdel(stream, ...seen).catch(() => {});
+      if (Date.now() - lastCheck >= READ_BLOCK_MS) {
+        lastCheck = Date.now();
+        await this.#checkVanished().catch(() => {});
+      }
+    }
+  }
+
+  #deliver(fields: Buffer[]): void {
+    const record = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      record.set((fields[i] as Buffer).toString(), fields[i + 1] as Buffer);
+    }
+    const jobId = record.get('j')?.toString() ?? '';
+    const pending = this.#pending.get(jobId);
+    // A batch that ran twice (at least once) or whose caller gave up: nobody waits for it.
+    if (pending === undefined) return;
+    this.#pending.delete(jobId);
+    const payload = record.get('p') ?? Buffer.alloc(0);
+    switch (record.get('k')?.toString()) {
+      case 'ok':
+        pending.resolve(deserialize(payload) as BatchResult);
+        break;
+      case 'lost': {
+        const lost = JSON.parse(payload.toString()) as { message: string; exitCode?: number };
+        pending.reject(new BatchLostError(lost.message, lost.exitCode));
+        break;
+      }
+      default:
+        pending.reject(new BackendError(payload.toString()));
+    }
+  }
+
+  /**
+   * Finds batches whose job vanished without a result (a worker died after BullMQ removed the
+   * job but before it wrote the record). A job missing for two whole reads of the stream is
+   * lost: any result written before the removal would have been read by then.
+   */
+  async #checkVanished(): Promise<void> {
+    const ids = [...this.#pending.keys()];
+    if (ids.length === 0) return;
+    const pipeline = this.#client.pipeline();
+    for (const id of ids) pipeline.exists(this.#keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    ids.forEach((id, i) => {
+      const pending = this.#pending.get(id);
+      if (pending === undefined) return;
+      const exists = replies[i]?.[1] === 1;
+      if (exists) {
+        pending.missingSince = undefined;
+      } else if (pending.missingSince === undefined) {
+        pending.missingSince = this.#generation;
+      } else if (this.#generation - pending.missingSince >= 2) {
+        this.#pending.delete(id);
+        pending.reject(
+          new BatchLostError('The batch vanished from Redis without a result (its worker died).'),
+        );
+      }
+    });
+  }
+
+  async #refreshWorkers(force: boolean): Promise<void> {
+    if (!force && Date.now() - this.#workersReadAt < WORKER_REFRESH_MS) return;
+    this.#workersReadAt = Date.now();
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.#client.scan(cursor, 'MATCH', this.#keys.workerPattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    if (keys.length === 0) {
+      this.#workers = 0;
+      return;
+    }
+    const values = await this.#client.mget(...keys);
+    this.#workers = values.reduce((sum, v) => sum + (Number(v) || 0), 0);
+  }
+
+  #failAll(error: Error): void {
+    for (const [, pending] of this.#pending) pending.reject(error);
+    this.#pending.clear();
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}

@@ -1,0 +1,89 @@
+/**
+ * Redis connection settings from a `redis://` or `rediss://` URL, and the one way every message
+ * shows such a URL: with its credentials masked.
+ *
+ * @module
+ */
+import type { RedisOptions } from 'ioredis';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { PpevalArgumentError } from '../errors.js';
+
+/** A parsed Redis URL: what ioredis needs, and the masked form for messages. */
+export interface RedisTarget {
+  /** ioredis options (host, port, credentials, db, TLS); never print this object. */
+  readonly options: RedisOptions;
+  /** The URL with any user name and password replaced by `***`, safe to print. */
+  readonly display: string;
+}
+
+/**
+ * Replaces the credentials of a Redis URL (and of any URL-like text inside a message) with
+ * `***`, so that a message never carries a password.
+ *
+ * @example
+ * maskUrl('redis://:s3cret@db:6379/0'); // 'redis://***@db:6379/0'
+ */
+export function maskUrl(text: string): string {
+  return text.replace(/\b(rediss?:\/\/)[^@/\s]*@/gi, '$1***@');
+}
+
+/**
+ * Parses `redis://[user[:password]@]host[:port][/db]` or `rediss://...` (TLS) into ioredis
+ * options. Throws {@link PpevalArgumentError} naming the masked URL when it is not one.
+ */
+export function parseRedisUrl(url: unknown, tls?: TlsOptions): RedisTarget {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new PpevalArgumentError(
+      `Expected \`url\` to be a Redis URL such as 'redis://host:6379' or 'rediss://host:6380', ` +
+        `got ${describeValue(url)}.`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PpevalArgumentError(
+      `Expected \`url\` to be a Redis URL such as 'redis://host:6379', got '${maskUrl(url)}', ` +
+        'which is not a URL.',
+    );
+  }
+  const display = maskUrl(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new PpevalArgumentError(
+      `Expected \`url\` to start with redis:// or rediss:// (TLS), got '${display}' ` +
+        `(protocol ${parsed.protocol}).`,
+    );
+  }
+  if (parsed.hostname === '') {
+    throw new PpevalArgumentError(`Expected \`url\` to name a host, got '${display}'.`);
+  }
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const dbText = parsed.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0) {
+    throw new PpevalArgumentError(
+      `Expected the path of \`url\` to be a database number such as /0, got '${display}'.`,
+    );
+  }
+  // URL keeps IPv6 literals in brackets; net.connect wants them bare.
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const options: RedisOptions = { host, port, db };
+  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  if (parsed.protocol === 'rediss:') options.tls = { servername: host, ...tls };
+  else if (tls !== undefined) options.tls = { servername: host, ...tls };
+  return { options, display };
+}
+
+/** `'x' (string)`-style description of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return '`null`';
+  if (value === undefined) return '`undefined`';
+  if (typeof value === 'string') return `\`'${maskUrl(value)}'\` (string)`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `\`${String(value)}\` (${typeof value})`;
+  }
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}

@@ -1,0 +1,216 @@
+/**
+ * Options of the Redis backend: the caller's side ({@link RedisBackendOptions}) and the worker's
+ * ({@link RedisWorkerOptions}), their defaults, and their run-time validation.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { PpevalArgumentError } from '../errors.js';
+import { describeValue } from './connection.js';
+
+/** Options of a Redis pool: `createPool({ backend: 'redis', url, ...these })`. */
+export interface RedisBackendOptions {
+  /**
+   * The Redis server: `redis://[user:password@]host:port[/db]`, or `rediss://...` for TLS. The
+   * credentials are used to connect and never appear in messages, jobs or keys.
+   */
+  readonly url: string;
+  /**
+   * Name of the BullMQ queue shared with the workers (`ppeval-worker --queue`). Give each
+   * project or deployment its own name when several share one Redis server.
+   * @default 'ppeval'
+   */
+  readonly queue?: string;
+  /** Extra TLS options (a private CA, client certificates) for `rediss://` URLs. */
+  readonly tls?: TlsOptions;
+  /**
+   * Largest payload the call may store in Redis: the serialized broadcast arguments, one batch
+   * of elements, one batch of results. Larger payloads are refused with an error before they
+   * reach Redis (inputs) or by the worker (results).
+   * @default 32 MiB
+   */
+  readonly maxPayloadBytes?: number;
+  /**
+   * How long a call's keys may outlive the caller if it dies without cleaning up (a crashed
+   * process); a call that ends deletes them at once.
+   * @default 86_400_000 (one day)
+   */
+  readonly keyTtlMs?: number;
+  /**
+   * How long the first connection may take before the pool fails with a `BackendError`.
+   * @default 10_000
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Defaults of {@link RedisBackendOptions}. */
+export const REDIS_BACKEND_DEFAULTS = {
+  queue: 'ppeval',
+  maxPayloadBytes: 32 * 1024 * 1024,
+  keyTtlMs: 86_400_000,
+  connectTimeoutMs: 10_000,
+} as const;
+
+/** Options of a worker process: `ppeval-worker --redis URL ...` or `startRedisWorker()`. */
+export interface RedisWorkerOptions {
+  /** The Redis server, as in {@link RedisBackendOptions.url}. */
+  readonly url: string;
+  /** @default 'ppeval' */
+  readonly queue?: string;
+  /** Extra TLS options for `rediss://` URLs. */
+  readonly tls?: TlsOptions;
+  /**
+   * Batches run at once, each in its own worker thread.
+   * @default os.availableParallelism()
+   */
+  readonly concurrency?: number;
+  /**
+   * Directories besides the project root (see `projectRoot`) whose modules jobs may name.
+   * @default []
+   */
+  readonly roots?: readonly string[];
+  /** The directory whose project the worker serves. @default process.cwd() */
+  readonly cwd?: string;
+  /**
+   * How long a batch's lock lasts without renewal (renewed every half of it). A killed worker's
+   * batch runs again elsewhere about `lockDurationMs + stalledIntervalMs` after the kill.
+   * @default 3000
+   */
+  readonly lockDurationMs?: number;
+  /** How often the worker looks for batches of dead workers. @default 1000 */
+  readonly stalledIntervalMs?: number;
+  /**
+   * How many times a batch may lose its worker (killed process, lost lock) and be put back in
+   * the queue before the caller is told it was lost.
+   * @default 1
+   */
+  readonly maxStalledCount?: number;
+}
+
+/** Defaults of {@link RedisWorkerOptions}. */
+export const REDIS_WORKER_DEFAULTS = {
+  queue: 'ppeval',
+  lockDurationMs: 3000,
+  stalledIntervalMs: 1000,
+  maxStalledCount: 1,
+} as const;
+
+const BACKEND_KEYS = ['url', 'queue', 'tls', 'maxPayloadBytes', 'keyTtlMs', 'connectTimeoutMs'];
+const WORKER_KEYS = [
+  'url',
+  'queue',
+  'tls',
+  'concurrency',
+  'roots',
+  'cwd',
+  'lockDurationMs',
+  'stalledIntervalMs',
+  'maxStalledCount',
+];
+
+/** Validated caller options with every default filled in. */
+export type ResolvedBackendOptions = Required<Omit<RedisBackendOptions, 'tls'>> &
+  Pick<RedisBackendOptions, 'tls'>;
+
+/** Validates {@link RedisBackendOptions} at run time; throws {@link PpevalArgumentError}. */
+export function resolveBackendOptions(options: unknown): ResolvedBackendOptions {
+  const o = checkObject(options, BACKEND_KEYS, 'createPool({ backend: "redis", ... })');
+  return {
+    url: o.url as string,
+    queue: queueName(o.queue),
+    tls: tlsOption(o.tls),
+    maxPayloadBytes: integer(o.maxPayloadBytes, 'maxPayloadBytes', 1024, REDIS_BACKEND_DEFAULTS.maxPayloadBytes),
+    keyTtlMs: integer(o.keyTtlMs, 'keyTtlMs', 1000, REDIS_BACKEND_DEFAULTS.keyTtlMs),
+    connectTimeoutMs: integer(o.connectTimeoutMs, 'connectTimeoutMs', 1, REDIS_BACKEND_DEFAULTS.connectTimeoutMs),
+  };
+}
+
+/** Validated worker options with every default filled in. */
+export type ResolvedWorkerOptions = Required<Omit<RedisWorkerOptions, 'tls'>> &
+  Pick<RedisWorkerOptions, 'tls'>;
+
+/** Validates {@link RedisWorkerOptions} at run time; throws {@link PpevalArgumentError}. */
+export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
+  const o = checkObject(options, WORKER_KEYS, 'startRedisWorker()');
+  const roots = o.roots ?? [];
+  if (!Array.isArray(roots) || roots.some((r) => typeof r !== 'string' || r === '')) {
+    throw new PpevalArgumentError(
+      `Expected \`roots\` to be an array of directory paths, got ${describeValue(roots)}.`,
+    );
+  }
+  const cwd = o.cwd ?? process.cwd();
+  if (typeof cwd !== 'string') {
+    throw new PpevalArgumentError(`Expected \`cwd\` to be a directory path, got ${describeValue(cwd)}.`);
+  }
+  const d = REDIS_WORKER_DEFAULTS;
+  const lockDurationMs = integer(o.lockDurationMs, 'lockDurationMs', 100, d.lockDurationMs);
+  return {
+    url: o.url as string,
+    queue: queueName(o.queue),
+    tls: tlsOption(o.tls),
+    concurrency: integer(o.concurrency, 'concurrency', 1, availableParallelism()),
+    roots: roots as string[],
+    cwd,
+    lockDurationMs,
+    stalledIntervalMs: integer(o.stalledIntervalMs, 'stalledIntervalMs', 50, d.stalledIntervalMs),
+    maxStalledCount: integer(o.maxStalledCount, 'maxStalledCount', 0, d.maxStalledCount),
+  };
+}
+
+function checkObject(
+  options: unknown,
+  known: readonly string[],
+  where: string,
+): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PpevalArgumentError(
+      `Expected the options of ${where} to be an object, got ${describeValue(options)}.`,
+    );
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      throw new PpevalArgumentError(
+        `Unknown option \`${key}\` for ${where}. Known options: ${known.join(', ')}.`,
+      );
+    }
+  }
+  if (typeof o.url !== 'string' || o.url === '') {
+    throw new PpevalArgumentError(
+      `Expected \`url\` to be a Redis URL such as 'redis://host:6379', got ${describeValue(o.url)}.`,
+    );
+  }
+  return o;
+}
+
+function queueName(value: unknown): string {
+  if (value === undefined) return REDIS_BACKEND_DEFAULTS.queue;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(value)) {
+    throw new PpevalArgumentError(
+      'Expected `queue` to be 1 to 100 letters, digits, `_`, `.` or `-`, got ' +
+        `${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
+
+function tlsOption(value: unknown): TlsOptions | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PpevalArgumentError(
+      `Expected \`tls\` to be TLS connection options (an object), got ${describeValue(value)}.`,
+    );
+  }
+  return value as TlsOptions;
+}
+
+function integer(value: unknown, name: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new PpevalArgumentError(
+      `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}

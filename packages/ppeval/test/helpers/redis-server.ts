@@ -1,0 +1,170 @@
+/**
+ * Test harness for the Redis backend: a real redis-server on a free loopback port, in a
+ * temporary directory, with persistence off and `noeviction`; plus ppeval-worker processes
+ * spawned from the built bin.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package root (packages/ppeval). */
+export const packageRoot = resolve(here, '..', '..');
+/** The built worker entry the tests spawn, as a user's `npx ppeval-worker` would run it. */
+export const workerBin = join(packageRoot, 'dist', 'bin', 'ppeval-worker.js');
+
+/** Whether Debian's redis-server (or any redis-server on PATH) is installed. */
+export const hasRedisServer: boolean =
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** The note a skipped suite prints, so a skip is never silent. */
+export const skipNote =
+  'redis-server is not installed: the Redis backend tests are SKIPPED. ' +
+  'Install it with `apt-get install -y redis-server` (.ci/run does this).';
+
+/** A free TCP port on 127.0.0.1 (the OS picks one; tiny race until redis binds it). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A running redis-server started by {@link startRedis}. */
+export interface RedisServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:PORT` (with the password when one was set). */
+  readonly url: string;
+  /** A fresh client for assertions (the caller quits it, or `stop()` does). */
+  client(): Redis;
+  /** Stop the server and remove its directory. */
+  stop(): Promise<void>;
+}
+
+/** Start redis-server on a free loopback port and wait until it answers PING. */
+export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ppeval-redis-'));
+  const port = await freePort();
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--dir',
+    dir,
+    '--logfile',
+    join(dir, 'redis.log'),
+  ];
+  if (options.password !== undefined) args.push('--requirepass', options.password);
+  const proc = spawn('redis-server', args, { stdio: 'ignore' });
+  const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
+  const clients: Redis[] = [];
+  const client = (): Redis => {
+    const c = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  };
+  const probe = client();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      if ((await probe.ping()) === 'PONG') break;
+    } catch (err) {
+      if (Date.now() > deadline || proc.exitCode !== null) {
+        proc.kill('SIGKILL');
+        throw new Error(`redis-server did not start on port ${port}: ${String(err)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    port,
+    url,
+    client,
+    async stop() {
+      for (const c of clients) c.disconnect();
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A ppeval-worker child process. */
+export interface WorkerProcess {
+  readonly proc: ChildProcess;
+  /** Everything the worker wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves once the worker printed its ready line. */
+  ready: Promise<void>;
+  /** SIGKILL it and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+/** Spawn `node dist/bin/ppeval-worker.js --redis URL ...` with the package root as cwd. */
+export function startWorker(url: string, extraArgs: string[] = []): WorkerProcess {
+  if (!existsSync(workerBin)) {
+    throw new Error(`${workerBin} is missing: run \`npm run build -w ppeval\` first.`);
+  }
+  const proc = spawn(process.execPath, [workerBin, '--redis', url, ...extraArgs], {
+    cwd: packageRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  let out = '';
+  const ready = new Promise<void>((resolveReady, reject) => {
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) resolveReady();
+    });
+    proc.once('exit', (code) =>
+      reject(new Error(`ppeval-worker exited with ${code} before it was ready:\n${err}`)),
+    );
+  });
+  ready.catch(() => {});
+  proc.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  return {
+    proc,
+    ready,
+    stderr: () => err,
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Whether a process id is alive (signal 0). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
