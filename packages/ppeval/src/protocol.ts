@@ -77,4 +77,6 @@ export interface BatchResult {
   readonly fnMs: number;
   /** Which worker ran it, for per-worker statistics: `thread:3`, `process:4711`, `host:pid`. */
   readonly workerId: string;
+  /** Whether this batch made the worker load the call's broadcast arguments (once per call). */
+  readonly broadcastLoaded: boolean;
 }

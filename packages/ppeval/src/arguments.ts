@@ -1,0 +1,97 @@
+/**
+ * Sorting a call's arguments into distributed and broadcast ones, before any work starts.
+ *
+ * @module
+ */
+import { Broadcast, DistArray, elementAccessor } from './dist-array.js';
+import { PpevalArgumentError } from './errors.js';
+import type { ArgSlot } from './protocol.js';
+import { findUnsendable } from './sendable.js';
+
+/** A call's arguments, checked and ready to be cut into batches. */
+export interface PreparedArguments {
+  /** Number of elements (the common length of the distributed arguments). */
+  readonly total: number;
+  /** Where each parameter comes from. */
+  readonly slots: readonly ArgSlot[];
+  /** For each distributed argument, its element accessor. */
+  readonly distributed: readonly ((index: number) => unknown)[];
+  /** The broadcast values, in broadcast order. */
+  readonly broadcast: readonly unknown[];
+}
+
+/**
+ * Checks and sorts the arguments. Throws {@link PpevalArgumentError} for an argument that cannot
+ * be sent to a worker or when no argument is distributed, and a `RangeError` (code
+ * `ERR_PPEVAL_ARGUMENT`) naming both arguments when distributed lengths differ.
+ *
+ * @param fnName - The function's name, for messages.
+ * @param sharedMemory - Whether the backend shares memory with its workers (threads).
+ */
+export function prepareArguments(
+  args: readonly unknown[],
+  fnName: string,
+  sharedMemory: boolean,
+): PreparedArguments {
+  const slots: ArgSlot[] = [];
+  const dists: { position: number; dist: DistArray<unknown> }[] = [];
+  const broadcast: unknown[] = [];
+  args.forEach((arg, position) => {
+    if (arg instanceof DistArray) {
+      slots.push({ from: 'd', index: dists.length });
+      dists.push({ position, dist: arg as DistArray<unknown> });
+      return;
+    }
+    const value = arg instanceof Broadcast ? (arg.value as unknown) : arg;
+    const problem = findUnsendable(value, false);
+    if (problem !== undefined) {
+      throw new PpevalArgumentError(
+        `Argument ${position + 1} of ${fnName} cannot be sent to a worker: ${problem}.` +
+          (typeof value === 'function'
+            ? ' Workers receive data, not functions: export the function from a module and ' +
+              'call it from inside the function that ppeval runs.'
+            : ''),
+      );
+    }
+    slots.push({ from: 'b', index: broadcast.length });
+    broadcast.push(value);
+  });
+
+  const first = dists[0];
+  if (first === undefined) {
+    throw new PpevalArgumentError(
+      `ppeval(${fnName}, ...) got no distributed argument, so there is nothing to run in ` +
+        'parallel. Wrap the argument to split in array(items) or split(x, axis); every other ' +
+        'argument goes whole to every element.',
+    );
+  }
+  for (const { position, dist } of dists.slice(1)) {
+    if (dist.length !== first.dist.length) {
+      const error = new RangeError(
+        `Distributed arguments of ${fnName} differ in length: argument ${first.position + 1} ` +
+          `(${first.dist.description}) has ${first.dist.length} elements, argument ` +
+          `${position + 1} (${dist.description}) has ${dist.length}. Distributed arguments are ` +
+          'zipped element by element, so they must have equal lengths.',
+      );
+      throw Object.assign(error, { code: 'ERR_PPEVAL_ARGUMENT' });
+    }
+  }
+
+  const distributed = dists.map(({ dist }) => elementAccessor(dist, sharedMemory));
+  // Items of array() may be anything: check each one now rather than fail half-way.
+  dists.forEach(({ position, dist }, d) => {
+    // Typed data (split of a typed array or { data, shape }) is always sendable.
+    if (!/^(array|split\(array)/.test(dist.description)) return;
+    const at = distributed[d]!;
+    for (let k = 0; k < dist.length; k++) {
+      const problem = findUnsendable(at(k), sharedMemory);
+      if (problem !== undefined) {
+        throw new PpevalArgumentError(
+          `Element ${k} of argument ${position + 1} of ${fnName} (${dist.description}) cannot ` +
+            `be sent to a worker: ${problem}.`,
+        );
+      }
+    }
+  });
+  return { total: first.dist.length, slots, distributed, broadcast };
+}

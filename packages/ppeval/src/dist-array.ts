@@ -1,0 +1,347 @@
+/**
+ * Distributed arguments: {@link array} and {@link split} make one task per element; {@link bcast}
+ * (and every undecorated argument) goes whole to every task.
+ *
+ * @module
+ */
+import { toShared } from './broadcast.js';
+import { PpevalArgumentError } from './errors.js';
+
+/** Every typed array class: what `split` shares with threads without copying. */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * n-dimensional numeric data: a typed array in row-major (C) order and its shape. `data.length`
+ * must equal the product of `shape`. This is what {@link split} cuts along an axis, and what each
+ * element receives (with that axis removed from `shape`).
+ *
+ * @example
+ * ```ts
+ * // a 1064x1064 RGB image, pixel-interleaved: split along axis 2 gives the 3 colour bands
+ * const image: NdArray<Uint8Array> = { data: pixels, shape: [1064, 1064, 3] };
+ * ```
+ */
+export interface NdArray<A extends TypedArray = TypedArray> {
+  readonly data: A;
+  readonly shape: readonly number[];
+}
+
+const kAccessor = Symbol('ppeval.accessor');
+
+/**
+ * A distributed argument: element `k` of the call receives `at(k)` in this argument's position.
+ * Made by {@link array} or {@link split}; its type parameter is what the function receives.
+ */
+export class DistArray<T> {
+  /** Number of elements (tasks) it contributes. */
+  readonly length: number;
+  /** How it was made, for messages: `array(...)`, `split(..., 2)`. */
+  readonly description: string;
+  readonly #prepare: (sharedMemory: boolean) => (index: number) => unknown;
+  /** Only for the type checker: the element type. */
+  declare readonly __element?: T;
+
+  /** @internal Use {@link array} or {@link split}. */
+  constructor(
+    length: number,
+    description: string,
+    prepare: (sharedMemory: boolean) => (index: number) => unknown,
+  ) {
+    this.length = length;
+    this.description = description;
+    this.#prepare = prepare;
+  }
+
+  /**
+   * @internal Returns the element accessor, moving typed data into shared memory first when the
+   * backend shares memory with its workers.
+   */
+  [kAccessor](sharedMemory: boolean): (index: number) => unknown {
+    return this.#prepare(sharedMemory);
+  }
+}
+
+/** @internal */
+export function elementAccessor(dist: DistArray<unknown>, sharedMemory: boolean) {
+  return dist[kAccessor](sharedMemory);
+}
+
+/**
+ * A value sent whole to every element, even if it is an array (or a {@link DistArray}). Made by
+ * {@link bcast}.
+ */
+export class Broadcast<T> {
+  /** The value every element receives. */
+  readonly value: T;
+
+  /** @internal Use {@link bcast}. */
+  constructor(value: T) {
+    this.value = value;
+  }
+}
+
+/**
+ * Makes a distributed array from any iterable (an array, a Set, a generator, `range(0, 16)`):
+ * the call runs one task per item, and the function receives the item in this argument's place.
+ * The items are read once, when `array()` is called.
+ *
+ * @example
+ * ```ts
+ * const sizes = await ppeval(fileSize, array(['a.tif', 'b.tif']));
+ * ```
+ */
+export function array<T>(items: Iterable<T>): DistArray<T> {
+  if (typeof items === 'string') {
+    throw new PpevalArgumentError(
+      `array() got a string (${preview(items)}): strings are never split. Pass the string as ` +
+        'an argument of its own to broadcast it, or [...text] to make one element per character.',
+    );
+  }
+  if (
+    items === null ||
+    typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+  ) {
+    throw new PpevalArgumentError(
+      `Expected array() to get an iterable (an array, a Set, a generator), got ${preview(items)} ` +
+        `(${typeName(items)}).`,
+    );
+  }
+  const values = Array.from(items);
+  return new DistArray<T>(values.length, 'array(...)', () => (k) => values[k]);
+}
+
+/** Makes `[start, start + step, ...]` up to but excluding `stop`, like Python's range. */
+export function range(start: number, stop?: number, step = 1): number[] {
+  if (stop === undefined) [start, stop] = [0, start];
+  for (const [name, value] of [
+    ['start', start],
+    ['stop', stop],
+    ['step', step],
+  ] as const) {
+    if (!Number.isFinite(value)) {
+      throw new PpevalArgumentError(
+        `Expected range()'s \`${name}\` to be a finite number, got \`${String(value)}\` (${typeName(value)}).`,
+      );
+    }
+  }
+  if (step === 0) throw new PpevalArgumentError("Expected range()'s `step` not to be 0.");
+  const out: number[] = [];
+  for (let v = start; step > 0 ? v < stop : v > stop; v += step) out.push(v);
+  return out;
+}
+
+/**
+ * Sends `value` whole to every element, never split. Undecorated arguments are already
+ * broadcast; `bcast` makes the intent explicit, and is the way to pass a {@link DistArray} itself
+ * (all of its items, as one array) to every element.
+ *
+ * @example
+ * ```ts
+ * await ppeval(scale, split(image, 2), bcast(weights)); // every band gets all the weights
+ * ```
+ */
+export function bcast<T>(value: T): Broadcast<T extends DistArray<infer E> ? E[] : T> {
+  if (value instanceof DistArray) {
+    const at = elementAccessor(value, false);
+    const items = Array.from({ length: value.length }, (_, k) => at(k));
+    return new Broadcast(items) as Broadcast<T extends DistArray<infer E> ? E[] : T>;
+  }
+  return new Broadcast(value) as Broadcast<T extends DistArray<infer E> ? E[] : T>;
+}
+
+/**
+ * Splits `x` along `axis` (negative counts from the last axis): one element per index of that
+ * axis, each receiving the slice with that axis removed.
+ *
+ * - An array: `axis` 0 gives its items; a higher axis cuts nested (rectangular) arrays, so
+ *   `split(matrix, 1)` gives the columns of a `number[][]`.
+ * - A typed array: its numbers, one per element.
+ * - An {@link NdArray} `{ data, shape }`: each element gets `{ data, shape }` of the slice. With
+ *   worker threads the slices are views of one SharedArrayBuffer: no copy reaches a worker.
+ *   Along axis 0 of data already in a SharedArrayBuffer, no copy is made at all; otherwise the
+ *   data is copied once (transposed so the axis comes first) into shared memory.
+ *
+ * @defaultValue axis = 0
+ * @example
+ * ```ts
+ * const image = { data: rgb, shape: [1064, 1064, 3] };
+ * const bands = await ppeval(compressBand, split(image, 2), 50); // 3 tasks
+ * ```
+ */
+export function split<A extends TypedArray>(x: NdArray<A>, axis?: number): DistArray<NdArray<A>>;
+export function split(x: BigInt64Array | BigUint64Array, axis?: 0 | -1): DistArray<bigint>;
+export function split(
+  x: Exclude<TypedArray, BigInt64Array | BigUint64Array>,
+  axis?: 0 | -1,
+): DistArray<number>;
+export function split<T>(x: readonly T[], axis?: 0): DistArray<T>;
+export function split<T>(x: readonly (readonly T[])[], axis: number): DistArray<T[]>;
+export function split(x: unknown, axis: number = 0): DistArray<unknown> {
+  if (!Number.isInteger(axis)) {
+    throw new PpevalArgumentError(
+      `Expected split()'s \`axis\` to be an integer, got \`${String(axis)}\` (${typeName(axis)}).`,
+    );
+  }
+  if (typeof x === 'string' || typeof x === 'number') {
+    throw new PpevalArgumentError(
+      `split() got a ${typeof x} (${preview(x)}): strings and numbers are never split. Pass it ` +
+        'as an argument of its own to broadcast it.',
+    );
+  }
+  if (isTypedArray(x)) {
+    normalizeAxis(axis, 1, 'a typed array');
+    const data = x;
+    return new DistArray(
+      data.length,
+      `split(${data.constructor.name}, ${axis})`,
+      () => (k) => data[k],
+    );
+  }
+  if (Array.isArray(x)) return splitNested(x, axis);
+  if (isNdArray(x)) return splitNd(x, axis);
+  throw new PpevalArgumentError(
+    `Expected split() to get an array, a typed array or { data: TypedArray, shape: number[] }, ` +
+      `got ${preview(x)} (${typeName(x)}).`,
+  );
+}
+
+function splitNested(x: unknown[], axis: number): DistArray<unknown> {
+  const shape = nestedShape(x);
+  const ax = normalizeAxis(axis, shape.length, `an array nested ${shape.length} deep`);
+  const length = shape[ax] ?? 0;
+  const take = (v: unknown, depth: number, k: number): unknown =>
+    depth === ax ? (v as unknown[])[k] : (v as unknown[]).map((sub) => take(sub, depth + 1, k));
+  return new DistArray(length, `split(array, ${axis})`, () => (k) => take(x, 0, k));
+}
+
+/** The shape of a rectangular nested array, down to the first non-array level. */
+function nestedShape(x: unknown[]): number[] {
+  const shape: number[] = [];
+  let level: unknown[][] = [x];
+  while (level.length > 0 && level.every(Array.isArray)) {
+    const len = level[0]!.length;
+    const ragged = level.find((a) => a.length !== len);
+    if (ragged) {
+      // Only the depths up to a ragged level can be split along.
+      break;
+    }
+    shape.push(len);
+    const next = level.flat(1);
+    if (next.length === 0 || !next.every(Array.isArray)) break;
+    level = next as unknown[][];
+  }
+  return shape.length === 0 ? [x.length] : shape;
+}
+
+function splitNd(x: NdArray, axis: number): DistArray<unknown> {
+  const { data, shape } = x;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== data.length) {
+    throw new PpevalArgumentError(
+      `split() got { data, shape } whose shape [${shape.join(', ')}] holds ${size} values, but ` +
+        `data has ${data.length}. Fix the shape (row-major order).`,
+    );
+  }
+  const ax = normalizeAxis(axis, shape.length, `data of shape [${shape.join(', ')}]`);
+  const length = shape[ax]!;
+  const sliceShape = shape.filter((_, i) => i !== ax);
+  const sliceSize = length === 0 ? 0 : size / length;
+  const description = `split({ data: ${data.constructor.name}, shape: [${shape.join(', ')}] }, ${axis})`;
+  const prepare = (sharedMemory: boolean) => {
+    let source: TypedArray;
+    if (ax === 0) source = sharedMemory ? toShared(data) : data;
+    else source = moveAxisFirst(data, shape, ax, sharedMemory);
+    return (k: number): NdArray => ({
+      data: source.subarray(k * sliceSize, (k + 1) * sliceSize),
+      shape: sliceShape,
+    });
+  };
+  return new DistArray(length, description, prepare);
+}
+
+/** Copies `data` so that axis `ax` becomes the outermost one (row-major). */
+function moveAxisFirst(
+  data: TypedArray,
+  shape: readonly number[],
+  ax: number,
+  sharedMemory: boolean,
+): TypedArray {
+  const len = shape[ax]!;
+  const outer = shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const Ctor = data.constructor as new (buffer: ArrayBufferLike) => TypedArray;
+  const buffer = sharedMemory
+    ? new SharedArrayBuffer(data.byteLength)
+    : new ArrayBuffer(data.byteLength);
+  const out = new Ctor(buffer);
+  for (let k = 0; k < len; k++) {
+    for (let o = 0; o < outer; o++) {
+      const src = (o * len + k) * inner;
+      const dst = (k * outer + o) * inner;
+      if (inner === 1) out[dst] = data[src]!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      else (out as any).set(data.subarray(src, src + inner), dst);
+    }
+  }
+  return out;
+}
+
+function normalizeAxis(axis: number, ndim: number, what: string): number {
+  const ax = axis < 0 ? axis + ndim : axis;
+  if (ax < 0 || ax >= ndim) {
+    throw new PpevalArgumentError(
+      `split() got axis ${axis} for ${what}, which has ${ndim} ax${ndim === 1 ? 'is' : 'es'}: ` +
+        `use an axis from ${-ndim} to ${ndim - 1}.`,
+    );
+  }
+  return ax;
+}
+
+/** Whether `x` is a typed array (not a DataView). */
+export function isTypedArray(x: unknown): x is TypedArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+function isNdArray(x: unknown): x is NdArray {
+  if (typeof x !== 'object' || x === null) return false;
+  const { data, shape } = x as { data?: unknown; shape?: unknown };
+  return (
+    isTypedArray(data) &&
+    Array.isArray(shape) &&
+    shape.every((n) => Number.isInteger(n) && (n as number) >= 0)
+  );
+}
+
+/** A short, safe rendering of a value for messages. */
+export function preview(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  }
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value !== 'object' || value === null) return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const name = (value as { constructor?: { name?: string } }).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** The type of a value as messages name it: `number`, `null`, `array`, `Float64Array`. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') {
+    return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+  }
+  return typeof value;
+}

@@ -1,0 +1,156 @@
+/**
+ * The local backend: worker threads or child processes on this machine, through tinypool.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
+import Tinypool from 'tinypool';
+
+import type { Backend, CallSession, CallSpec } from './backend.js';
+import { BatchLostError } from './backend.js';
+import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from './broadcast.js';
+import { PoolClosedError, PpevalArgumentError } from './errors.js';
+import type { BatchRequest, BatchResult, BroadcastRef } from './protocol.js';
+
+/** Where elements run on this machine. */
+export type Runtime = 'threads' | 'processes';
+
+/** Settings of a {@link LocalBackend}, already validated. */
+export interface LocalBackendSettings {
+  readonly runtime: Runtime;
+  readonly concurrency: number;
+  readonly idleTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly execArgv: readonly string[] | undefined;
+}
+
+/** Node caps timers at 2^31 - 1 ms; longer idle timeouts mean "keep the workers". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Worker threads or child processes through one tinypool. */
+export class LocalBackend implements Backend {
+  readonly kind: Runtime;
+  readonly workers: number;
+  readonly capacity: number;
+  readonly sharedMemory: boolean;
+  readonly #settings: LocalBackendSettings;
+  #pool: Tinypool | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(settings: LocalBackendSettings) {
+    this.#settings = settings;
+    this.kind = settings.runtime;
+    this.workers = settings.concurrency;
+    // A second batch per worker waits in tinypool's queue, so a worker that finishes starts the
+    // next one without a round trip through the engine.
+    this.capacity = settings.concurrency * 2;
+    this.sharedMemory = settings.runtime === 'threads';
+  }
+
+  /** The running tinypool, created on first use (so an unused pool starts no worker). */
+  #tinypool(): Tinypool {
+    if (this.#pool) return this.#pool;
+    const { runtime, concurrency, idleTimeout, resourceLimits, execArgv } = this.#settings;
+    const keepWorkers = idleTimeout > MAX_TIMER_MS;
+    const pool = new Tinypool({
+      filename: new URL('./worker.js', import.meta.url).href,
+      runtime: runtime === 'threads' ? 'worker_threads' : 'child_process',
+      minThreads: keepWorkers ? concurrency : 0,
+      maxThreads: concurrency,
+      idleTimeout: keepWorkers ? 0 : idleTimeout,
+      concurrentTasksPerWorker: 1,
+      ...(resourceLimits ? { resourceLimits } : {}),
+      ...(execArgv ? { execArgv: [...execArgv] } : {}),
+      // tinypool gives child processes only the variables named here: pass the caller's.
+      ...(runtime === 'processes'
+        ? { env: { ...process.env } as Record<string, string>, serialization: 'advanced' as const }
+        : {}),
+    });
+    // An idle worker that dies (an element's stray timer threw after its batch returned) is
+    // replaced by tinypool; the error has no task left to fail. Without a listener, the pool's
+    // 'error' event would crash the caller's process.
+    pool.on('error', () => undefined);
+    this.#pool = pool;
+    return pool;
+  }
+
+  async openCall(spec: CallSpec): Promise<CallSession> {
+    if (this.#closed) throw new PoolClosedError();
+    let broadcast: BroadcastRef;
+    let file: string | undefined;
+    if (this.sharedMemory) {
+      broadcast = encodeShared(spec.broadcast);
+    } else if (spec.broadcast.length === 0) {
+      broadcast = { kind: 'none' };
+    } else {
+      const bytes = encodeBytes(spec.broadcast);
+      if (bytes.byteLength <= INLINE_BROADCAST_LIMIT) {
+        broadcast = { kind: 'inline', bytes };
+      } else {
+        file = path.join(tmpdir(), `ppeval-${process.pid}-${spec.callId}.bcast`);
+        await writeFile(file, bytes, { mode: 0o600 });
+        broadcast = { kind: 'file', path: file, size: bytes.byteLength };
+      }
+    }
+    const pool = this.#tinypool();
+    return {
+      broadcast,
+      run: (batch, signal) => this.#run(pool, batch, signal),
+      close: async () => {
+        if (file !== undefined) await rm(file, { force: true });
+      },
+    };
+  }
+
+  async #run(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+    if (this.#closed) throw new PoolClosedError();
+    try {
+      return (await pool.run(batch, { signal })) as BatchResult;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      if (this.#closed) throw new PoolClosedError();
+      if (error instanceof Error && error.name === 'DataCloneError') {
+        throw new PpevalArgumentError(
+          `An element's arguments could not be sent to a worker: ${error.message}`,
+          { cause: error },
+        );
+      }
+      throw lostBatch(error, this.kind);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#pool ? this.#pool.destroy() : Promise.resolve();
+    return this.#closing;
+  }
+}
+
+/** Describes why a worker died, from what tinypool reported. */
+function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
+  const err = error as { message?: unknown; code?: unknown; exitCode?: unknown; name?: unknown };
+  const exitCode = typeof err?.exitCode === 'number' ? err.exitCode : undefined;
+  let reason: string;
+  if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    reason = 'it ran out of memory (its heap limit, see the resourceLimits option)';
+  } else if (err?.name === 'WorkerExit') {
+    reason = `it called process.exit(${exitCode ?? ''})`;
+  } else if (runtime === 'processes' && err?.message === 'Worker exited unexpectedly') {
+    reason = 'the child process exited (process.exit, a crash, out of memory or a signal)';
+  } else {
+    const message = typeof err?.message === 'string' ? err.message : String(error);
+    const name = typeof err?.name === 'string' ? err.name : 'Error';
+    reason = `an uncaught ${name} outside the element's own code: ${message}`;
+  }
+  return new BatchLostError(reason, exitCode, { cause: error });
+}
+
+/** A fresh id for a call. */
+export function newCallId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,299 @@
+/**
+ * The options of {@link createPool} and of one call, their defaults and their run-time
+ * validation. Messages say what was expected and what arrived, with its type.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+
+import { PpevalArgumentError } from './errors.js';
+import type { Runtime } from './local-backend.js';
+import type { CallStats } from './stats.js';
+
+/** Options of {@link createPool}. */
+export interface PoolOptions {
+  /**
+   * Number of workers: Star-P's `np`. Each runs one element at a time.
+   * @defaultValue `os.availableParallelism()`
+   */
+  readonly concurrency?: number;
+  /**
+   * `'threads'`: worker threads, which share memory with the caller (split typed arrays and
+   * broadcast typed arrays reach them without a copy). `'processes'`: child processes, for code
+   * that must be isolated (native crashes, process-global state); arguments are copied.
+   * @defaultValue `'threads'`
+   */
+  readonly runtime?: Runtime;
+  /**
+   * Milliseconds an idle worker stays alive for the next call (its module stays imported).
+   * `Infinity` keeps every worker until `close()`. Idle workers never keep the process alive.
+   * @defaultValue 30000
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Heap limits of each worker thread (`runtime: 'threads'` only); a worker over its limit
+   * fails its element with `WorkerExitError`. For processes use `execArgv`
+   * (`['--max-old-space-size=512']`).
+   * @defaultValue Node's defaults
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /**
+   * Node options of each worker.
+   * @defaultValue the caller's `process.execArgv`
+   */
+  readonly execArgv?: readonly string[];
+}
+
+/** Options of one call: `ppeval.with(options)(fn, ...args)`. */
+export interface PpevalOptions {
+  /** Cancels the call: queued elements are dropped, busy workers terminated. */
+  readonly signal?: AbortSignal;
+  /**
+   * Milliseconds one element may run; past it, its worker is terminated and the element fails
+   * with `ElementTimeoutError`. Elements then travel one per batch.
+   * @defaultValue no limit
+   */
+  readonly timeout?: number;
+  /**
+   * How many times an element whose worker died (exit, crash, heap limit) is run again on a
+   * fresh worker before it fails with `WorkerExitError`. Errors the function throws are never
+   * retried.
+   * @defaultValue 0
+   */
+  readonly retries?: number;
+  /**
+   * `false`: the first failing element rejects the call and cancels the rest. `true`: every
+   * element runs, and the call resolves with `{ status: 'fulfilled', value }` or
+   * `{ status: 'rejected', reason }` per element.
+   * @defaultValue false
+   */
+  readonly settle?: boolean;
+  /**
+   * The most workers this call uses at once (at most the pool's `concurrency`).
+   * @defaultValue the pool's concurrency
+   */
+  readonly concurrency?: number;
+  /**
+   * Elements per batch: `'auto'` learns the time per element and batches cheap elements
+   * (about 10 ms of work per batch) while sending expensive ones singly.
+   * @defaultValue 'auto'
+   */
+  readonly chunkSize?: number | 'auto';
+  /** Called after each batch with the number of finished elements and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Called once when the call ends (also when it fails) with its timing. */
+  readonly onStats?: (stats: CallStats) => void;
+}
+
+/** {@link PoolOptions} with every default applied. */
+export interface ResolvedPoolOptions {
+  readonly concurrency: number;
+  readonly runtime: Runtime;
+  readonly idleTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly execArgv: readonly string[] | undefined;
+}
+
+/** {@link PpevalOptions} with every default applied. */
+export interface ResolvedCallOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number | undefined;
+  readonly retries: number;
+  readonly settle: boolean;
+  readonly concurrency: number | undefined;
+  readonly chunkSize: number | undefined;
+  readonly onProgress: ((done: number, total: number) => void) | undefined;
+  readonly onStats: ((stats: CallStats) => void) | undefined;
+}
+
+/** Default idle timeout of pool workers, in milliseconds. */
+export const DEFAULT_IDLE_TIMEOUT = 30_000;
+
+const POOL_KEYS = ['concurrency', 'runtime', 'idleTimeout', 'resourceLimits', 'execArgv'] as const;
+const CALL_KEYS = [
+  'signal',
+  'timeout',
+  'retries',
+  'settle',
+  'concurrency',
+  'chunkSize',
+  'onProgress',
+  'onStats',
+] as const;
+const RESOURCE_LIMIT_KEYS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;
+
+/** Validates {@link PoolOptions} and applies the defaults. Throws {@link PpevalArgumentError}. */
+export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
+  const o = checkObject(options, 'createPool() options', POOL_KEYS);
+  const runtime = o['runtime'] ?? 'threads';
+  if (runtime !== 'threads' && runtime !== 'processes') {
+    throw new PpevalArgumentError(
+      `Expected \`runtime\` to be 'threads' or 'processes', got ${show(runtime)}.`,
+    );
+  }
+  const resourceLimits = o['resourceLimits'];
+  if (resourceLimits !== undefined) {
+    checkObject(resourceLimits, '`resourceLimits`', RESOURCE_LIMIT_KEYS);
+    for (const key of RESOURCE_LIMIT_KEYS) {
+      const v = (resourceLimits as Record<string, unknown>)[key];
+      if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+        throw new PpevalArgumentError(
+          `Expected \`resourceLimits.${key}\` to be a positive number of megabytes, got ${show(v)}.`,
+        );
+      }
+    }
+    if (runtime === 'processes') {
+      throw new PpevalArgumentError(
+        "`resourceLimits` applies to worker threads only, but `runtime` is 'processes'. Limit " +
+          "a child process's heap with `execArgv: ['--max-old-space-size=<MB>']` instead.",
+      );
+    }
+  }
+  const execArgv = o['execArgv'];
+  if (
+    execArgv !== undefined &&
+    !(Array.isArray(execArgv) && execArgv.every((a) => typeof a === 'string'))
+  ) {
+    throw new PpevalArgumentError(
+      `Expected \`execArgv\` to be an array of strings, got ${show(execArgv)}.`,
+    );
+  }
+  const idleTimeout = o['idleTimeout'] ?? DEFAULT_IDLE_TIMEOUT;
+  if (typeof idleTimeout !== 'number' || Number.isNaN(idleTimeout) || idleTimeout < 0) {
+    throw new PpevalArgumentError(
+      `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${show(idleTimeout)}.`,
+    );
+  }
+  return {
+    concurrency: checkCount(o['concurrency'], 'concurrency') ?? availableParallelism(),
+    runtime,
+    idleTimeout,
+    resourceLimits: resourceLimits as ResourceLimits | undefined,
+    execArgv: execArgv as string[] | undefined,
+  };
+}
+
+/** Validates {@link PpevalOptions} and applies the defaults. Throws {@link PpevalArgumentError}. */
+export function resolveCallOptions(options: unknown): ResolvedCallOptions {
+  const o = checkObject(options, 'ppeval options', CALL_KEYS);
+  const signal = o['signal'];
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new PpevalArgumentError(`Expected \`signal\` to be an AbortSignal, got ${show(signal)}.`);
+  }
+  const timeout = o['timeout'];
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)
+  ) {
+    throw new PpevalArgumentError(
+      `Expected \`timeout\` to be a number of milliseconds from 1 to 2147483647, got ${show(timeout)}.`,
+    );
+  }
+  const retries = o['retries'] ?? 0;
+  if (!(typeof retries === 'number' && Number.isInteger(retries) && retries >= 0)) {
+    throw new PpevalArgumentError(
+      `Expected \`retries\` to be an integer from 0 and up, got ${show(retries)}.`,
+    );
+  }
+  const settle = o['settle'] ?? false;
+  if (typeof settle !== 'boolean') {
+    throw new PpevalArgumentError(`Expected \`settle\` to be a boolean, got ${show(settle)}.`);
+  }
+  const chunkSize = o['chunkSize'] ?? 'auto';
+  if (chunkSize !== 'auto' && !(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
+    throw new PpevalArgumentError(
+      `Expected \`chunkSize\` to be 'auto' or an integer from 1 and up, got ${show(chunkSize)}.`,
+    );
+  }
+  if (chunkSize !== 'auto' && timeout !== undefined && chunkSize !== 1) {
+    throw new PpevalArgumentError(
+      `\`timeout\` runs elements one per batch, but \`chunkSize\` is ${show(chunkSize)}: ` +
+        "remove `chunkSize` or set it to 1 (or 'auto').",
+    );
+  }
+  for (const key of ['onProgress', 'onStats'] as const) {
+    const v = o[key];
+    if (v !== undefined && typeof v !== 'function') {
+      throw new PpevalArgumentError(`Expected \`${key}\` to be a function, got ${show(v)}.`);
+    }
+  }
+  return {
+    signal: signal as AbortSignal | undefined,
+    timeout: timeout as number | undefined,
+    retries,
+    settle,
+    concurrency: checkCount(o['concurrency'], 'concurrency'),
+    chunkSize: chunkSize === 'auto' ? undefined : (chunkSize as number),
+    onProgress: o['onProgress'] as ResolvedCallOptions['onProgress'],
+    onStats: o['onStats'] as ResolvedCallOptions['onStats'],
+  };
+}
+
+function checkCount(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+    throw new PpevalArgumentError(
+      `Expected \`${name}\` to be an integer from 1 and up, got ${show(value)}.`,
+    );
+  }
+  return value;
+}
+
+function checkObject(
+  value: unknown,
+  what: string,
+  known: readonly string[],
+): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PpevalArgumentError(`Expected ${what} to be an object, got ${show(value)}.`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const close = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+      throw new PpevalArgumentError(
+        `Unknown option \`${key}\` in ${what}.${close ? ` Did you mean \`${close}\`?` : ''} ` +
+          `Known options: ${known.map((k) => `\`${k}\``).join(', ')}.`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Renders a value and its type for a message: `` `0` (number) ``. */
+export function show(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = `'${value}'`;
+  else if (typeof value === 'function') text = `function ${value.name || '<anonymous>'}`;
+  else if (typeof value === 'bigint') text = `${value}n`;
+  else if (typeof value === 'object' && value !== null) {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+    if (text.length > 60) text = `${text.slice(0, 57)}...`;
+  } else text = String(value);
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${text}\` (${type})`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,100 @@
+/**
+ * Pools: {@link createPool} for a pool reused across calls, and the lazily created default pool
+ * behind the top-level {@link ppeval}.
+ *
+ * @module
+ */
+import type { Backend } from './backend.js';
+import { PoolClosedError } from './errors.js';
+import { LocalBackend } from './local-backend.js';
+import type { Runtime } from './local-backend.js';
+import type { PoolOptions } from './options.js';
+import { resolvePoolOptions } from './options.js';
+import type { Ppeval, PpevalStream } from './ppeval.js';
+import { makePpeval } from './ppeval.js';
+
+/** A set of workers reused across calls. Made by {@link createPool}. */
+export interface Pool {
+  /** `pool.ppeval(fn, ...args)`: like the top-level {@link ppeval}, on this pool's workers. */
+  readonly ppeval: Ppeval;
+  /** `pool.stream(fn, ...args)`: the same as `pool.ppeval.stream`. */
+  readonly stream: PpevalStream;
+  /** Number of workers (Star-P's `np`). */
+  readonly concurrency: number;
+  /** Where the workers run. */
+  readonly runtime: Runtime;
+  /**
+   * Terminates every worker. Calls still running reject with `PoolClosedError`, and so do later
+   * calls. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a pool of workers, started on first use and reused across calls. Throws
+ * `PpevalArgumentError` for an invalid option.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ concurrency: 4, runtime: 'processes' });
+ * try {
+ *   const codes = await pool.ppeval(compress, array(range(0, 16)), 50);
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export function createPool(options: PoolOptions = {}): Pool {
+  const settings = resolvePoolOptions(options);
+  const backend: Backend = new LocalBackend(settings);
+  let closed = false;
+  const source = (): Backend => {
+    if (closed) throw new PoolClosedError();
+    return backend;
+  };
+  const ppeval = makePpeval(source);
+  return {
+    ppeval,
+    stream: ppeval.stream,
+    concurrency: settings.concurrency,
+    runtime: settings.runtime,
+    close: () => {
+      closed = true;
+      return backend.close();
+    },
+  };
+}
+
+let defaultBackend: Backend | undefined;
+
+/**
+ * Runs `fn(element, ...broadcast)` for every element of the distributed arguments on the
+ * default pool (one worker thread per core) and resolves with the results in element order.
+ *
+ * `fn` is an ordinary function exported at the top level of a module (ESM, CommonJS, or
+ * TypeScript through tsx), of an installed package, or of a Node built-in module; or the
+ * explicit form `{ module, export }`. Arguments made by `array()` or `split()` are distributed
+ * (several of them are zipped); every other argument goes whole to every element.
+ *
+ * Rejects with `TaskError` (the element's error as `cause`) when an element throws, with
+ * `WorkerExitError` when its worker dies, `LocateError` when `fn` cannot be run by workers,
+ * `PpevalArgumentError` for bad arguments, before any work starts.
+ *
+ * @example
+ * ```ts
+ * import { ppeval, array, range } from 'ppeval';
+ * import { compress } from './imageprocess.js';
+ *
+ * const codes = await ppeval(compress, array(range(0, 16)), 50); // compress(k, 50) for k < 16
+ * const run = ppeval.with({ timeout: 60_000, onProgress: (done, total) => draw(done, total) });
+ * const again = await run(compress, array(range(0, 16)), 50);
+ * for await (const { index, value } of ppeval.stream(compress, array(range(0, 16)), 50)) {
+ *   save(index, value);
+ * }
+ * ```
+ */
+export const ppeval: Ppeval = makePpeval(
+  // Created on the first call; its idle workers never keep the process alive, so it needs no
+  // closing.
+  () => (defaultBackend ??= new LocalBackend(resolvePoolOptions({}))),
+);

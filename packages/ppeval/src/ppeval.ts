@@ -1,0 +1,252 @@
+/**
+ * The call as the user writes it: `ppeval(fn, ...args)`, its options form `ppeval.with(...)`,
+ * and its streaming form `ppeval.stream(...)`. Validates, locates, partitions, then hands over
+ * to the engine (`run-call.ts`).
+ *
+ * @module
+ */
+import { prepareArguments } from './arguments.js';
+import type { Backend } from './backend.js';
+import type { Broadcast, DistArray } from './dist-array.js';
+import type { ElementError } from './errors.js';
+import { LocateError, PpevalArgumentError } from './errors.js';
+import { isLoadingFunctionModule } from './load.js';
+import { locateFunction } from './locate.js';
+import type { ExplicitFunction } from './locate.js';
+import { newCallId } from './local-backend.js';
+import type { PpevalOptions, ResolvedCallOptions } from './options.js';
+import { resolveCallOptions, show } from './options.js';
+import type { Outcome } from './run-call.js';
+import { runCall } from './run-call.js';
+import { StatsRecorder } from './stats.js';
+
+/** Any function: what ppeval accepts as `fn`. */
+// `never[]` parameters accept every function type under strictFunctionTypes.
+export type AnyFunction = (...args: never[]) => unknown;
+
+/**
+ * What may stand in parameter position `P` of the function: a {@link DistArray} of `P` (one
+ * element per task), a {@link Broadcast} of `P`, or a `P` itself (broadcast).
+ */
+export type PpevalArg<P> = P | DistArray<P> | Broadcast<P>;
+
+/** The arguments of `ppeval(fn, ...)` for a function with parameters `P`. */
+export type PpevalArgs<P extends readonly unknown[]> = { [K in keyof P]: PpevalArg<P[K]> };
+
+/** What one element of `fn` resolves to. */
+export type ResultOf<F extends AnyFunction> = Awaited<ReturnType<F>>;
+
+/** One element's outcome with `settle: true`. */
+export type Settled<R> =
+  | { readonly status: 'fulfilled'; readonly value: R }
+  | { readonly status: 'rejected'; readonly reason: ElementError };
+
+/** What `ppeval.stream` yields, in completion order. */
+export interface StreamItem<R> {
+  /** The element's position in the distributed arguments. */
+  readonly index: number;
+  readonly value: R;
+}
+
+/** The streaming form: `ppeval.stream(fn, ...args)`. */
+export interface PpevalStream {
+  <F extends AnyFunction>(
+    fn: F,
+    ...args: PpevalArgs<Parameters<F>>
+  ): AsyncIterableIterator<StreamItem<ResultOf<F>>>;
+  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): AsyncIterableIterator<StreamItem<R>>;
+}
+
+/**
+ * `ppeval(fn, ...args)`: runs `fn` once per element of the distributed arguments, on every core,
+ * and resolves with the results in element order.
+ */
+export interface Ppeval {
+  <F extends AnyFunction>(fn: F, ...args: PpevalArgs<Parameters<F>>): Promise<ResultOf<F>[]>;
+  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<R[]>;
+  /** Yields `{ index, value }` as elements finish. Leaving the loop early cancels the rest. */
+  readonly stream: PpevalStream;
+  /** The same call with options (merged over those of this form). */
+  with(options: PpevalOptions & { readonly settle: true }): SettlingPpeval;
+  with(options: PpevalOptions): Ppeval;
+}
+
+/** `ppeval.with({ settle: true })`: resolves with every element's outcome instead of failing. */
+export interface SettlingPpeval {
+  <F extends AnyFunction>(
+    fn: F,
+    ...args: PpevalArgs<Parameters<F>>
+  ): Promise<Settled<ResultOf<F>>[]>;
+  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<Settled<R>[]>;
+  with(options: PpevalOptions): SettlingPpeval;
+}
+
+type BackendSource = () => Backend;
+
+/** Builds the `ppeval` of a pool. */
+export function makePpeval(backend: BackendSource, options: PpevalOptions = {}): Ppeval {
+  const call = (fn: unknown, ...args: unknown[]): Promise<unknown[]> =>
+    evaluate(backend, options, fn, args);
+  const stream = (fn: unknown, ...args: unknown[]): AsyncIterableIterator<StreamItem<unknown>> =>
+    streamCall(backend, options, fn, args);
+  Object.defineProperties(call, {
+    stream: { value: stream, enumerable: true },
+    with: {
+      value: (more: PpevalOptions) => makePpeval(backend, mergeOptions(options, more)),
+      enumerable: true,
+    },
+  });
+  return call as unknown as Ppeval;
+}
+
+function mergeOptions(base: PpevalOptions, more: unknown): PpevalOptions {
+  // Validate now so that a bad option fails where it is written, not at the first call.
+  resolveCallOptions(more);
+  return { ...base, ...(more as PpevalOptions) };
+}
+
+/** A call that settles into an array (in element order). */
+async function evaluate(
+  backend: BackendSource,
+  rawOptions: PpevalOptions,
+  fn: unknown,
+  args: unknown[],
+): Promise<unknown[]> {
+  const options = resolveCallOptions(rawOptions);
+  const results = new Array<unknown>();
+  await execute(backend, options, fn, args, (index, outcome) => {
+    if (options.settle) {
+      results[index] = outcome.ok
+        ? { status: 'fulfilled', value: outcome.value }
+        : { status: 'rejected', reason: outcome.error };
+    } else if (outcome.ok) {
+      results[index] = outcome.value;
+    }
+  });
+  return results;
+}
+
+/** Validates, locates and partitions, then runs the call through the engine. */
+async function execute(
+  source: BackendSource,
+  options: ResolvedCallOptions,
+  fn: unknown,
+  args: readonly unknown[],
+  onOutcome: (index: number, outcome: Outcome) => void,
+  stop?: AbortSignal,
+): Promise<void> {
+  const stats = new StatsRecorder();
+  let total = 0;
+  let failed = false;
+  try {
+    if (isLoadingFunctionModule()) {
+      throw new LocateError(
+        nameOf(fn),
+        `ppeval was called while a worker was importing the module of a function it runs: ` +
+          'that module calls ppeval at its top level, so every worker would start workers of ' +
+          'its own. Move the ppeval call into a function, or into a separate entry script.',
+      );
+    }
+    if (typeof fn !== 'function' && (typeof fn !== 'object' || fn === null)) {
+      throw new PpevalArgumentError(
+        `Expected the first argument of ppeval to be an exported function or ` +
+          `{ module, export }, got ${show(fn)}.`,
+      );
+    }
+    const backend = source();
+    const prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory);
+    total = prepared.total;
+    const ref = await locateFunction(fn as Parameters<typeof locateFunction>[0]);
+    if (total === 0) return;
+    await runCall({
+      callId: newCallId(),
+      backend,
+      fn: ref,
+      args: prepared,
+      options,
+      stats,
+      onOutcome,
+      ...(stop ? { stop } : {}),
+    });
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    if (options.onStats) {
+      try {
+        options.onStats(stats.finish(total));
+      } catch (error) {
+        // A throwing callback fails a call that would have succeeded; it never hides a failure.
+        // eslint-disable-next-line no-unsafe-finally
+        if (!failed) throw error;
+      }
+    }
+  }
+}
+
+/** The streaming form: starts when first iterated; leaving the loop early stops the call. */
+async function* streamCall(
+  backend: BackendSource,
+  rawOptions: PpevalOptions,
+  fn: unknown,
+  args: unknown[],
+): AsyncIterableIterator<StreamItem<unknown>> {
+  const options = resolveCallOptions(rawOptions);
+  if (options.settle) {
+    throw new PpevalArgumentError(
+      '`settle` does not apply to ppeval.stream, which yields results as they come: use ' +
+        "ppeval.with({ settle: true })(...) for every outcome, or catch the stream's error.",
+    );
+  }
+  const queue: StreamItem<unknown>[] = [];
+  const stop = new AbortController();
+  let finished = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  execute(
+    backend,
+    options,
+    fn,
+    args,
+    (index, outcome) => {
+      if (outcome.ok) queue.push({ index, value: outcome.value });
+      wake?.();
+    },
+    stop.signal,
+  ).then(
+    () => {
+      finished = true;
+      wake?.();
+    },
+    (error: unknown) => {
+      finished = true;
+      failure = { error };
+      wake?.();
+    },
+  );
+  try {
+    for (;;) {
+      const item = queue.shift();
+      if (item) {
+        yield item;
+        continue;
+      }
+      if (finished) {
+        if (failure) throw failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    if (!finished) stop.abort();
+  }
+}
+
+function nameOf(fn: unknown): string {
+  if (typeof fn === 'function') return fn.name || '<anonymous>';
+  const explicit = fn as Partial<ExplicitFunction> | null;
+  return typeof explicit?.export === 'string' ? explicit.export : '<function>';
+}

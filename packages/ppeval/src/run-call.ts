@@ -1,0 +1,317 @@
+/**
+ * The call engine: cuts a call into batches, keeps the backend busy, gathers outcomes, and
+ * applies the failure policy (fail fast or settle, worker deaths, retries, timeouts, aborts).
+ * Backend-agnostic: see `backend.ts` for the other side.
+ *
+ * @module
+ */
+import type { PreparedArguments } from './arguments.js';
+import type { Backend, CallSession } from './backend.js';
+import { BatchLostError } from './backend.js';
+import {
+  AbortError,
+  ElementTimeoutError,
+  TaskError,
+  WorkerExitError,
+  type ElementError,
+} from './errors.js';
+import type { FunctionRef } from './locate.js';
+import type { ResolvedCallOptions } from './options.js';
+import type { BatchRequest, BatchResult } from './protocol.js';
+import { BatchSizer } from './schedule.js';
+import { deserializeError } from './serialize-error.js';
+import type { StatsRecorder } from './stats.js';
+
+/** One element's outcome, as the engine reports it. */
+export type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: ElementError };
+
+/** Everything the engine needs for one call. */
+export interface CallInput {
+  readonly callId: string;
+  readonly backend: Backend;
+  readonly fn: FunctionRef;
+  readonly args: PreparedArguments;
+  readonly options: ResolvedCallOptions;
+  readonly stats: StatsRecorder;
+  /** Receives each element's outcome as it arrives (completion order). */
+  readonly onOutcome: (index: number, outcome: Outcome) => void;
+  /** Stops the call from inside the library (a stream whose consumer left). */
+  readonly stop?: AbortSignal;
+}
+
+interface Flight {
+  readonly indices: readonly number[];
+  /** How many times these elements already ran on a worker that died (singles only). */
+  readonly attempts: number;
+  readonly controller: AbortController;
+  timer: NodeJS.Timeout | undefined;
+  timedOut: boolean;
+}
+
+interface Pending {
+  readonly indices: readonly number[];
+  readonly attempts: number;
+}
+
+/**
+ * Runs a call to the end. Resolves when every element has an outcome (all fulfilled, or settled
+ * with `settle: true`); rejects with the first element's error (fail fast), an
+ * {@link AbortError}, or a backend failure.
+ */
+export function runCall(input: CallInput): Promise<void> {
+  return new CallRun(input).start();
+}
+
+class CallRun {
+  readonly #in: CallInput;
+  readonly #sizer: BatchSizer;
+  readonly #capacity: number;
+  readonly #flights = new Set<Flight>();
+  readonly #singles: Pending[] = [];
+  #session: CallSession | undefined;
+  #next = 0;
+  #done = 0;
+  #finished = false;
+  #closed = false;
+  #resolve!: () => void;
+  #reject!: (error: unknown) => void;
+  readonly #onAbort = (): void => {
+    const reason: unknown = this.#in.options.signal?.reason;
+    this.#fail(new AbortError('The ppeval call was aborted.', { cause: reason }));
+  };
+  readonly #onStop = (): void => {
+    this.#fail(new AbortError('The ppeval call was stopped by its consumer.'));
+  };
+
+  constructor(input: CallInput) {
+    this.#in = input;
+    const { backend, options } = input;
+    const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
+    this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
+    // With a timeout, a batch must start when sent (its clock runs from there): no queueing.
+    const perWorker = options.timeout !== undefined ? 1 : 2;
+    this.#capacity = Math.max(
+      1,
+      options.concurrency !== undefined
+        ? Math.min(backend.capacity, workers * perWorker)
+        : options.timeout !== undefined
+          ? workers
+          : backend.capacity,
+    );
+  }
+
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      const { signal } = this.#in.options;
+      if (signal?.aborted) return this.#onAbort();
+      signal?.addEventListener('abort', this.#onAbort, { once: true });
+      this.#in.stop?.addEventListener('abort', this.#onStop, { once: true });
+      const { callId, fn, args, backend } = this.#in;
+      backend
+        .openCall({ callId, fn, broadcast: args.broadcast, total: args.total })
+        .then((session) => {
+          this.#session = session;
+          if (this.#finished) this.#maybeClose();
+          else this.#pump();
+        })
+        .catch((error: unknown) => this.#fail(error));
+    });
+  }
+
+  #pump(): void {
+    while (!this.#finished && this.#flights.size < this.#capacity) {
+      const pending = this.#takeNext();
+      if (pending === undefined) break;
+      this.#dispatch(pending);
+    }
+    if (!this.#finished && this.#flights.size === 0 && this.#done === this.#in.args.total) {
+      this.#succeed();
+    }
+  }
+
+  #takeNext(): Pending | undefined {
+    const single = this.#singles.shift();
+    if (single) return single;
+    const total = this.#in.args.total;
+    if (this.#next >= total) return undefined;
+    const size = this.#sizer.next(total - this.#next);
+    const indices = Array.from({ length: size }, (_, i) => this.#next + i);
+    this.#next += size;
+    return { indices, attempts: 0 };
+  }
+
+  #dispatch(pending: Pending): void {
+    const session = this.#session!;
+    const { args, options, callId, fn } = this.#in;
+    const flight: Flight = {
+      ...pending,
+      controller: new AbortController(),
+      timer: undefined,
+      timedOut: false,
+    };
+    const request: BatchRequest = {
+      callId,
+      fn,
+      broadcast: session.broadcast,
+      slots: args.slots,
+      indices: pending.indices,
+      elements: pending.indices.map((k) => args.distributed.map((at) => at(k))),
+    };
+    this.#flights.add(flight);
+    if (options.timeout !== undefined) {
+      flight.timer = setTimeout(() => {
+        flight.timedOut = true;
+        flight.controller.abort();
+      }, options.timeout);
+    }
+    let promise: Promise<BatchResult>;
+    try {
+      promise = session.run(request, flight.controller.signal);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (result) => this.#onResult(flight, result),
+      (error: unknown) => this.#onError(flight, error),
+    );
+  }
+
+  #land(flight: Flight): boolean {
+    clearTimeout(flight.timer);
+    this.#flights.delete(flight);
+    if (this.#finished) {
+      this.#maybeClose();
+      return false;
+    }
+    return true;
+  }
+
+  #onResult(flight: Flight, result: BatchResult): void {
+    if (!this.#land(flight)) return;
+    const { stats, onOutcome, options, fn } = this.#in;
+    stats.record(result, flight.indices.length);
+    this.#sizer.record(flight.indices.length, result.fnMs);
+    for (let i = 0; i < flight.indices.length; i++) {
+      const index = flight.indices[i]!;
+      const outcome = result.results[i];
+      if (outcome?.ok) {
+        onOutcome(index, { ok: true, value: outcome.value });
+        this.#done += 1;
+        continue;
+      }
+      const cause = outcome ? deserializeError(outcome.error) : new Error('missing result');
+      const error = new TaskError(index, describeThrow(fn.name, index, cause), { cause });
+      if (!options.settle) return this.#fail(error);
+      onOutcome(index, { ok: false, error });
+      this.#done += 1;
+    }
+    this.#progress();
+    this.#pump();
+  }
+
+  #onError(flight: Flight, error: unknown): void {
+    if (!this.#land(flight)) return;
+    const { options, fn } = this.#in;
+    const [index] = flight.indices;
+    if (flight.timedOut && index !== undefined) {
+      this.#elementFailed(
+        index,
+        new ElementTimeoutError(index, options.timeout!, { cause: error }),
+      );
+    } else if (error instanceof BatchLostError && index !== undefined) {
+      if (flight.indices.length > 1) {
+        // Any element of the batch may have killed the worker: run each alone to find which.
+        for (const k of flight.indices) this.#singles.push({ indices: [k], attempts: 0 });
+        this.#in.stats.reruns += flight.indices.length;
+      } else if (flight.attempts < options.retries) {
+        this.#singles.push({ indices: [index], attempts: flight.attempts + 1 });
+        this.#in.stats.reruns += 1;
+      } else {
+        const runs = flight.attempts + 1;
+        this.#elementFailed(
+          index,
+          new WorkerExitError(
+            index,
+            `The worker running ${fn.name}(element ${index}) died: ${error.message}. ` +
+              (runs > 1 ? `It died on all ${runs} attempts. ` : '') +
+              (options.retries === 0
+                ? 'Set the `retries` option to run such elements again on a fresh worker, or '
+                : '') +
+              "use runtime: 'processes' to isolate code that can crash.",
+            error.exitCode,
+            { cause: error },
+          ),
+        );
+      }
+    } else {
+      this.#fail(error);
+    }
+    if (!this.#finished) {
+      this.#progress();
+      this.#pump();
+    }
+  }
+
+  #elementFailed(index: number, error: ElementError): void {
+    if (!this.#in.options.settle) return this.#fail(error);
+    this.#in.onOutcome(index, { ok: false, error });
+    this.#done += 1;
+  }
+
+  #progress(): void {
+    const { onProgress } = this.#in.options;
+    if (onProgress === undefined || this.#finished) return;
+    try {
+      onProgress(this.#done, this.#in.args.total);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #succeed(): void {
+    this.#finished = true;
+    this.#detach();
+    const session = this.#session;
+    this.#closed = true;
+    (session ? session.close() : Promise.resolve()).then(
+      () => this.#resolve(),
+      (error: unknown) => this.#reject(error),
+    );
+  }
+
+  #fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#detach();
+    // Terminates the busy workers of this call and drops its queued batches.
+    for (const flight of this.#flights) flight.controller.abort();
+    this.#reject(error);
+    this.#maybeClose();
+  }
+
+  #detach(): void {
+    this.#in.options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#in.stop?.removeEventListener('abort', this.#onStop);
+  }
+
+  /** After a failure: release the call's resources once its last batch has settled. */
+  #maybeClose(): void {
+    if (this.#closed || this.#flights.size > 0 || this.#session === undefined) return;
+    this.#closed = true;
+    // The call already failed with the error that matters; a temp file that cannot be removed
+    // is not worth replacing it.
+    this.#session.close().catch(() => undefined);
+  }
+}
+
+function describeThrow(fnName: string, index: number, cause: unknown): string {
+  const what =
+    cause instanceof Error
+      ? `${cause.name}: ${cause.message}`
+      : `a non-error value: ${String(cause as string)}`;
+  return `${fnName}(element ${index}) threw ${what}`;
+}

@@ -1,0 +1,16 @@
+/**
+ * The tinypool worker entry (threads and child processes): one task is one batch of elements.
+ *
+ * @module
+ */
+import { isMainThread } from 'node:worker_threads';
+
+import { executeBatch, installExitGuard } from './execute.js';
+import type { BatchRequest, BatchResult } from './protocol.js';
+
+installExitGuard();
+
+/** Runs one batch (see `executeBatch`). */
+export default function runBatch(request: BatchRequest): Promise<BatchResult> {
+  return executeBatch(request, { allowSharedBuffers: !isMainThread });
+}
