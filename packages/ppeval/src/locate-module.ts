@@ -153,8 +153,8 @@ export async function importWithTimeout(
         ),
       );
     }, timeoutMs);
-    // The race must not keep the process alive on its own.
-    timer.unref();
+    // Not unref'd: when the import waits for a top-level await, nothing else keeps the event
+    // loop alive, and Node would exit silently (code 13) instead of reporting the refusal.
   });
   try {
     return await Promise.race([importModule(url), timeout]);

@@ -252,7 +252,8 @@ function importRefusal(fn: AnyFunction, url: string, error: unknown): LocateErro
     return refusal(
       fn,
       `its module (${url}) is still being evaluated: it awaits at top level, probably this ` +
-        'very ppeval call, so a worker importing it would wait for itself.',
+        'very ppeval call. Its exports cannot be read until that finishes, and a worker ' +
+        'importing it would run that top level, and ppeval, again.',
       [
         `move \`${functionName(fn)}\` to a module of its own that does not call ppeval at ` +
           'its top level',

@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// These scenarios need a process of their own: the entry script, the permission model and
+// `--import tsx` are properties of a whole process. The fixtures use the built dist/.
+const dir = fileURLToPath(new URL('./fixtures/locate/', import.meta.url));
+
+interface Outcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly lines: unknown[];
+  readonly stderr: string;
+}
+
+/** Runs `node ...args` in the fixture folder; kills it after 20 s (a hang fails the test). */
+async function node(args: readonly string[]): Promise<Outcome> {
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 20_000,
+    // Keep the parent's loaders and flags (vitest's) out of the child.
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  const lines = stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as unknown);
+  return { code, signal, lines, stderr };
+}
+
+const refused = (pattern: RegExp): unknown => ({
+  error: expect.objectContaining({
+    name: 'LocateError',
+    code: 'ERR_PPEVAL_LOCATE',
+    message: expect.stringMatching(pattern),
+  }),
+});
+
+describe.concurrent('a function exported by the entry script', () => {
+  const advice =
+    /`work`.*defined in the program's entry script.*move `work` to a module of its own/;
+
+  it('is refused with advice in an ESM entry that awaits at top level (never hangs)', async () => {
+    const outcome = await node(['entry-esm.mjs']);
+    expect(outcome).toMatchObject({ code: 0, signal: null, lines: [refused(advice)] });
+  });
+
+  it('is refused with advice in a CommonJS entry', async () => {
+    const outcome = await node(['entry-cjs.cjs']);
+    expect(outcome).toMatchObject({ code: 0, signal: null, lines: [refused(advice)] });
+  });
+
+  describe('when the entry is started through a symbolic link', () => {
+    const linkDir = mkdtempSync(path.join(tmpdir(), 'ppeval-locate-'));
+    afterAll(() => rmSync(linkDir, { recursive: true, force: true }));
+
+    it('is still recognised', async () => {
+      const link = path.join(linkDir, 'linked-entry.mjs');
+      symlinkSync(path.join(dir, 'entry-esm.mjs'), link);
+      const outcome = await node([link]);
+      expect(outcome).toMatchObject({ code: 0, lines: [refused(advice)] });
+    });
+  });
+});
+
+describe.concurrent('a module whose top level awaits the location of its own export', () => {
+  it('is refused after a bounded wait instead of waiting for itself', async () => {
+    const outcome = await node(['tla-entry.mjs']);
+    expect(outcome).toMatchObject({
+      code: 0,
+      lines: [refused(/`work`.*tla-module\.mjs\) is still being evaluated.*module of its own/)],
+    });
+  });
+});
+
+describe.concurrent('under tsx', () => {
+  it('locates a .ts export at its .ts URL, a worker runs it through tsx, the entry is refused', async () => {
+    const outcome = await node(['--import', 'tsx', 'tsx-main.ts']);
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual([
+      {
+        ref: {
+          module: new URL('typed.ts', `file://${dir}`).href,
+          exportPath: ['norm'],
+          name: 'norm',
+        },
+        reply: { values: [10] },
+      },
+      refused(/`own`.*entry script.*tsx-main\.ts/),
+    ]);
+  });
+});
+
+describe.concurrent('without node:inspector (the permission model)', () => {
+  it('refuses a bare reference with advice to pass the explicit form, which works', async () => {
+    const outcome = await node([
+      '--experimental-permission',
+      '--allow-fs-read=*',
+      'permission.mjs',
+    ]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual([
+      refused(/`add`: node:inspector is unavailable.*explicit form.*export: 'add'/),
+      {
+        ref: { module: new URL('esm.mjs', `file://${dir}`).href, exportPath: ['add'], name: 'add' },
+      },
+    ]);
+  });
+});
