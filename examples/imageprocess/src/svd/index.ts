@@ -3,6 +3,7 @@ import { exactLowRank } from './exact.js';
 import { createJsKernels } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { lanczosLowRank } from './lanczos.js';
+import { wasmKernels } from './wasm-kernels.js';
 
 /**
  * How {@link lowRankApproximation} computes the truncated SVD.
@@ -81,7 +82,7 @@ function checkOptions(options: unknown): Required<LowRankOptions> {
 }
 
 function defaultKernels(): SvdKernels {
-  return 'js';
+  return wasmKernels() ? 'wasm' : 'js';
 }
 
 /**
@@ -138,14 +139,19 @@ export function lowRankApproximation(
   }
   const { method, kernels } = checkOptions(options);
   if (method === 'exact') return exactLowRank(band, rows, cols, rank);
-  return fastLowRank(
-    band,
-    rows,
-    cols,
-    rank,
-    method,
-    kernels === 'wasm' ? createJsKernels() : createJsKernels(),
-  );
+  let implementation: Kernels;
+  if (kernels === 'wasm') {
+    const wasm = wasmKernels();
+    if (!wasm) {
+      throw new Error(
+        "The WebAssembly SIMD kernels cannot run on this JavaScript engine (it lacks WebAssembly SIMD); pass { kernels: 'js' } or omit `kernels` to use the plain TypeScript kernels.",
+      );
+    }
+    implementation = wasm;
+  } else {
+    implementation = createJsKernels();
+  }
+  return fastLowRank(band, rows, cols, rank, method, implementation);
 }
 
 /**
