@@ -3,14 +3,16 @@
  * layers under it (`compressFile`, `compressImage`) exported for users.
  */
 import { mkdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { array, ppeval, range } from 'ppeval';
 import { lowRankApproximation } from './svd/index.js';
 import type { SvdMethod } from './svd/index.js';
 import { readTiff, writeTiff } from './tiff/index.js';
 import type { TiffImage } from './tiff/index.js';
 import { ImageprocessError, checkOptionKeys, describeValue } from './errors.js';
 import { checkRankRange, parseRank } from './rank.js';
-import { imageDir, outputDir } from './paths.js';
+import { DEFAULT_IMAGE_DIR, imageDir, outputDir } from './paths.js';
+import { DEFAULT_IMAGE_COUNT, ensureDefaultImages } from './generate.js';
 
 /** Options of {@link compressImage}. */
 export interface CompressImageOptions {
@@ -207,6 +209,70 @@ export async function compress(
   if (options?.compression !== undefined) fileOptions.compression = options.compression;
   await compressFile(input, output, k, fileOptions);
   return 0;
+}
+
+/** Options of {@link parallel}: those of {@link compress} plus the parallelism. */
+export interface ParallelOptions extends CompressOptions {
+  /**
+   * Worker threads (Star-P's np).
+   * @default os.availableParallelism()
+   */
+  concurrency?: number;
+}
+
+/**
+ * The seed's serial loop: `compress(i, rank)` for the 16 images, one after the other in this
+ * thread. The default images are generated first when the default folder is used.
+ *
+ * @example
+ * await serial(50); // [0, 0, …] (16 zeros)
+ */
+export async function serial(rank: number | string = 50, options?: CompressOptions): Promise<0[]> {
+  checkOptionKeys('serial', options, COMPRESS_OPTION_KEYS);
+  parseRank(rank);
+  await prepareDefaultImages(options?.imageDir);
+  const codes: 0[] = [];
+  for (const imno of range(0, DEFAULT_IMAGE_COUNT)) codes.push(await compress(imno, rank, options));
+  return codes;
+}
+
+/**
+ * The seed's parallel call, `ppeval(compress, array(range(0, 16)), 50)`: the 16 images
+ * compressed on every core, the codes gathered in order. The default images are generated first
+ * when the default folder is used.
+ *
+ * @example
+ * await parallel(50, { concurrency: 4 }); // [0, 0, …] (16 zeros)
+ */
+export async function parallel(
+  rank: number | string = 50,
+  options?: ParallelOptions,
+): Promise<0[]> {
+  checkOptionKeys('parallel', options, [...COMPRESS_OPTION_KEYS, 'concurrency']);
+  parseRank(rank);
+  await prepareDefaultImages(options?.imageDir);
+  if (options === undefined) return ppeval(compress, array(range(0, DEFAULT_IMAGE_COUNT)), rank);
+  const { concurrency, ...perImage } = options;
+  const run = concurrency === undefined ? ppeval : ppeval.with({ concurrency });
+  return run(compress, array(range(0, DEFAULT_IMAGE_COUNT)), rank, perImage);
+}
+
+async function prepareDefaultImages(explicitDir: string | undefined): Promise<void> {
+  if (imageDir(explicitDir) === DEFAULT_IMAGE_DIR) await ensureDefaultImages();
+}
+/**
+ * The file name the CLI gives the compressed copy of `input`: the original's
+ * `compressed<n>_<rank>.tif` for `flower<n>.tif`, else `<stem>_rank<rank>.tif`.
+ *
+ * @example
+ * compressedFileName('/data/flower3.tif', 50); // 'compressed3_50.tif'
+ * compressedFileName('cat.tiff', 20); // 'cat_rank20.tif'
+ */
+export function compressedFileName(input: string, rank: number): string {
+  const name = basename(input);
+  const flower = /^flower(\d+)\.tiff?$/i.exec(name);
+  if (flower) return `compressed${flower[1]}_${rank}.tif`;
+  return `${basename(name, extname(name))}_rank${rank}.tif`;
 }
 
 /**
