@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, formatMachine } from './machine.js';
 import { createProgress } from './progress.js';
-import { formatDuration, nonFiniteNumbers, writeFileAtomic } from './report.js';
+import { displayPath, formatDuration, nonFiniteNumbers, writeFileAtomic } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
 /** Sub-commands in the order `all` runs them. */
@@ -84,7 +84,7 @@ async function loadSubBenchmark(name: SubCommand): Promise<Loaded> {
       return {
         ok: false,
         reason:
-          `${path.relative(process.cwd(), fileURLToPath(url))} is not built: benchmarks/src/${name}.ts ` +
+          `${displayPath(fileURLToPath(url))} is not built: benchmarks/src/${name}.ts ` +
           'is missing or failed to compile (run `npm run build -w ppeval-benchmarks`).',
       };
     }
@@ -175,9 +175,7 @@ async function runOne(
     results,
   };
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
-  progress.log(
-    `\nWrote ${path.relative(process.cwd(), file) || file} (${formatDuration(durationMs)}).\n`,
-  );
+  progress.log(`\nWrote ${displayPath(file)} (${formatDuration(durationMs)}).\n`);
   const bad = nonFiniteNumbers(results);
   if (bad.length > 0) {
     throw new Error(

@@ -65,6 +65,32 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * A range of durations in the unit of its upper end: `11-14 ms`, `1.95-2.10 s`.
+ *
+ * @example
+ * formatDurationRange(1950, 2104); // '1.95-2.10 s'
+ */
+export function formatDurationRange(lo: number, hi: number): string {
+  const upper = formatDuration(hi);
+  const unit = upper.match(/ (us|ms|s)$/)?.[1];
+  if (unit === undefined) return `${formatDuration(lo)} - ${upper}`;
+  const scale = unit === 'us' ? 1e-3 : unit === 'ms' ? 1 : 1000;
+  const digits = upper.slice(0, -unit.length - 1).split('.')[1]?.length ?? 0;
+  return `${(lo / scale).toFixed(digits)}-${upper}`;
+}
+
+/**
+ * A path for a message: relative to the working folder when it is inside it, else absolute.
+ *
+ * @example
+ * displayPath('/work/main/benchmarks/results/scaling.json'); // 'benchmarks/results/scaling.json' from /work/main
+ */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+/**
  * Paths (like `results.rows[2].speedup`) of every number in `value` that is NaN or infinite.
  * JSON.stringify would silently write those as null; the CLI reports them as a bug instead.
  *

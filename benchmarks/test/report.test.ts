@@ -2,7 +2,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDuration, formatTable, nonFiniteNumbers, writeFileAtomic } from '../src/report.js';
+import {
+  displayPath,
+  formatDuration,
+  formatDurationRange,
+  formatTable,
+  nonFiniteNumbers,
+  writeFileAtomic,
+} from '../src/report.js';
 
 describe('formatTable', () => {
   it('pads columns to the widest cell, left-aligns the first and right-aligns the rest', () => {
@@ -74,5 +81,20 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(blocked, 'new')).rejects.toThrow();
     expect(await readFile(file, 'utf8')).toBe('old');
     expect((await readdir(dir)).sort()).toEqual(['blocked', 'x.json']);
+  });
+});
+
+describe('formatDurationRange', () => {
+  it('writes both ends in the unit of the upper end', () => {
+    expect(formatDurationRange(11.2, 14.4)).toBe('11-14 ms');
+    expect(formatDurationRange(1950, 2104)).toBe('1.95-2.10 s');
+    expect(formatDurationRange(812, 2104)).toBe('0.81-2.10 s');
+  });
+});
+
+describe('displayPath', () => {
+  it('is relative inside the working folder and absolute outside it', () => {
+    expect(displayPath(path.join(process.cwd(), 'a', 'b.json'))).toBe(path.join('a', 'b.json'));
+    expect(displayPath('/definitely/elsewhere/x.json')).toBe('/definitely/elsewhere/x.json');
   });
 });

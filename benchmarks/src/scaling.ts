@@ -1,0 +1,288 @@
+/**
+ * `npm run bench -- scaling` (the default): Star-P's experiment. The seed's workload,
+ * `compress(i, 50)` over 16 images of about 3.4 MB, as a serial loop in the main thread against
+ * `ppeval` with 1, 2, 4 and 8 workers (as far as the machine's cores allow), interleaved over
+ * several rounds; speedup, efficiency and where the lost efficiency went; a chart beside
+ * Star-P's 6.4x on 8 processors.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { renderSpeedupChart } from './chart.js';
+import { describeMachine, formatMachine } from './machine.js';
+import {
+  displayPath,
+  formatDuration,
+  formatDurationRange,
+  formatTable,
+  writeFileAtomic,
+} from './report.js';
+import { prepareImages } from './scaling-images.js';
+import { SCALING_USAGE, parseScalingOptions } from './scaling-options.js';
+import { analyzeWorkers, interleave, planWorkerCounts } from './scaling-plan.js';
+import type { ParallelSample, ScalingRow } from './scaling-plan.js';
+import { openParallelRunner, openSerialRunner } from './scaling-runners.js';
+import type { Runner } from './scaling-runners.js';
+import { summarize } from './stats.js';
+import type { BenchContext, SubBenchmark } from './types.js';
+
+/** Star-P's published result: 6.4x on 8 Opterons, 16 images of 3.4 MB. */
+export const STAR_P = { label: 'Star-P (8 Opterons)', workers: 8, speedup: 6.4 } as const;
+/** This project's target: 95% efficiency on 8 workers. */
+export const TARGET = { label: 'target', workers: 8, speedup: 7.6 } as const;
+
+const IMAGE_ENV = ['IMAGEPROCESS_DIR', 'IMAGEPROCESS_OUT'] as const;
+
+async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const opts = parseScalingOptions(ctx.args, ctx.tiny);
+  const machine = describeMachine();
+  const plan = planWorkerCounts(opts.workers, machine.availableParallelism);
+
+  const images = await prepareImages(opts.images, opts.count, ctx.tiny, (done, total) =>
+    ctx.progress(done, total, 'generating the default images (once, then cached)'),
+  );
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'ppeval-bench-out-'));
+  // compress(i, rank) finds its folders in the environment, which workers inherit when they
+  // start: set it before any pool exists, restore it afterwards.
+  const savedEnv = IMAGE_ENV.map((k) => process.env[k]);
+  process.env['IMAGEPROCESS_DIR'] = images.dir;
+  process.env['IMAGEPROCESS_OUT'] = outDir;
+  const runners: Runner[] = [];
+  try {
+    if (opts.rank > images.minSide) {
+      throw new RangeError(
+        `--rank ${opts.rank} is above the smallest image side (${images.minSide} pixels): choose a rank from 1 to ${images.minSide}.`,
+      );
+    }
+    const totalBytes = images.bytes.reduce((a, b) => a + b, 0);
+    ctx.log(
+      `Workload: compress(i, ${opts.rank}) for i in 0..${opts.count - 1}: ${opts.count} images ` +
+        `(${images.shapes.join(', ')}; ${(totalBytes / opts.count / 1e6).toFixed(2)} MB each on average), ` +
+        `from ${images.source}.`,
+    );
+    ctx.log(
+      `Method: ${opts.warmup} warm-up round(s), then ${opts.reps} timed round(s); each round runs ` +
+        `every configuration once, interleaved, starting point rotating; speedup paired round by round.`,
+    );
+    if (plan.missing.length > 0) {
+      ctx.log(
+        `This machine has ${machine.availableParallelism} core(s) available: ${plan.missing.join(', ')} ` +
+          `workers not measured (no extrapolation). Run on a machine with at least ` +
+          `${Math.max(...plan.missing)} cores for the full curve.`,
+      );
+    }
+    if (machine.loadAverage1m > 0.5 * machine.availableParallelism) {
+      ctx.log(
+        `Note: load average ${machine.loadAverage1m.toFixed(2)} at the start: other processes were ` +
+          'using the CPU, so treat these figures as noisy.',
+      );
+    }
+    ctx.log('');
+
+    runners.push(openSerialRunner(opts.count, opts.rank));
+    for (const w of plan.measured) runners.push(await openParallelRunner(w, opts.count, opts.rank));
+
+    const schedule = (opts.warmup > 0 ? interleave(runners, opts.warmup) : []).map(
+      ([round, runner]) => ({ round, runner, warm: true }),
+    );
+    const timed = interleave(runners, opts.reps).map(([round, runner]) => ({
+      round,
+      runner,
+      warm: false,
+    }));
+    const all = [...schedule, ...timed];
+    const samples = new Map<Runner, ParallelSample[]>(runners.map((r) => [r, []]));
+    const warmupMs = new Map<Runner, number[]>(runners.map((r) => [r, []]));
+    for (const [i, step] of all.entries()) {
+      ctx.progress(
+        i,
+        all.length,
+        `${step.warm ? 'warm-up' : `round ${step.round + 1}/${opts.reps}`}: ${step.runner.label}`,
+      );
+      const sample = await step.runner.run();
+      (step.warm ? warmupMs.get(step.runner) : undefined)?.push(sample.wallMs);
+      if (!step.warm) samples.get(step.runner)?.push(sample);
+    }
+    ctx.progress(all.length, all.length, 'done');
+
+    const [serialRunner, ...parallelRunners] = runners as [Runner, ...Runner[]];
+    const serialMs = (samples.get(serialRunner) ?? []).map((s) => s.wallMs);
+    const serial = summarize(serialMs);
+    const rows: ScalingRow[] = parallelRunners.map((r) =>
+      analyzeWorkers(serialMs, samples.get(r) ?? [], r.workers),
+    );
+
+    printTable(ctx, serial, rows, plan.missing, machine.availableParallelism);
+    const at8 = rows.find((r) => r.workers === TARGET.workers);
+    if (at8 === undefined) {
+      ctx.log(
+        `\nTarget (${TARGET.speedup}x on ${TARGET.workers} workers): not measured here, ` +
+          `${machine.availableParallelism} core(s) available.`,
+      );
+    } else {
+      ctx.log(
+        `\nTarget ${TARGET.speedup}x on ${TARGET.workers} workers: ${at8.speedup.median.toFixed(2)}x ` +
+          `measured (Star-P ${STAR_P.speedup}x): ${at8.speedup.median >= TARGET.speedup ? 'met' : 'NOT met'}.`,
+      );
+    }
+
+    let chart: string | null = null;
+    if (ctx.resultsDir !== undefined) {
+      chart = path.join(ctx.resultsDir, 'scaling.svg');
+      const svg = await renderSpeedupChart({
+        title: `ppeval: compress(i, ${opts.rank}) over ${opts.count} images, speedup against the serial loop`,
+        subtitle: [
+          formatMachine(machine),
+          `${images.source} images (${images.shapes.join(', ')}); median of ${opts.reps} rounds, bars min-max`,
+          ...(plan.missing.length > 0
+            ? [
+                `${plan.missing.join(', ')} workers not measured: ${machine.availableParallelism} core(s)`,
+              ]
+            : []),
+          ...(ctx.tiny ? ['TINY RUN: figures meaningless'] : []),
+        ],
+        points: rows.map((r) => ({
+          workers: r.workers,
+          median: r.speedup.median,
+          low: r.speedup.min,
+          high: r.speedup.max,
+        })),
+        references: [STAR_P, TARGET],
+        missing: plan.missing,
+        maxWorkers: Math.max(8, ...opts.workers),
+      });
+      await writeFileAtomic(chart, svg);
+      ctx.log(`Chart: ${displayPath(chart)}`);
+    }
+
+    return {
+      workload: {
+        function: 'compress(i, rank) from imageprocess',
+        count: opts.count,
+        rank: opts.rank,
+        source: images.source,
+        shapes: images.shapes,
+        bytesPerImage: summarize(images.bytes),
+      },
+      method: {
+        warmupRounds: opts.warmup,
+        rounds: opts.reps,
+        order: 'interleaved: every configuration once per round, starting point rotating',
+        speedup: 'serial wall time / parallel wall time of the same round, summarised over rounds',
+        busyTime: "the runtime's per-call timing: time each worker spent in batches",
+      },
+      plan: {
+        requested: opts.workers,
+        measured: plan.measured,
+        missing: plan.missing.map((w) => ({
+          workers: w,
+          reason: `only ${machine.availableParallelism} core(s) available`,
+        })),
+        availableParallelism: machine.availableParallelism,
+      },
+      serial: { wallMs: serial, samplesMs: serialMs, warmupMs: warmupMs.get(serialRunner) ?? [] },
+      parallel: rows.map((row, i) => {
+        const r = parallelRunners[i] as Runner;
+        return {
+          ...row,
+          samples: samples.get(r) ?? [],
+          warmupMs: warmupMs.get(r) ?? [],
+        };
+      }),
+      reference: { starP: STAR_P, target: TARGET },
+      targetMet: at8 === undefined ? null : at8.speedup.median >= TARGET.speedup,
+      chart: chart === null ? null : path.basename(chart),
+      loadAverage1mAtEnd: os.loadavg()[0] ?? 0,
+    };
+  } finally {
+    for (const r of runners) await r.close();
+    IMAGE_ENV.forEach((k, i) => {
+      const v = savedEnv[i];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    });
+    await rm(outDir, { recursive: true, force: true });
+    await images.cleanup();
+  }
+}
+
+function printTable(
+  ctx: BenchContext,
+  serial: ReturnType<typeof summarize>,
+  rows: readonly ScalingRow[],
+  missing: readonly number[],
+  available: number,
+): void {
+  const range = (lo: number, hi: number, f: (x: number) => string): string => `${f(lo)}-${f(hi)}`;
+  const x = (v: number): string => `${v.toFixed(2)}x`;
+  const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
+  const dash = '-';
+  const table = [
+    [
+      'serial loop',
+      formatDuration(serial.median),
+      formatDurationRange(serial.min, serial.max),
+      '1.00x',
+      dash,
+      dash,
+      dash,
+      dash,
+      dash,
+    ],
+    ...rows.map((r) => [
+      `${r.workers} worker${r.workers === 1 ? '' : 's'}`,
+      formatDuration(r.wallMs.median),
+      formatDurationRange(r.wallMs.min, r.wallMs.max),
+      x(r.speedup.median),
+      range(r.speedup.min, r.speedup.max, x),
+      pct(r.efficiency),
+      pct(r.utilization),
+      x(r.workInflation),
+      formatDuration(r.busyPerWorkerMs),
+    ]),
+    ...missing.map((w) => [
+      `${w} workers`,
+      `not measured: ${available} core(s)`,
+      dash,
+      dash,
+      dash,
+      dash,
+      dash,
+      dash,
+      dash,
+    ]),
+    [STAR_P.label, dash, dash, x(STAR_P.speedup), dash, pct(STAR_P.speedup / 8), dash, dash, dash],
+  ];
+  for (const line of formatTable(
+    [
+      'configuration',
+      'wall (median)',
+      'wall min-max',
+      'speedup',
+      'speedup min-max',
+      'efficiency',
+      'utilization',
+      'work inflation',
+      'busy/worker',
+    ],
+    table,
+  )) {
+    ctx.log(line);
+  }
+  ctx.log(
+    "\nspeedup = workers x utilization / work inflation. utilization: share of the workers' time " +
+      'spent running batches (idle = imbalance, dispatch, start-up); work inflation: total busy ' +
+      'time / serial time (above 1x: each image got slower in parallel, e.g. memory bandwidth).',
+  );
+}
+
+/** The scaling sub-benchmark (the default of `npm run bench`). */
+const scaling: SubBenchmark = {
+  name: 'scaling',
+  description:
+    "Star-P's experiment: compress(i, 50) over 16 images of 3.4 MB, serial loop vs ppeval on 1, 2, 4, 8 workers; speedup chart.",
+  usage: SCALING_USAGE,
+  run,
+};
+
+export default scaling;
