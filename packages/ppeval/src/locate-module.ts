@@ -137,6 +137,40 @@ export async function findInModule(url: string, fn: unknown): Promise<ExportMatc
 // a second copy of the module whose functions are not `===` to the caller's.
 const secondCopies = new WeakSet<object>();
 
+/** A function found in a module other than the one that defines it. */
+export interface ModuleMatch extends ExportMatch {
+  /** The module's URL. */
+  readonly url: string;
+}
+
+/**
+ * Looks for `fn` among the exports of every CommonJS module and every module vitest evaluated
+ * (both without importing anything), for functions made by a factory in one module and exported
+ * by another (`exports.compress = memoize(compressImpl)`). ES modules that Node's loader
+ * evaluated cannot be listed without importing them, so they are not searched.
+ */
+export function findElsewhere(fn: unknown, skip: string): ModuleMatch | undefined {
+  const state = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ as
+    { evaluatedModules?: { fileToModulesMap?: Map<string, Iterable<VitestNode>> } } | undefined;
+  const map = state?.evaluatedModules?.fileToModulesMap;
+  if (map instanceof Map) {
+    for (const [file, nodes] of map) {
+      if (!path.isAbsolute(file) || file === skip) continue;
+      for (const node of nodes) {
+        if (typeof node.exports !== 'object' || node.exports === null) continue;
+        const match = searchNamespace(node.exports as Record<string, unknown>, fn, true);
+        if (match !== undefined) return { ...match, url: pathToFileURL(file).href };
+      }
+    }
+  }
+  for (const [file, cached] of Object.entries(require.cache)) {
+    if (cached === undefined || !cached.loaded || file === skip) continue;
+    const match = searchCommonJs(cached.exports, fn);
+    if (match !== undefined) return { ...match, url: pathToFileURL(file).href };
+  }
+  return undefined;
+}
+
 /** Imports `url` in this thread, racing the import against {@link IMPORT_TIMEOUT_MS}. */
 export async function importWithTimeout(
   url: string,

@@ -21,6 +21,7 @@ import type { FunctionLocation } from './locate-inspector.js';
 import {
   ModuleImportError,
   filePathOf,
+  findElsewhere,
   findInModule,
   importWithTimeout,
   isEntryScript,
@@ -197,9 +198,22 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
   } catch (error) {
     throw importRefusal(fn, url, error);
   }
-  if (match === undefined) throw notExportedRefusal(fn, innermost, where);
+  let moduleUrl = url;
+  if (match === undefined) {
+    const skip = filePathOf(url) ?? '';
+    let elsewhere = findElsewhere(fn, skip);
+    if (elsewhere === undefined && layers.length > 0) {
+      elsewhere = findElsewhere(innermost, skip);
+      viaTarget = elsewhere !== undefined;
+    }
+    if (elsewhere === undefined || isEntryScript(elsewhere.url)) {
+      throw notExportedRefusal(fn, innermost, where);
+    }
+    match = elsewhere;
+    moduleUrl = elsewhere.url;
+  }
   if (viaTarget) checkBindings(fn, layers);
-  return { module: url, exportPath: match.exportPath, name: refName(fn, match.exportPath) };
+  return { module: moduleUrl, exportPath: match.exportPath, name: refName(fn, match.exportPath) };
 }
 
 /** The export's name (what the user imported), else the function's own name. */
@@ -293,7 +307,8 @@ function notExportedRefusal(fn: AnyFunction, innermost: AnyFunction, where: stri
         'if it is a top-level function, add `export` to it',
         'if it is defined inside another function (a closure), move it to the top level of a ' +
           'module, export it, and pass the values it captured as extra ppeval arguments',
-        'for bundled or generated code, pass the explicit form `{ module, export }`',
+        'if another module exports it (a function made by a wrapper or factory, bundled or ' +
+          'generated code), pass the explicit form `{ module, export }` naming that module',
       ]);
   }
 }

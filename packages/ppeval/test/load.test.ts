@@ -14,6 +14,7 @@ import * as counted from './fixtures/locate/counted.mjs';
 import * as esm from './fixtures/locate/esm.mjs';
 import * as index from './fixtures/locate/index.mjs';
 import * as typed from './fixtures/locate/typed.js';
+import { quadruple } from './fixtures/locate/wrapped.cjs';
 
 // Workers load the built dist/load.js: run `npm run build -w ppeval` first (npm test does).
 const runRef = new URL('./fixtures/locate/run-ref.mjs', import.meta.url);
@@ -67,14 +68,15 @@ describe.each(runners)('locateFunction then loadFunction in %s', (_, run) => {
     expect(typedReply).toEqual({ values: [typed.norm(a)] });
   });
 
-  it('runs a CommonJS module.exports function, a bound function and an exported bound function', async () => {
+  it('runs module.exports, bound functions and a function exported away from its definition', async () => {
     const refs = await Promise.all([
       locateFunction(cjsFunction),
       locateFunction(esm.add.bind(null)),
       locateFunction(esm.addTen),
+      locateFunction(quadruple),
     ]);
     const reply = await run(refs, [5, 1]);
-    expect(reply).toEqual({ values: [cjsFunction(5), esm.add(5, 1), esm.addTen(5)] });
+    expect(reply).toEqual({ values: [cjsFunction(5), esm.add(5, 1), esm.addTen(5), quadruple(5)] });
   });
 
   it('runs a built-in (gzipSync from node:zlib) and an installed package (utif decode)', async () => {

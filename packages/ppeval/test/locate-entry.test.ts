@@ -117,3 +117,28 @@ describe.concurrent('without node:inspector (the permission model)', () => {
     ]);
   });
 });
+
+describe.concurrent('in plain Node, without vitest', () => {
+  it("reads Node's ESM and CommonJS caches, and refuses what only an ES module exports", async () => {
+    const outcome = await node(['plain.mjs']);
+    const at = (name: string): string => new URL(name, `file://${dir}`).href;
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual([
+      { ref: { module: at('esm.mjs'), exportPath: ['add'], name: 'add' } },
+      { ref: { module: at('esm.mjs'), exportPath: ['add'], name: 'add' } },
+      { ref: { module: at('cjs.cjs'), exportPath: ['default', 'mul'], name: 'mul' } },
+      {
+        ref: { module: at('wrapped.cjs'), exportPath: ['default', 'quadruple'], name: 'quadruple' },
+      },
+      {
+        ref: {
+          module: expect.stringMatching(/\/node_modules\/utif\/UTIF\.js$/),
+          exportPath: ['default', 'decode'],
+          name: 'decode',
+        },
+      },
+      refused(/`wrapped`.*does not export it \(defined at .*wrap\.cjs.*explicit form/),
+      refused(/UTIF\.js has no export `decode`.*use export: 'default\.decode'/),
+    ]);
+  });
+});

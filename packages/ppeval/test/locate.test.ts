@@ -12,6 +12,9 @@ import * as cjs from './fixtures/locate/cjs.cjs';
 import * as esm from './fixtures/locate/esm.mjs';
 import * as index from './fixtures/locate/index.mjs';
 import * as typed from './fixtures/locate/typed.js';
+import { logged } from './fixtures/locate/wrap.cjs';
+import { quadruple } from './fixtures/locate/wrapped.cjs';
+import { quintuple } from './fixtures/locate/wrapped-esm.mjs';
 
 const fixture = (name: string): string =>
   new URL(`./fixtures/locate/${name}`, import.meta.url).href;
@@ -109,6 +112,22 @@ describe('locateFunction on exported functions', () => {
       module: 'node:buffer',
       exportPath: ['Buffer', 'from'],
     });
+  });
+
+  it('finds a function made by a wrapper in one module and exported by another', async () => {
+    expect(await locateFunction(quadruple)).toEqual({
+      module: fixture('wrapped.cjs'),
+      exportPath: ['default', 'quadruple'],
+      name: 'quadruple',
+    });
+    expect(await locateFunction(quintuple)).toMatchObject({
+      module: fixture('wrapped-esm.mjs'),
+      exportPath: ['quintuple'],
+    });
+    const error = await refusal(logged((x: number) => x));
+    expect(error.message).toMatch(
+      /`wrapped`.*wrap\.cjs.*explicit form `\{ module, export \}` naming/,
+    );
   });
 
   it('caches the result per function', async () => {
