@@ -112,6 +112,42 @@ export function lowRankApproximation(
   rank: number,
   options?: LowRankOptions,
 ): Float64Array {
+  return lowRankApproximationDetailed(band, rows, cols, rank, options).output;
+}
+
+/** What {@link lowRankApproximationDetailed} returns: the result and how it was obtained. */
+export interface LowRankDetails {
+  /** A_k, as {@link lowRankApproximation} returns it. */
+  readonly output: Float64Array;
+  /** The method that produced it (`'dense'` also when Lanczos handed over to it). */
+  readonly method: 'lanczos' | 'dense' | 'exact';
+  /** The kernels used, or null for the exact method (ml-matrix). */
+  readonly kernels: SvdKernels | null;
+  /**
+   * The Krylov dimension Lanczos reached (0 when it did not run). With method `'dense'` and a
+   * non-zero value, Lanczos gave up at this dimension (a spectrum too flat for it to pay, or an
+   * exactly repeated or rank-deficient one) and the dense method took over.
+   */
+  readonly krylovDimension: number;
+}
+
+/**
+ * {@link lowRankApproximation} with a report of the method that ran, for benchmarks and for
+ * users tuning `method`. Same arguments, same validation, same output.
+ *
+ * @example
+ * ```ts
+ * const { output, method, krylovDimension } = lowRankApproximationDetailed(band, 512, 512, 50);
+ * // method 'lanczos', krylovDimension about 110 on a photograph
+ * ```
+ */
+export function lowRankApproximationDetailed(
+  band: Float64Array,
+  rows: number,
+  cols: number,
+  rank: number,
+  options?: LowRankOptions,
+): LowRankDetails {
   if (!(band instanceof Float64Array)) {
     throw new TypeError(
       `Expected \`band\` to be a Float64Array (row-major, rows * cols values), got ${describe(band)}.`,
@@ -138,7 +174,10 @@ export function lowRankApproximation(
     }
   }
   const { method, kernels } = checkOptions(options);
-  if (method === 'exact') return exactLowRank(band, rows, cols, rank);
+  if (method === 'exact') {
+    const output = exactLowRank(band, rows, cols, rank);
+    return { output, method: 'exact', kernels: null, krylovDimension: 0 };
+  }
   let implementation: Kernels;
   if (kernels === 'wasm') {
     const wasm = wasmKernels();
@@ -174,7 +213,7 @@ function fastLowRank(
   rank: number,
   method: 'auto' | 'lanczos' | 'dense',
   kernels: Kernels,
-): Float64Array {
+): LowRankDetails {
   // The algorithms want a tall matrix (the Gram matrix on the short side): transpose wide ones.
   const wide = rows < cols;
   const m = wide ? cols : rows;
@@ -189,18 +228,21 @@ function fastLowRank(
   }
   let allZero = true;
   for (let i = 0; i < band.length && allZero; i++) allZero = band[i] === 0;
-  if (allZero) return new Float64Array(band.length);
+  const details = { kernels: kernels.kind, krylovDimension: 0 };
+  if (allZero) return { output: new Float64Array(band.length), method: 'dense', ...details };
 
   let result: Float64Array | undefined;
   if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
     const lanczos = lanczosLowRank(kernels, m, n, rank, lanczosCap(rank, n));
+    details.krylovDimension = lanczos.steps;
     if (lanczos.converged) result = lanczos.output;
   }
+  const used = result ? 'lanczos' : 'dense';
   result ??= denseLowRank(kernels, m, n, rank);
-  if (!wide) return result;
+  if (!wide) return { output: result, method: used, ...details };
   const output = new Float64Array(band.length);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) output[i * cols + j] = result[j * rows + i]!;
   }
-  return output;
+  return { output, method: used, ...details };
 }
