@@ -144,12 +144,14 @@ async function runOne(
   args: readonly string[],
   tiny: boolean,
   resultsDir: string,
+  signal: AbortSignal,
 ): Promise<void> {
   const progress = createProgress();
   const ctx: BenchContext = {
     tiny,
     args,
     resultsDir,
+    signal,
     log: (line) => progress.log(line),
     progress: (done, total, label) => progress.update(done, total, label),
   };
@@ -216,7 +218,20 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const names = inv.command === 'all' ? [...SUB_COMMANDS] : [inv.command];
   const failed: string[] = [];
+  let usage = false;
+  // First Ctrl-C: ask the running benchmark to stop and clean up (workers, temporary folders).
+  // Second: leave at once.
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write(
+      '\nInterrupted: stopping and cleaning up (Ctrl-C again to quit at once).\n',
+    );
+    interrupt.abort(new Error('interrupted by the user (SIGINT)'));
+  };
+  process.on('SIGINT', onSigint);
   for (const name of names) {
+    if (interrupt.signal.aborted) break;
     const loaded = await loadSubBenchmark(name);
     if (!loaded.ok) {
       process.stderr.write(`${name}: unavailable: ${loaded.reason}\n`);
@@ -224,15 +239,24 @@ async function main(argv: readonly string[]): Promise<number> {
       continue;
     }
     try {
-      await runOne(loaded.bench, inv.rest, inv.tiny, resultsDir);
+      await runOne(loaded.bench, inv.rest, inv.tiny, resultsDir, interrupt.signal);
     } catch (err) {
-      process.stderr.write(`${name} failed: ${(err as Error)?.stack ?? String(err)}\n`);
+      if (interrupt.signal.aborted) {
+        process.stderr.write(`${name}: interrupted; no results written.\n`);
+      } else if (err instanceof Error && err.name === 'BenchOptionError') {
+        process.stderr.write(`${name}: ${err.message}\n`);
+        usage = true;
+      } else {
+        process.stderr.write(`${name} failed: ${(err as Error)?.stack ?? String(err)}\n`);
+      }
       failed.push(name);
     }
   }
+  process.off('SIGINT', onSigint);
+  if (interrupt.signal.aborted) return 130;
   if (failed.length > 0) {
     process.stderr.write(`\nFailed: ${failed.join(', ')}.\n`);
-    return 1;
+    return usage && failed.length === 1 ? 2 : 1;
   }
   return 0;
 }

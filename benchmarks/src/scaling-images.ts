@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDefaultImages, readTiff } from 'imageprocess';
+import { BenchOptionError } from './errors.js';
 
 /** A folder of `flower0.tif` … `flower<count-1>.tif` ready for `compress(i, rank)`. */
 export interface PreparedImages {
@@ -114,7 +115,7 @@ async function listTiffs(dir: string): Promise<string[]> {
   try {
     entries = await readdir(dir);
   } catch (err) {
-    throw new Error(
+    throw new BenchOptionError(
       `Cannot read the image folder ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)}): ` +
         'pass --images a folder of TIFF files, e.g. --images ../shared/data/photos.',
       { cause: err },
@@ -122,7 +123,7 @@ async function listTiffs(dir: string): Promise<string[]> {
   }
   const names = entries.filter((n) => /\.tiff?$/i.test(n)).sort();
   if (names.length === 0) {
-    throw new Error(
+    throw new BenchOptionError(
       `No .tif or .tiff files in ${dir}: pass --images a folder of TIFF files, e.g. --images ../shared/data/photos.`,
     );
   }

@@ -3,6 +3,7 @@
  * own parser: unknown options and malformed values are refused with the value that arrived.
  */
 import { parseArgs } from 'node:util';
+import { BenchOptionError } from './errors.js';
 import { DEFAULT_WORKER_COUNTS } from './scaling-plan.js';
 
 /** The scaling benchmark's settings after parsing. */
@@ -39,7 +40,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new RangeError(
+    throw new BenchOptionError(
       `Expected --${name} to be an integer from ${min} and up, got \`${raw}\` (string).`,
     );
   }
@@ -71,8 +72,8 @@ export function parseScalingOptions(args: readonly string[], tiny: boolean): Sca
       allowPositionals: false,
     }) as { values: Record<string, string | undefined> });
   } catch (err) {
-    throw new RangeError(
-      `${(err as Error).message} The scaling options are --images, --count, --rank, --reps, --warmup and --workers (see \`npm run bench -- scaling --help\`).`,
+    throw new BenchOptionError(
+      `${(err as Error).message.replace(/\.?$/, '.')} The scaling options are --images, --count, --rank, --reps, --warmup and --workers (see \`npm run bench -- scaling --help\`).`,
       { cause: err },
     );
   }
@@ -81,11 +82,11 @@ export function parseScalingOptions(args: readonly string[], tiny: boolean): Sca
   if (workersRaw !== undefined) {
     workers = workersRaw.split(',').map((w) => integer('workers', w.trim(), 0, 1));
     if (workers.length === 0)
-      throw new RangeError('Expected --workers to list at least one count.');
+      throw new BenchOptionError('Expected --workers to list at least one count.');
   }
   const images = values['images'];
   if (images !== undefined && images.trim() === '') {
-    throw new RangeError('Expected a folder after --images, got an empty string.');
+    throw new BenchOptionError('Expected a folder after --images, got an empty string.');
   }
   return {
     images,

@@ -13,8 +13,8 @@ export interface Runner {
   readonly label: string;
   /** Worker count; 0 for the serial loop. */
   readonly workers: number;
-  /** Run the whole workload once and time it. */
-  run(): Promise<ParallelSample>;
+  /** Run the whole workload once and time it; `signal` cancels it (workers are terminated). */
+  run(signal?: AbortSignal): Promise<ParallelSample>;
   /** Release the workers. Idempotent. */
   close(): Promise<void>;
 }
@@ -41,10 +41,13 @@ export function openSerialRunner(count: number, rank: number): Runner {
   return {
     label: 'serial loop',
     workers: 0,
-    async run() {
+    async run(signal) {
       const codes: number[] = [];
       const started = performance.now();
-      for (let i = 0; i < count; i++) codes.push(await compress(i, rank));
+      for (let i = 0; i < count; i++) {
+        signal?.throwIfAborted();
+        codes.push(await compress(i, rank));
+      }
       const wallMs = performance.now() - started;
       checkCodes(codes, count, 'serial loop');
       return { wallMs, busyMs: [wallMs] };
@@ -70,9 +73,12 @@ export function openParallelRunner(workers: number, count: number, rank: number)
   return {
     label,
     workers,
-    async run() {
+    async run(signal) {
       let stats: CallStats | undefined;
-      const call = pool.ppeval.with({ onStats: (s) => (stats = s) });
+      const call = pool.ppeval.with({
+        onStats: (s) => (stats = s),
+        ...(signal === undefined ? {} : { signal }),
+      });
       const started = performance.now();
       const codes = await call(compress, array(range(0, count)), rank);
       const wallMs = performance.now() - started;

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderSpeedupChart } from './chart.js';
+import { BenchOptionError } from './errors.js';
 import { describeMachine, formatMachine } from './machine.js';
 import {
   displayPath,
@@ -50,7 +51,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const runners: Runner[] = [];
   try {
     if (opts.rank > images.minSide) {
-      throw new RangeError(
+      throw new BenchOptionError(
         `--rank ${opts.rank} is above the smallest image side (${images.minSide} pixels): choose a rank from 1 to ${images.minSide}.`,
       );
     }
@@ -99,7 +100,8 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         all.length,
         `${step.warm ? 'warm-up' : `round ${step.round + 1}/${opts.reps}`}: ${step.runner.label}`,
       );
-      const sample = await step.runner.run();
+      ctx.signal?.throwIfAborted();
+      const sample = await step.runner.run(ctx.signal);
       (step.warm ? warmupMs.get(step.runner) : undefined)?.push(sample.wallMs);
       if (!step.warm) samples.get(step.runner)?.push(sample);
     }

@@ -23,6 +23,11 @@ export interface BenchContext {
    * files (a chart). Undefined when the caller writes no files (a test calling `run` directly).
    */
   readonly resultsDir?: string;
+  /**
+   * Aborted when the user interrupts the run (Ctrl-C): stop at the next convenient point, release
+   * workers and temporary files, and reject. Undefined when nobody can interrupt.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** One sub-benchmark of `npm run bench`. */
@@ -38,7 +43,9 @@ export interface SubBenchmark {
   readonly usage?: string;
   /**
    * Run it, print the report through ctx.log, and return the figures as JSON-serialisable data
-   * (they go to results/<name>.json; the CLI adds machine, Node version and date).
+   * (they go to results/<name>.json; the CLI adds machine, Node version and date). Use null, not
+   * NaN, for a figure that was not measured. Reject with a `BenchOptionError` (errors.ts) for a
+   * bad option or input: the CLI prints its message without a stack and exits with code 2.
    */
   run(ctx: BenchContext): Promise<Record<string, unknown>>;
 }
