@@ -53,7 +53,11 @@ class WorkerExitSignal extends Error {
  */
 export function installExitGuard(): void {
   if (isMainThread || (process.exit as { ppevalGuard?: boolean }).ppevalGuard) return;
+  const exit = process.exit.bind(process);
   const guarded = (code?: number | string | null): never => {
+    // Node's own handler of an uncaught error in a worker ends the thread through
+    // process.exit(1): that exit must go through, it is how the pool learns of the error.
+    if (new Error().stack?.includes('node:internal/main/worker_thread')) return exit(code);
     exitRequested = Number(code ?? process.exitCode ?? 0) || 0;
     throw new WorkerExitSignal(exitRequested);
   };

@@ -108,20 +108,30 @@ export class LocalBackend implements Backend {
   }
 
   async #run(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
-    if (this.#closed) throw new PoolClosedError();
-    try {
-      return (await pool.run(batch, { signal })) as BatchResult;
-    } catch (error) {
-      if (signal.aborted) throw error;
+    for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new PoolClosedError();
-      if (error instanceof Error && error.name === 'DataCloneError') {
-        throw new PpevalArgumentError(
-          `An element's arguments could not be sent to a worker: ${error.message}`,
-          { cause: error },
-        );
+      try {
+        return (await pool.run(batch, { signal })) as BatchResult;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (this.#closed) throw new PoolClosedError();
+        // tinypool race: a worker removed because another call aborted its task may still
+        // answer that task, take the next queued batch, and then be terminated under it. That
+        // batch did nothing wrong: send it again.
+        if (isTermination(error) && attempt < MAX_TERMINATION_RETRIES) continue;
+        throw this.#describe(error);
       }
-      throw lostBatch(error, this.kind);
     }
+  }
+
+  #describe(error: unknown): Error {
+    if (error instanceof Error && error.name === 'DataCloneError') {
+      return new PpevalArgumentError(
+        `An element's arguments could not be sent to a worker: ${error.message}`,
+        { cause: error },
+      );
+    }
+    return lostBatch(error, this.kind);
   }
 
   close(): Promise<void> {
@@ -129,6 +139,13 @@ export class LocalBackend implements Backend {
     this.#closing ??= this.#pool ? this.#pool.destroy() : Promise.resolve();
     return this.#closing;
   }
+}
+
+/** How often a batch is resent after tinypool terminated an innocent worker under it. */
+const MAX_TERMINATION_RETRIES = 5;
+
+function isTermination(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Terminating worker thread';
 }
 
 /** Describes why a worker died, from what tinypool reported. */
@@ -145,7 +162,7 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   } else {
     const message = typeof err?.message === 'string' ? err.message : String(error);
     const name = typeof err?.name === 'string' ? err.name : 'Error';
-    reason = `an uncaught ${name} outside the element's own code: ${message}`;
+    reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer or an event handler)`;
   }
   return new BatchLostError(reason, exitCode, { cause: error });
 }

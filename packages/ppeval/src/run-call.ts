@@ -241,7 +241,9 @@ class CallRun {
               (options.retries === 0
                 ? 'Set the `retries` option to run such elements again on a fresh worker, or '
                 : '') +
-              "use runtime: 'processes' to isolate code that can crash.",
+              (this.#in.backend.kind === 'threads'
+                ? "use runtime: 'processes' to isolate code that can crash."
+                : 'fix the crash.'),
             error.exitCode,
             { cause: error },
           ),
