@@ -3,6 +3,7 @@
  * The `imageprocess` command: compress TIFF files in parallel, generate the default images, draw
  * the figure, or run the whole demo. Exit codes: 0 success, 1 some file failed, 2 bad usage.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -216,6 +217,14 @@ async function demoCommand(options: {
         : `images: ${count} cached images verified in ${(generated.milliseconds / 1000).toFixed(2)} s (${inDir})\n`,
     );
   } else {
+    const missing = range(0, count)
+      .map((imno) => `flower${imno}.tif`)
+      .filter((name) => !existsSync(join(inDir, name)));
+    if (missing.length > 0) {
+      throw new Error(
+        `${inDir} lacks ${missing.length} of the ${count} demo images (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}). Fill it with \`imageprocess generate --dir ${inDir}\`, or drop --dir and $IMAGEPROCESS_DIR to use the generated set.`,
+      );
+    }
     process.stdout.write(`images: ${inDir} (from $IMAGEPROCESS_DIR or --dir)\n`);
   }
   const compressOptions = { imageDir: inDir, outDir };

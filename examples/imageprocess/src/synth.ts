@@ -112,7 +112,16 @@ export function synthesizeImage(options: SynthesizeOptions): TiffImage {
 function renderScene(rng: Rng, width: number, height: number, count: number): Float32Array[] {
   const pixels = width * height;
   const size = Math.min(width, height);
-  const leaves = deadLeaves(rng, width, height, Math.max(1.5, size / 90), size / 2.5);
+  // A few large objects in focus in front (the subject), then a scene of all sizes behind them,
+  // thrown out of focus as a photograph's background is.
+  const subjects = 4 + Math.floor(rng.next() * 10);
+  const leaves = deadLeaves(rng, width, height, {
+    subjects,
+    subjectRadius: [size / 14, size / 4],
+    minRadius: Math.max(1.5, size / 90),
+    maxRadius: size / 2.5,
+  });
+  const defocus = Math.max(1, Math.round(size / 300));
   const texture = fractalNoise(rng, width, height, 2, 0.9);
   const illumination = fractalNoise(rng, width, height, Math.max(8, size / 8), 1);
 
@@ -153,6 +162,9 @@ function renderScene(rng: Rng, width: number, height: number, count: number): Fl
         band[p] = light * (colors[id * count + c]! + shade) + textureAmplitude[id]! * texture[p]!;
       }
     }
+    const background = band.slice();
+    for (let pass = 0; pass < 3; pass++) boxBlur(background, width, height, defocus);
+    for (let p = 0; p < pixels; p++) if (leaves.ids[p]! >= subjects) band[p] = background[p]!;
     blur121(band, width, height);
     bands.push(band);
   }
@@ -177,9 +189,15 @@ function deadLeaves(
   rng: Rng,
   width: number,
   height: number,
-  minRadius: number,
-  maxRadius: number,
+  shape: {
+    /** Number of leaves in front whose radius is uniform in `subjectRadius`. */
+    subjects: number;
+    subjectRadius: readonly [number, number];
+    minRadius: number;
+    maxRadius: number;
+  },
 ): Leaves {
+  const { subjects, subjectRadius, minRadius, maxRadius } = shape;
   const pixels = width * height;
   const ids = new Int32Array(pixels).fill(-1);
   const maxLeaves = 60_000;
@@ -191,9 +209,13 @@ function deadLeaves(
   let covered = 0;
   let count = 0;
   while (covered < pixels && count < maxLeaves) {
-    const r = (lo - rng.next() * (lo - hi)) ** -0.5;
-    const cx = rng.uniform(-r, width + r);
-    const cy = rng.uniform(-r, height + r);
+    const front = count < subjects;
+    const r = front
+      ? rng.uniform(subjectRadius[0], subjectRadius[1])
+      : (lo - rng.next() * (lo - hi)) ** -0.5;
+    // Subjects stay inside the frame, as a photographer frames them.
+    const cx = front ? rng.uniform(0.1 * width, 0.9 * width) : rng.uniform(-r, width + r);
+    const cy = front ? rng.uniform(0.1 * height, 0.9 * height) : rng.uniform(-r, height + r);
     const aspect = rng.uniform(1, 2.5);
     const angle = rng.uniform(0, Math.PI);
     const cos = Math.cos(angle);
@@ -299,6 +321,26 @@ function addLatticeNoise(
       out[base + x] = out[base + x]! + top + wy * (bottom - top);
     }
   }
+}
+
+/** In-place box blur of the given radius (three passes approximate a Gaussian). */
+function boxBlur(band: Float32Array, width: number, height: number, radius: number): void {
+  const line = new Float32Array(Math.max(width, height));
+  const scale = 1 / (2 * radius + 1);
+  // One running sum per line; edges repeat the border sample.
+  const blurLine = (start: number, stride: number, length: number): void => {
+    for (let i = 0; i < length; i++) line[i] = band[start + i * stride]!;
+    let sum = 0;
+    for (let i = -radius; i <= radius; i++) sum += line[i < 0 ? 0 : i >= length ? length - 1 : i]!;
+    for (let i = 0; i < length; i++) {
+      band[start + i * stride] = sum * scale;
+      const add = i + radius + 1;
+      const drop = i - radius;
+      sum += line[add >= length ? length - 1 : add]! - line[drop < 0 ? 0 : drop]!;
+    }
+  };
+  for (let y = 0; y < height; y++) blurLine(y * width, 1, width);
+  for (let x = 0; x < width; x++) blurLine(x, width, height);
 }
 
 /** In-place separable [1 2 1]/4 blur: the slight softness of a real lens. */
