@@ -1,6 +1,6 @@
 import { TiffError, describe } from './errors.js';
 import { parseTiff } from './ifd.js';
-import { readImageInfo, readSamples } from './layout.js';
+import { readImageInfo, readSamples, refuseSampleFormat, type ImageInfo } from './layout.js';
 import { normalize } from './normalize.js';
 import type { DecodeTiffOptions, TiffImage } from './types.js';
 
@@ -68,6 +68,7 @@ export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): Tiff
       );
     }
     const info = readImageInfo(ifd);
+    refuseSampleFormat(info.sampleFormat, info.bits);
     const raw = readSamples(ifd, info, file.reader);
     return normalize(raw, info, ifd);
   } catch (error) {
@@ -86,4 +87,19 @@ export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): Tiff
       cause: error,
     });
   }
+}
+
+/**
+ * Internal, for tests and diagnostics: the raw sample values of a page as stored (after
+ * decompression, predictor and layout, before any colour conversion), signed formats included.
+ */
+export function decodeRawSamples(
+  bytes: Uint8Array,
+  page = 0,
+): { info: ImageInfo; samples: Uint8Array | Uint16Array } {
+  const file = parseTiff(bytes, page);
+  const ifd = file.pages[page];
+  if (ifd === undefined) throw invalid(`The file has no page ${page}`);
+  const info = readImageInfo(ifd);
+  return { info, samples: readSamples(ifd, info, file.reader) };
 }

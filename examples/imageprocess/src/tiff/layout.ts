@@ -6,6 +6,15 @@ import { decodeG4, decodeJpeg } from './utif-bridge.js';
 /** Largest decoded buffer the reader agrees to allocate (raw samples or final pixels). */
 export const MAX_DECODED_BYTES = 1 << 29;
 
+/** Upper bounds of each lossless scheme's expansion, used to reject impossible sizes early. */
+const MAX_RATIO: Readonly<Record<number, number>> = {
+  1: 1,
+  5: 4096,
+  8: 1100,
+  32946: 1100,
+  32773: 64,
+};
+
 /** TIFF tag numbers used by the reader. */
 export const Tag = {
   ImageWidth: 256,
@@ -47,6 +56,8 @@ export interface ImageInfo {
   readonly predictor: number;
   readonly fillOrder: number;
   readonly extraSamples: readonly number[];
+  /** 1 unsigned, 2 signed (decoded as raw bits, refused by decodeTiff), 4 undefined. */
+  readonly sampleFormat: number;
 }
 
 const SAMPLE_FORMAT_NAMES: Readonly<Record<number, string>> = {
@@ -65,6 +76,18 @@ function positiveInteger(value: number | undefined, what: string): number {
 }
 
 /** Reads and checks the tags that define the pixel layout; refuses what cannot be decoded. */
+/**
+ * Refuses sample formats other than unsigned integers (SampleFormat 1, or 4 "undefined", which
+ * libtiff also reads as unsigned).
+ */
+export function refuseSampleFormat(sampleFormat: number, bits: number): void {
+  if (sampleFormat === 1 || sampleFormat === 4) return;
+  const name = SAMPLE_FORMAT_NAMES[sampleFormat] ?? `format ${sampleFormat}`;
+  throw unsupported(
+    `${bits}-bit ${name} samples (SampleFormat=${sampleFormat}) are not supported; convert the image to unsigned 8- or 16-bit integers`,
+  );
+}
+
 export function readImageInfo(ifd: Ifd): ImageInfo {
   const width = positiveInteger(ifd.number(Tag.ImageWidth), 'ImageWidth');
   const height = positiveInteger(ifd.number(Tag.ImageLength), 'ImageLength');
@@ -80,14 +103,17 @@ export function readImageInfo(ifd: Ifd): ImageInfo {
     );
   }
   const formats = ifd.numbers(Tag.SampleFormat, 64) ?? [1];
-  for (const format of formats) {
-    if (format === 1 || format === 4) continue;
-    const name = SAMPLE_FORMAT_NAMES[format];
-    if (name === undefined) throw corrupt(`SampleFormat ${format} is not a defined value`);
+  const sampleFormat = formats[0] ?? 1;
+  if (formats.some((f) => f !== sampleFormat)) {
     throw unsupported(
-      `${bits}-bit ${name} samples (SampleFormat=${format}) are not supported; convert the image to unsigned 8- or 16-bit integers`,
+      `Samples of different formats (SampleFormat ${formats.join(',')}) are not supported`,
     );
   }
+  if (sampleFormat < 1 || sampleFormat > 6) {
+    throw corrupt(`SampleFormat ${sampleFormat} is not a defined value`);
+  }
+  if (sampleFormat === 3 || sampleFormat === 6 || sampleFormat === 5)
+    refuseSampleFormat(sampleFormat, bits);
   if (!Number.isInteger(bits) || bits < 1 || bits > 16) {
     throw unsupported(
       `${bits}-bit integer samples are not supported; convert the image to 8- or 16-bit`,
@@ -125,6 +151,7 @@ export function readImageInfo(ifd: Ifd): ImageInfo {
     predictor,
     fillOrder,
     extraSamples,
+    sampleFormat,
   };
 }
 
@@ -271,6 +298,17 @@ export function readSamples(
     );
   }
   const chunks = chunksOf(ifd, info, reader);
+  const ratio = MAX_RATIO[compression];
+  if (ratio !== undefined) {
+    // A damaged size field must not make us allocate far more than the data could ever fill.
+    const stored = chunks.reduce((sum, c) => sum + c.byteCount, 0);
+    const needed = (total * bits) / 8;
+    if (stored * ratio < needed) {
+      throw corrupt(
+        `The image declares ${width}x${height} pixels (${Math.ceil(needed)} bytes) but its ${compressionName(compression)} data holds only ${stored} bytes, too little to fill it: the file is truncated or damaged`,
+      );
+    }
+  }
   const out = sampleBytes === 2 ? new Uint16Array(total) : new Uint8Array(total);
   const tables = isJpeg ? ifd.bytes(Tag.JPEGTables) : undefined;
   const chunkSpp = planar === 2 ? 1 : spp;

@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  TiffError,
+  decodeTiff,
+  encodeTiff,
+  readTiff,
+  writeTiff,
+  type TiffImage,
+  type WriteTiffOptions,
+} from '../src/tiff/index.js';
+import { parseTiff } from '../src/tiff/ifd.js';
+import { hasTool, prng } from './tiff-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tiff-write-'));
+afterAll(() => {
+  chmodSync(dir, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function image(channels: 1 | 2 | 3 | 4, bits: 8 | 16, width = 61, height = 47): TiffImage {
+  const random = prng(channels * 100 + bits);
+  const max = bits === 8 ? 255 : 65535;
+  const n = width * height * channels;
+  const data = bits === 8 ? new Uint8Array(n) : new Uint16Array(n);
+  // Gradients plus noise: compressible, yet every sample value range is used.
+  for (let i = 0; i < n; i++)
+    data[i] = random() < 0.3 ? Math.floor(random() * max) : (i * 37) % max;
+  return { width, height, channels, bitsPerSample: bits, alpha: channels % 2 === 0, data };
+}
+
+const kinds = [1, 2, 3, 4].flatMap((channels) =>
+  [8, 16].flatMap((bits) =>
+    (['none', 'deflate', 'lzw'] as const).map(
+      (compression) => [channels as 1 | 2 | 3 | 4, bits as 8 | 16, compression] as const,
+    ),
+  ),
+);
+
+describe('encodeTiff / decodeTiff round trip', () => {
+  it.each(kinds)('%i channel(s), %i-bit, compression %s', (channels, bits, compression) => {
+    const original = image(channels, bits);
+    const back = decodeTiff(encodeTiff(original, { compression }));
+    expect({ ...back, data: undefined }).toEqual({ ...original, data: undefined });
+    expect(back.data.constructor).toBe(original.data.constructor);
+    expect(Array.from(back.data)).toEqual(Array.from(original.data));
+  });
+
+  it('splits a tall image into several strips and compresses repetitive pixels', () => {
+    const tall = { ...image(3, 8, 1064, 200) };
+    tall.data.fill(90);
+    const none = encodeTiff(tall);
+    const lzw = encodeTiff(tall, { compression: 'lzw' });
+    const deflate = encodeTiff(tall, { compression: 'deflate' });
+    expect(none.length).toBeGreaterThan(1064 * 200 * 3);
+    expect(lzw.length).toBeLessThan(none.length / 10);
+    expect(deflate.length).toBeLessThan(none.length / 10);
+    expect(parseTiff(lzw).pages[0]?.numbers(273)?.length).toBeGreaterThan(1);
+    expect(Buffer.compare(decodeTiff(lzw).data as Uint8Array, tall.data as Uint8Array)).toBe(0);
+  });
+
+  it('rejects bad images and options with advice', () => {
+    const good = image(1, 8, 4, 4);
+    expect(() => encodeTiff({ ...good, channels: 5 as 1 })).toThrow(
+      /1 \(gray\), 2 \(gray\+alpha\)/,
+    );
+    expect(() => encodeTiff({ ...good, data: new Uint16Array(16) })).toThrow(
+      /Uint8Array for 8-bit/,
+    );
+    expect(() => encodeTiff({ ...good, data: new Uint8Array(15) })).toThrow(/16 samples, got 15/);
+    expect(() => encodeTiff({ ...good, alpha: true })).toThrow(/`image.alpha` to be false/);
+    expect(() => encodeTiff(good, { compression: 'zip' as 'lzw' })).toThrow(
+      /'none', 'deflate' or 'lzw', got `zip`/,
+    );
+    expect(() => encodeTiff(good, { level: 9 } as WriteTiffOptions)).toThrow(
+      /Unknown option `level`/,
+    );
+  });
+});
+
+const hasTiffinfo = hasTool('tiffinfo') && hasTool('tiffcp');
+if (!hasTiffinfo)
+  console.warn('libtiff check of written files skipped: tiffinfo/tiffcp not installed');
+
+describe.skipIf(!hasTiffinfo)('libtiff reads what we write', () => {
+  it.each(kinds)('%i channel(s), %i-bit, %s', (channels, bits, compression) => {
+    const original = image(channels, bits);
+    const file = join(dir, `libtiff-${channels}-${bits}-${compression}.tif`);
+    writeFileSync(file, encodeTiff(original, { compression }));
+    // -D decodes every strip: libtiff prints errors for any bad code or size.
+    const info = execFileSync('tiffinfo', ['-D', file], { encoding: 'utf8', stdio: 'pipe' });
+    expect(info).toMatch(new RegExp(`Bits/Sample: ${bits}`));
+    expect(info).toMatch(new RegExp(`Samples/Pixel: ${channels}`));
+    if (original.alpha) expect(info).toMatch(/Extra Samples: 1<unassoc-alpha>/);
+    const plain = join(dir, `plain-${channels}-${bits}-${compression}.tif`);
+    execFileSync('tiffcp', ['-c', 'none', file, plain], { stdio: 'pipe' });
+    expect(Array.from(decodeTiff(readFileSync(plain)).data)).toEqual(Array.from(original.data));
+  });
+});
+
+describe('writeTiff is atomic', () => {
+  it('writes, and replaces an existing file, leaving no temporary file behind', async () => {
+    const folder = join(dir, 'atomic');
+    mkdirSync(folder);
+    const path = join(folder, 'out.tif');
+    await writeTiff(path, image(3, 8));
+    await writeTiff(path, image(1, 16), { compression: 'deflate' });
+    expect(readdirSync(folder)).toEqual(['out.tif']);
+    expect((await readTiff(path)).bitsPerSample).toBe(16);
+  });
+
+  it('leaves no file when the image is invalid, and keeps the old one', async () => {
+    const folder = join(dir, 'invalid');
+    mkdirSync(folder);
+    const path = join(folder, 'out.tif');
+    writeFileSync(path, 'previous');
+    const bad = { ...image(3, 8), data: new Uint8Array(3) };
+    await expect(writeTiff(path, bad)).rejects.toMatchObject({ code: 'ERR_TIFF_INVALID_ARGUMENT' });
+    expect(readdirSync(folder)).toEqual(['out.tif']);
+    expect(readFileSync(path, 'utf8')).toBe('previous');
+  });
+
+  it('rejects (never throws) on bad arguments', async () => {
+    const pending = writeTiff(42 as unknown as string, image(1, 8));
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).rejects.toThrow(/`path` of writeTiff to be a non-empty string, got `42`/);
+  });
+
+  it('names the file and the reason when the folder does not exist', async () => {
+    const path = join(dir, 'missing', 'out.tif');
+    await expect(writeTiff(path, image(1, 8))).rejects.toMatchObject({
+      code: 'ERR_TIFF_IO',
+      path,
+      message: expect.stringMatching(/folder does not exist/),
+    });
+  });
+
+  it('removes its temporary file when the final rename fails', async () => {
+    const folder = join(dir, 'rename');
+    mkdirSync(join(folder, 'out.tif'), { recursive: true });
+    await expect(writeTiff(join(folder, 'out.tif'), image(1, 8))).rejects.toBeInstanceOf(TiffError);
+    expect(readdirSync(folder)).toEqual(['out.tif']);
+  });
+
+  const root = process.getuid?.() === 0;
+  if (root) console.warn('read-only folder test skipped: root ignores folder permissions');
+  it.skipIf(root)('reports a read-only folder clearly and leaves nothing there', async () => {
+    const folder = join(dir, 'readonly');
+    mkdirSync(folder);
+    chmodSync(folder, 0o555);
+    try {
+      await expect(writeTiff(join(folder, 'out.tif'), image(1, 8))).rejects.toMatchObject({
+        code: 'ERR_TIFF_IO',
+        message: expect.stringMatching(/permission denied/),
+      });
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      chmodSync(folder, 0o755);
+    }
+  });
+});
+
+describe('readTiff', () => {
+  it('names the file when it is missing or not a TIFF', async () => {
+    const missing = join(dir, 'nope.tif');
+    await expect(readTiff(missing)).rejects.toMatchObject({
+      code: 'ERR_TIFF_IO',
+      message: expect.stringContaining(missing),
+    });
+    const text = join(dir, 'text.tif');
+    writeFileSync(text, 'hello, not a tiff');
+    await expect(readTiff(text)).rejects.toMatchObject({
+      code: 'ERR_TIFF_NOT_TIFF',
+      path: text,
+      message: expect.stringContaining(text),
+    });
+  });
+});
