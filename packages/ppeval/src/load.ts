@@ -3,8 +3,8 @@
  *
  * Runs inside a worker thread or a child process. Each module is imported once per worker and
  * cached; TypeScript modules are imported through tsx, registered in this worker only when the
- * first such module arrives (tsx registers its hooks on the thread that asks, so a worker does
- * not inherit the main thread's `--import tsx`).
+ * first such module arrives (on Node 20 a worker does not inherit the main thread's
+ * `--import tsx`).
  *
  * @module
  */
@@ -21,7 +21,9 @@ const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const functions = new Map<string, Promise<AnyFunction>>();
 
-let tsxRegistration: Promise<void> | undefined;
+/** tsx's namespaced import: hooks that apply only to imports made through it. */
+type TsxImport = (specifier: string, parentURL: string) => Promise<unknown>;
+let tsx: Promise<TsxImport | undefined> | undefined;
 let loadingDepth = 0;
 
 /**
@@ -98,11 +100,29 @@ function importOnce(ref: FunctionRef): Promise<Record<string, unknown>> {
 }
 
 async function importModule(ref: FunctionRef): Promise<Record<string, unknown>> {
-  if (isTypeScript(ref.module)) await registerTsx(ref);
   loadingDepth += 1;
   try {
-    return (await import(ref.module)) as Record<string, unknown>;
+    const typescript = isTypeScript(ref.module);
+    const tsxImport = typescript ? await loadTsx() : undefined;
+    if (tsxImport !== undefined) {
+      return (await tsxImport(ref.module, import.meta.url)) as Record<string, unknown>;
+    }
+    try {
+      return (await import(ref.module)) as Record<string, unknown>;
+    } catch (error) {
+      if (typescript && (error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+        throw new LocateError(
+          ref.name,
+          `\`${ref.name}\` is defined in a TypeScript module (${ref.module}); workers import ` +
+            'TypeScript through tsx, which is not installed. Install it: npm install -D tsx ' +
+            '(or compile the module to JavaScript and pass the compiled function).',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   } catch (error) {
+    if (error instanceof LocateError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new LocateError(
       ref.name,
@@ -123,24 +143,22 @@ function isTypeScript(module: string): boolean {
   }
 }
 
-function registerTsx(ref: FunctionRef): Promise<void> {
-  tsxRegistration ??= (async () => {
-    let api: { register: () => unknown };
+/**
+ * Registers tsx for this thread, once, under a namespace of its own: its hooks then apply only
+ * to the imports made through it. A second, global registration would clash with a tsx the
+ * process already runs under (`--import tsx`): CommonJS `.cts` modules lose their `default`.
+ * Without tsx, Node may still import TypeScript itself (type stripping in newer versions).
+ */
+function loadTsx(): Promise<TsxImport | undefined> {
+  tsx ??= (async () => {
+    let api: { register: (options: { namespace: string }) => { import: TsxImport } };
     try {
       api = (await import('tsx/esm/api')) as typeof api;
-    } catch (error) {
-      throw new LocateError(
-        ref.name,
-        `\`${ref.name}\` is defined in a TypeScript module (${ref.module}); workers import ` +
-          'TypeScript through tsx, which is not installed. Install it: npm install -D tsx ' +
-          '(or compile the module to JavaScript and pass the compiled function).',
-        { cause: error },
-      );
+    } catch {
+      return undefined;
     }
-    api.register();
+    const namespaced = api.register({ namespace: `ppeval-${process.pid}` });
+    return (specifier: string, parentURL: string) => namespaced.import(specifier, parentURL);
   })();
-  tsxRegistration.catch(() => {
-    tsxRegistration = undefined;
-  });
-  return tsxRegistration;
+  return tsx;
 }

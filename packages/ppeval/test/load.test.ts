@@ -1,6 +1,7 @@
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
@@ -131,5 +132,23 @@ describe('loadFunction errors', () => {
     const ref = { module: fixture('missing.mjs'), exportPath: ['f'], name: 'f' };
     const reply = await inWorker([ref], []);
     expect(reply.error?.message).toMatch(/could not import .*missing\.mjs/);
+  });
+
+  it('says to install tsx when a TypeScript module arrives and tsx is missing', async () => {
+    // A child process whose module hooks hide the tsx package.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fileURLToPath(new URL('./fixtures/locate/no-tsx.mjs', import.meta.url))],
+      { timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        name: 'LocateError',
+        code: 'ERR_PPEVAL_LOCATE',
+        message: expect.stringMatching(
+          /`norm` is defined in a TypeScript module .*npm install -D tsx/,
+        ),
+      },
+    });
   });
 });
