@@ -33,12 +33,13 @@ export const IMPORT_TIMEOUT_MS = 3_000;
 
 /** The module could not be imported in this thread; `cause` says why. */
 export class ModuleImportError extends Error {
-  readonly timedOut: boolean;
+  /** `evaluating`: the module's top level has not finished (it is running this very call). */
+  readonly reason: 'evaluating' | 'failed';
 
-  constructor(message: string, timedOut: boolean, options?: ErrorOptions) {
+  constructor(message: string, reason: 'evaluating' | 'failed', options?: ErrorOptions) {
     super(message, options);
     this.name = 'ModuleImportError';
-    this.timedOut = timedOut;
+    this.reason = reason;
   }
 }
 
@@ -68,11 +69,20 @@ export function entryScriptPaths(): ReadonlySet<string> {
   return paths;
 }
 
-/** Whether `url` (a `file:` URL) is the program's entry script. */
-export function isEntryScript(url: string): boolean {
+/**
+ * Whether `url` (a `file:` URL) is a file that must never be imported by a worker: the
+ * program's entry script, or the vitest test file now running (importing it would run its
+ * tests again in the worker).
+ */
+export function entryKind(url: string): 'entry' | 'test' | undefined {
   const file = filePathOf(url);
-  if (file === undefined) return false;
-  return entryScriptPaths().has(tryRealpath(file) ?? file);
+  if (file === undefined) return undefined;
+  const real = tryRealpath(file) ?? file;
+  if (entryScriptPaths().has(real)) return 'entry';
+  const testFile = (globalThis as { __vitest_worker__?: { filepath?: unknown } }).__vitest_worker__
+    ?.filepath;
+  if (typeof testFile === 'string' && (tryRealpath(testFile) ?? testFile) === real) return 'test';
+  return undefined;
 }
 
 /** The file path of a `file:` URL, ignoring its query and hash; `undefined` for other URLs. */
@@ -113,7 +123,13 @@ export async function findInModule(url: string, fn: unknown): Promise<ExportMatc
 
   if (file !== undefined) {
     const cjs = require.cache[file] ?? require.cache[tryRealpath(file) ?? file];
-    if (cjs?.loaded) {
+    if (cjs !== undefined && !cjs.loaded) {
+      throw new ModuleImportError(
+        `${url} is still being loaded (its top level is running this very call)`,
+        'evaluating',
+      );
+    }
+    if (cjs !== undefined) {
       const match = searchCommonJs(cjs.exports, fn);
       if (match !== undefined) return match;
     }
@@ -183,7 +199,7 @@ export async function importWithTimeout(
         new ModuleImportError(
           `importing ${url} did not settle within ${timeoutMs} ms: the module is still being ` +
             'evaluated (a top-level await that waits for this very call?)',
-          true,
+          'evaluating',
         ),
       );
     }, timeoutMs);
@@ -210,7 +226,7 @@ async function importModule(url: string): Promise<Record<string, unknown>> {
     ) {
       return importTypeScript(url);
     }
-    throw new ModuleImportError(`importing ${url} failed: ${String(error)}`, false, {
+    throw new ModuleImportError(`importing ${url} failed: ${String(error)}`, 'failed', {
       cause: error,
     });
   }
@@ -228,7 +244,7 @@ async function importTypeScript(url: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new ModuleImportError(
       `importing ${url} needs tsx, which is not installed (npm install -D tsx)`,
-      false,
+      'failed',
       { cause: error },
     );
   }

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { types } from 'node:util';
 
 import { LocateError, PpevalArgumentError } from './errors.js';
 import { findBuiltin } from './locate-builtins.js';
@@ -24,7 +25,7 @@ import {
   findElsewhere,
   findInModule,
   importWithTimeout,
-  isEntryScript,
+  entryKind,
   toModuleUrl,
 } from './locate-module.js';
 import { describeLocation, describeShape, functionName, refusal } from './locate-messages.js';
@@ -115,6 +116,11 @@ export async function locateFunction(
 
 async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
   const name = functionName(fn);
+  if (types.isProxy(fn)) {
+    throw refusal(fn, 'it is a Proxy, which has no module of its own.', [
+      'pass the exported function the Proxy wraps, or the explicit form `{ module, export }`',
+    ]);
+  }
   const shape = describeShape(fn);
   if (shape === 'class') {
     throw refusal(fn, 'it is a class: a worker would call it without `new`.', [
@@ -185,7 +191,8 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
       ['move it into a module file and export it'],
     );
   }
-  if (isEntryScript(url)) throw entryRefusal(fn, url);
+  const kind = entryKind(url);
+  if (kind !== undefined) throw entryRefusal(fn, url, kind);
 
   let match;
   let viaTarget = false;
@@ -206,7 +213,7 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
       elsewhere = findElsewhere(innermost, skip);
       viaTarget = elsewhere !== undefined;
     }
-    if (elsewhere === undefined || isEntryScript(elsewhere.url)) {
+    if (elsewhere === undefined || entryKind(elsewhere.url) !== undefined) {
       throw notExportedRefusal(fn, innermost, where);
     }
     match = elsewhere;
@@ -248,26 +255,37 @@ function checkBindings(
   }
 }
 
-function entryRefusal(fn: AnyFunction, url: string): LocateError {
+function entryRefusal(fn: AnyFunction, url: string, kind: 'entry' | 'test'): LocateError {
+  const name = functionName(fn);
+  if (kind === 'test') {
+    return refusal(
+      fn,
+      `it is defined in the test file that is running (${url}). A worker would have to ` +
+        'import that file, which runs its tests again inside the worker.',
+      [
+        `move \`${name}\` to a module of its own (a fixture next to the test), export it ` +
+          'there and import it from the test',
+      ],
+    );
+  }
   return refusal(
     fn,
     `it is defined in the program's entry script (${url}). A worker would have to import ` +
       'that script, which runs the whole program again in every worker (a recursive spawn), ' +
       'or, for a top-level `await ppeval(...)`, never finishes loading.',
     [
-      `move \`${functionName(fn)}\` to a module of its own, export it there and import it ` +
-        'from the entry script',
+      `move \`${name}\` to a module of its own, export it there and import it from the entry script`,
     ],
   );
 }
 
 function importRefusal(fn: AnyFunction, url: string, error: unknown): LocateError {
-  if (error instanceof ModuleImportError && error.timedOut) {
+  if (error instanceof ModuleImportError && error.reason === 'evaluating') {
     return refusal(
       fn,
-      `its module (${url}) is still being evaluated: it awaits at top level, probably this ` +
-        'very ppeval call. Its exports cannot be read until that finishes, and a worker ' +
-        'importing it would run that top level, and ppeval, again.',
+      `its module (${url}) is still being evaluated: its top level is running this very ` +
+        'call (a top-level ppeval, awaited or not). Its exports cannot be read until it ' +
+        'finishes, and a worker importing it would run that top level, and ppeval, again.',
       [
         `move \`${functionName(fn)}\` to a module of its own that does not call ppeval at ` +
           'its top level',
@@ -342,12 +360,12 @@ async function locateExplicit(explicit: ExplicitFunction): Promise<FunctionRef> 
   const exportPath = explicit.export.split('.');
   const name = exportPath.join('.');
   const url = resolveExplicitModule(explicit.module, name);
-  if (isEntryScript(url)) {
+  if (entryKind(url) !== undefined) {
     throw new LocateError(
       name,
       `Cannot run \`${name}\` from ${url} in workers: that module is the program's entry ` +
-        'script, and importing it in a worker would run the whole program again. Move the ' +
-        'function to a module of its own and name that module.',
+        'script (or the running test file), and importing it in a worker would run the whole ' +
+        'program again. Move the function to a module of its own and name that module.',
     );
   }
   let namespace: Record<string, unknown>;

@@ -83,6 +83,16 @@ describe.concurrent('a module whose top level awaits the location of its own exp
   });
 });
 
+describe.concurrent('a CommonJS module whose top level locates its own export', () => {
+  it('is refused at once: it is still loading', async () => {
+    const outcome = await node(['cjs-loading-entry.mjs']);
+    expect(outcome).toMatchObject({
+      code: 0,
+      lines: [refused(/`work`.*cjs-loading\.cjs\) is still being evaluated.*module of its own/)],
+    });
+  });
+});
+
 describe.concurrent('under tsx', () => {
   it('locates a .ts export at its .ts URL, a worker runs it through tsx, the entry is refused', async () => {
     const outcome = await node(['--import', 'tsx', 'tsx-main.ts']);

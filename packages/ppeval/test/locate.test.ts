@@ -20,6 +20,11 @@ const fixture = (name: string): string =>
   new URL(`./fixtures/locate/${name}`, import.meta.url).href;
 const utif = createRequire(import.meta.url)('utif') as { decode: (buffer: ArrayBuffer) => unknown };
 
+/** Exported, but by the running test file: a worker importing it would run these tests. */
+export function exportedByTest(x: number): number {
+  return x;
+}
+
 /** Not exported: this test file is not a module a worker could import it from. */
 function localHelper(x: number): number {
   return x;
@@ -157,17 +162,20 @@ describe('locateFunction refusals name the function and say how to fix it', () =
     expect((await refusal(localHelper)).message).toMatch(/`localHelper`.*locate\.test\.ts/);
   });
 
+  it('refuses a function exported by the running test file', async () => {
+    const error = await refusal(exportedByTest);
+    expect(error.message).toMatch(/`exportedByTest`.*test file that is running.*locate\.test\.ts/);
+    expect(error.message).toMatch(/module of its own \(a fixture next to the test\)/);
+  });
+
+  it('refuses a Proxy', async () => {
+    expect((await refusal(new Proxy(esm.add, {}))).message).toMatch(/`add`.*is a Proxy/);
+  });
+
   it('refuses methods and classes', async () => {
     const method = await refusal(esm.counter.count);
     expect(method.message).toMatch(/`count`.*is a method.*top-level `export function count/);
-    const objectMethod = await refusal(
-      {
-        run: (x: number) => x,
-        twice(x: number) {
-          return 2 * x;
-        },
-      }.twice,
-    );
+    const objectMethod = await refusal(esm.makeObject().twice);
     expect(objectMethod.message).toMatch(/`twice`.*is a method/);
     expect((await refusal(esm.Counter as never)).message).toMatch(/`Counter`.*is a class/);
   });
