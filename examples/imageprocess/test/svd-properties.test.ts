@@ -17,7 +17,6 @@ const FAST: { method: SvdMethod; kernels: 'wasm' | 'js' }[] = [
   { method: 'dense', kernels: 'wasm' },
   { method: 'dense', kernels: 'js' },
 ];
-const label = (o: { method: SvdMethod; kernels: string }): string => `${o.method}/${o.kernels}`;
 
 /** A slowly decaying spectrum with a flat tail, like a photograph's. */
 const photoLike = (n: number): number[] =>
