@@ -85,6 +85,7 @@ interface CompressCommandOptions {
   out?: string;
   method: SvdMethod;
   compression: (typeof COMPRESSIONS)[number];
+  timeout?: number;
 }
 
 async function compressCommand(files: string[], options: CompressCommandOptions): Promise<number> {
@@ -110,13 +111,12 @@ async function compressCommand(files: string[], options: CompressCommandOptions)
   const pool = createPool({ concurrency: Math.min(options.jobs, inputs.length) });
   let outcomes;
   try {
-    outcomes = await pool.ppeval.with({ settle: true, onProgress: (done) => bar.update(done) })(
-      compressFile,
-      array(inputs),
-      array(outputs),
-      options.rank,
-      fileOptions,
-    );
+    const run = pool.ppeval.with({
+      settle: true,
+      onProgress: (done) => bar.update(done),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout * 1000 }),
+    });
+    outcomes = await run(compressFile, array(inputs), array(outputs), options.rank, fileOptions);
   } finally {
     bar.stop();
     await pool.close();
@@ -130,7 +130,10 @@ async function compressCommand(files: string[], options: CompressCommandOptions)
       );
     } else {
       failed++;
-      process.stderr.write(`error: ${inputs[i]}: ${message(outcome.reason)}\n`);
+      const text = message(outcome.reason);
+      // TIFF errors already start with the path; say it once.
+      const detail = text.startsWith(`${inputs[i]}: `) ? text.slice(inputs[i]!.length + 2) : text;
+      process.stderr.write(`error: ${inputs[i]}: ${detail}\n`);
     }
   });
   if (failed > 0) {
@@ -313,6 +316,11 @@ export function buildProgram(): Command {
       new Option('--compression <c>', 'TIFF compression of the outputs')
         .choices(COMPRESSIONS)
         .default('none'),
+    )
+    .option(
+      '--timeout <seconds>',
+      'give up on a file after this many seconds (its worker is stopped; default: no limit)',
+      positiveInteger('--timeout'),
     )
     .argument('<files...>', 'TIFF files to compress')
     .action((files: string[], options: CompressCommandOptions) =>
