@@ -50,21 +50,19 @@ interface Pending {
 }
 
 /**
- * Creates the Redis backend of a pool and checks that Redis answers. Rejects with
- * {@link BackendError} (URL masked) when it cannot connect within `connectTimeoutMs`, and with
- * {@link PpevalArgumentError} for bad options.
+ * Creates the Redis backend of a pool: `createPool({ backend: 'redis', url })` calls it. Throws
+ * {@link PpevalArgumentError} for bad options at once; connects in the background, and the first
+ * call rejects with {@link BackendError} (URL masked) when Redis cannot be reached within
+ * `connectTimeoutMs`.
  *
  * @example
  * ```ts
- * const backend = await createRedisBackend({ url: 'redis://127.0.0.1:6379' });
+ * const backend = createRedisBackend({ url: 'redis://127.0.0.1:6379' });
  * ```
  */
-export async function createRedisBackend(options: RedisBackendOptions): Promise<RedisBackend> {
+export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const resolved = resolveBackendOptions(options);
-  const target = parseRedisUrl(resolved.url, resolved.tls);
-  const backend = new RedisBackend(resolved, target);
-  await backend.connect();
-  return backend;
+  return new RedisBackend(resolved, parseRedisUrl(resolved.url, resolved.tls));
 }
 
 /** See {@link createRedisBackend}. */
@@ -79,6 +77,8 @@ export class RedisBackend implements Backend {
   readonly #reader: Redis;
   readonly #queue: Queue<JobData>;
   readonly #pending = new Map<string, Pending>();
+  /** Per call: cancellations of its jobs still in progress (awaited before the call closes). */
+  readonly #cancels = new Map<string, Set<Promise<void>>>();
   #workers = 0;
   #workersReadAt = 0;
   #closed = false;
@@ -89,6 +89,7 @@ export class RedisBackend implements Backend {
   #lastId = '0-0';
   #unreachableSince: number | undefined;
   #lastError: Error | undefined;
+  #ready: Promise<void> | undefined;
 
   constructor(options: ResolvedBackendOptions, target: RedisTarget) {
     this.#options = options;
@@ -96,7 +97,7 @@ export class RedisBackend implements Backend {
     this.#keys = keysOf(options.queue);
     // Commands wait for a reconnection instead of failing, so a dropped connection loses
     // nothing; the read loop turns a long outage into a BackendError.
-    const connection = { ...target.options, maxRetriesPerRequest: null, lazyConnect: true };
+    const connection = { ...target.options, maxRetriesPerRequest: null };
     this.#client = new Redis(connection);
     this.#reader = new Redis(connection);
     const onError = (err: Error): void => {
@@ -110,11 +111,17 @@ export class RedisBackend implements Backend {
       streams: { events: { maxLen: 100 } },
     });
     this.#queue.on('error', onError);
+    // Connect now, so that the worker count is known when the first call sizes its batches.
+    this.#ensureReady().catch(() => {});
   }
 
-  /** Number of worker threads across the live `ppeval-worker` processes (at least 1). */
+  /**
+   * Number of worker threads across the live `ppeval-worker` processes, read from their
+   * registry at most every few seconds; 8 until the first read (over-estimating only makes the
+   * first batches smaller).
+   */
   get workers(): number {
-    return Math.max(1, this.#workers);
+    return this.#workersReadAt === 0 ? 8 : Math.max(1, this.#workers);
   }
 
   /** Batches kept queued: enough for every worker thread to find the next one waiting. */
@@ -122,8 +129,18 @@ export class RedisBackend implements Backend {
     return Math.max(4, 2 * this.workers);
   }
 
-  /** @internal Connects and reads the worker registry; called by {@link createRedisBackend}. */
-  async connect(): Promise<void> {
+  /** Resolves once Redis answered; a failed attempt is retried by the next call. */
+  #ensureReady(): Promise<void> {
+    if (this.#ready === undefined) {
+      this.#ready = this.#connect();
+      this.#ready.catch(() => {
+        this.#ready = undefined;
+      });
+    }
+    return this.#ready;
+  }
+
+  async #connect(): Promise<void> {
     const timeout = new Promise<never>((_, reject) => {
       const timer = setTimeout(
         () =>
@@ -142,14 +159,12 @@ export class RedisBackend implements Backend {
     });
     try {
       await Promise.race([
-        Promise.all([this.#client.connect(), this.#reader.connect()]).then(() =>
+        Promise.all([this.#client.ping(), this.#reader.ping()]).then(() =>
           this.#refreshWorkers(true),
         ),
         timeout,
       ]);
     } catch (err) {
-      this.#client.disconnect();
-      this.#reader.disconnect();
       throw err instanceof BackendError
         ? err
         : new BackendError(
@@ -162,6 +177,7 @@ export class RedisBackend implements Backend {
 
   async openCall(spec: CallSpec): Promise<CallSession> {
     if (this.#closed) throw new PoolClosedError();
+    await this.#ensureReady();
     await this.#refreshWorkers(false);
     const locator = describeModule(spec.fn.module);
     let broadcast: Uint8Array | undefined;
@@ -190,7 +206,6 @@ export class RedisBackend implements Backend {
       .hset(callKey, ...fields)
       .pexpire(callKey, this.#options.keyTtlMs)
       .exec();
-    this.#startReading();
     let closed = false;
     return {
       broadcast: { kind: 'redis' },
@@ -200,6 +215,8 @@ export class RedisBackend implements Backend {
       },
       close: async () => {
         closed = true;
+        await Promise.all(this.#cancels.get(callId) ?? []);
+        this.#cancels.delete(callId);
         await this.#client.del(callKey);
       },
     };
@@ -284,12 +301,19 @@ export class RedisBackend implements Backend {
     const result = new Promise<BatchResult>((resolve, reject) => {
       this.#pending.set(jobId, { resolve, reject, missingSince: undefined });
     });
+    // It may settle (abort) while the job is still being added, before it is awaited.
+    result.catch(() => {});
+    this.#startReading();
     const onAbort = (): void => {
       const pending = this.#pending.get(jobId);
       if (pending === undefined) return;
       this.#pending.delete(jobId);
       pending.reject(new AbortError(undefined, { cause: signal.reason }));
-      void this.#cancelJob(jobId);
+      const cancels = this.#cancels.get(callId) ?? new Set<Promise<void>>();
+      this.#cancels.set(callId, cancels);
+      const cancel = this.#cancelJob(jobId);
+      cancels.add(cancel);
+      void cancel.finally(() => cancels.delete(cancel));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {

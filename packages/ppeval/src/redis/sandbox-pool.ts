@@ -57,8 +57,7 @@ export class SandboxPool {
    * {@link cancel}. `transfer` lists buffers to move rather than copy.
    */
   async run(key: string, request: BatchRequest): Promise<BatchResult> {
-    const slot = await this.acquire();
-    slot.busy = key;
+    const slot = await this.acquire(key);
     try {
       const reply = await new Promise<SandboxReply | Error>((resolve) => {
         slot.settle = resolve;
@@ -97,12 +96,17 @@ export class SandboxPool {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private async acquire(): Promise<Slot> {
+  /** Takes an idle thread (or starts one) and marks it busy with `key` in the same tick. */
+  private async acquire(key: string): Promise<Slot> {
     for (;;) {
       if (this.closed) throw new SandboxCancelledError();
-      const idle = this.slots.find((s) => s.busy === undefined);
-      if (idle !== undefined) return idle;
-      if (this.slots.length < this.size) return this.spawn();
+      const slot =
+        this.slots.find((s) => s.busy === undefined) ??
+        (this.slots.length < this.size ? this.spawn() : undefined);
+      if (slot !== undefined) {
+        slot.busy = key;
+        return slot;
+      }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
