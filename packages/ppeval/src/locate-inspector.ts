@@ -9,7 +9,10 @@
  *
  * @module
  */
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 /** Where V8 says a function was defined. */
 export interface FunctionLocation {
@@ -39,7 +42,10 @@ export interface BoundInfo {
   readonly boundArgCount: number;
 }
 
-/** Thrown when `new Session()` or `connect()` fails (permission model, inspector disabled). */
+/**
+ * Thrown when node:inspector cannot be loaded or `new Session()` / `connect()` fails (the
+ * permission model, a Node built without the inspector).
+ */
 export class InspectorUnavailableError extends Error {
   constructor(options?: ErrorOptions) {
     super('node:inspector is not available in this process', options);
@@ -74,7 +80,10 @@ type Post = (method: string, params?: object) => unknown;
 export function inspectFunction(fn: (...args: unknown[]) => unknown): InspectedFunction {
   let session: Session;
   try {
-    session = new Session();
+    // Loaded here, not at the top: a Node built without the inspector throws on import, and
+    // that must not make the whole package unusable (the explicit form still works).
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    session = new inspector.Session();
     session.connect();
   } catch (error) {
     throw new InspectorUnavailableError({ cause: error });

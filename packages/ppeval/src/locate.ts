@@ -8,10 +8,9 @@
  *
  * @module
  */
-import { isBuiltin } from 'node:module';
 import { existsSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
 
@@ -121,13 +120,6 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
       'pass the exported function the Proxy wraps, or the explicit form `{ module, export }`',
     ]);
   }
-  const shape = describeShape(fn);
-  if (shape === 'class') {
-    throw refusal(fn, 'it is a class: a worker would call it without `new`.', [
-      'export a function that creates the instance and returns plain data, and pass that',
-    ]);
-  }
-
   // Unwrap bound functions down to the function that has a source location.
   const layers: { readonly boundThis: unknown; readonly boundArgCount: number }[] = [];
   let innermost: AnyFunction = fn;
@@ -156,6 +148,11 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
     }
     layers.push(inspected.bound);
     innermost = inspected.bound.target;
+  }
+  if (describeShape(innermost) === 'class') {
+    throw refusal(fn, 'it is a class: a worker would call it without `new`.', [
+      'export a function that creates the instance and returns plain data, and pass that',
+    ]);
   }
 
   if (location === undefined || location.url.startsWith('node:')) {
@@ -226,7 +223,8 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
 /** The export's name (what the user imported), else the function's own name. */
 function refName(fn: AnyFunction, exportPath: readonly string[]): string {
   const last = exportPath.at(-1);
-  return last !== undefined && last !== 'default' ? last : functionName(fn);
+  if (last !== undefined && last !== 'default') return last;
+  return fn.name === '' ? 'default' : functionName(fn);
 }
 
 /** A bound function runs as its target only when nothing was bound but a nullish `this`. */

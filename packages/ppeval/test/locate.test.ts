@@ -178,6 +178,7 @@ describe('locateFunction refusals name the function and say how to fix it', () =
     const objectMethod = await refusal(esm.makeObject().twice);
     expect(objectMethod.message).toMatch(/`twice`.*is a method/);
     expect((await refusal(esm.Counter as never)).message).toMatch(/`Counter`.*is a class/);
+    expect((await refusal(esm.Counter.bind(null) as never)).message).toMatch(/is a class/);
   });
 
   it('refuses a bound function that carries arguments or a this', async () => {
