@@ -149,6 +149,8 @@ describe.concurrent('in plain Node, without vitest', () => {
       },
       refused(/`wrapped`.*does not export it \(defined at .*wrap\.cjs.*explicit form/),
       refused(/UTIF\.js has no export `decode`.*use export: 'default\.decode'/),
+      { ref: { module: 'node:util', exportPath: ['inspect'], name: 'inspect' } },
     ]);
+    expect(outcome.stderr).toBe('');
   });
 });
