@@ -1,0 +1,178 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { WorkerExitError, array, range } from 'ppeval';
+import { exitAlways, exitOnce, nap, napFirst, spin } from './fixtures/redis/fns.mjs';
+import { countRuns, redisPool } from './helpers/redis-pool.js';
+import {
+  hasRedisServer,
+  skipNote,
+  startRedis,
+  startWorker,
+  type RedisServer,
+  type WorkerProcess,
+} from './helpers/redis-server.js';
+
+if (!hasRedisServer) console.warn(skipNote);
+
+/** Waits until `check()` holds, polling a file or Redis (not a timing assertion). */
+async function until(check: () => boolean, what: string, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Every element ran to completion at least once, and at most `extra` elements twice. */
+function expectAtLeastOnce(log: string, n: number, extra: number): Map<number, number> {
+  const runs = countRuns(log);
+  expect([...runs.keys()].sort((a, b) => a - b)).toEqual(range(0, n));
+  const total = [...runs.values()].reduce((a, b) => a + b, 0);
+  expect(total).toBeGreaterThanOrEqual(n);
+  expect(total).toBeLessThanOrEqual(n + extra);
+  return runs;
+}
+
+// Fault drills: real redis-server, real ppeval-worker processes (built dist/ bin).
+describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered results', () => {
+  let redis: RedisServer;
+  let dir: string;
+  const started: WorkerProcess[] = [];
+  const workers = async (n: number, args: string[] = []): Promise<WorkerProcess[]> => {
+    const list = range(0, n).map(() => startWorker(redis.url, ['--concurrency', '2', ...args]));
+    started.push(...list);
+    await Promise.all(list.map((w) => w.ready));
+    return list;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'ppeval-redis-faults-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(started.map((w) => w.kill()));
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('recovers within 10 s after kill -9 of a worker process mid-element (default settings)', async () => {
+    const list = await workers(2);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'kill.log');
+    try {
+      const call = pool.ppeval.with({ chunkSize: 1 })(napFirst, array(range(0, 12)), 5, 30_000, log);
+      await until(() => countRuns(log, 'start').has(5), 'element 5 to start');
+      const line = readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith('start 5 '));
+      const pid = Number(line?.split(' ')[2]);
+      const victim = list.find((w) => w.proc.pid === pid);
+      expect(victim).toBeDefined();
+      const killedAt = Date.now();
+      await victim?.kill();
+      const out = await call;
+      const recoveryMs = Date.now() - killedAt;
+      expect(out).toEqual(range(0, 12).map((k) => k * 3));
+      expect(recoveryMs).toBeLessThan(10_000);
+      console.info(`kill -9 of a worker: the call completed ${recoveryMs} ms after the kill`);
+      expect(countRuns(log, 'start').get(5)).toBe(2);
+      // The victim's other thread may have been running one more element.
+      expectAtLeastOnce(log, 12, 1);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('retries a batch whose sandbox thread died (process.exit in the function)', async () => {
+    const list = await workers(1);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'exit.log');
+    try {
+      const out = await pool.ppeval.with({ chunkSize: 1 })(exitOnce, array(range(0, 10)), 4, log);
+      expect(out).toEqual(range(0, 10).map((k) => -k));
+      expect(countRuns(log, 'start').get(4)).toBe(2);
+      const runs = expectAtLeastOnce(log, 10, 0);
+      expect(runs.get(4)).toBe(1);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('fails an element whose sandbox dies on every run with WorkerExitError, without hanging', async () => {
+    const list = await workers(1);
+    const pool = redisPool({ url: redis.url });
+    try {
+      const err = await pool.ppeval(exitAlways, array(range(0, 6)), 2).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkerExitError);
+      expect((err as WorkerExitError).index).toBe(2);
+      // The worker survives its sandbox and serves the next call.
+      expect(await pool.ppeval(exitAlways, array(range(0, 4)), -1)).toEqual([0, 1, 2, 3]);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('keeps a CPU-bound element on one worker: its lock is renewed while it spins', async () => {
+    // Lock of 600 ms: an element spinning 1.5 s in the worker's main thread would lose it and
+    // run twice.
+    const list = await workers(2, ['--lock-duration', '600', '--stalled-interval', '300']);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'spin.log');
+    try {
+      const out = await pool.ppeval.with({ chunkSize: 1 })(spin, array(range(0, 6)), 2, 1500, log);
+      expect(out).toEqual(range(0, 6).map((k) => k + 1));
+      expect(countRuns(log, 'start').get(2)).toBe(1);
+      expectAtLeastOnce(log, 6, 0);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('loses nothing when Redis drops every connection (CLIENT KILL) mid-call', async () => {
+    const list = await workers(2);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'client-kill.log');
+    const admin = redis.client();
+    try {
+      const call = pool.ppeval.with({ chunkSize: 1 })(nap, array(range(0, 40)), -2, 40, log);
+      await until(() => countRuns(log).size >= 8, 'eight elements to finish');
+      const killed = await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      expect(Number(killed)).toBeGreaterThan(4);
+      const out = await call;
+      expect(out).toEqual(range(0, 40).map((k) => k * 3));
+      const runs = expectAtLeastOnce(log, 40, 4);
+      console.info(`CLIENT KILL: ${killed} connections dropped, runs per element ${JSON.stringify([...runs.values()])}`);
+      // The workers reconnected: they serve the next call.
+      expect(await pool.ppeval(nap, array(range(0, 4)), -1, 0)).toEqual([0, 3, 6, 9]);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('waits out a bounded CLIENT PAUSE and completes', async () => {
+    const list = await workers(2);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'pause.log');
+    const admin = redis.client();
+    try {
+      const call = pool.ppeval.with({ chunkSize: 1 })(nap, array(range(0, 30)), -2, 30, log);
+      await until(() => countRuns(log).size >= 6, 'six elements to finish');
+      await admin.client('PAUSE', 1500, 'ALL');
+      const out = await call;
+      expect(out).toEqual(range(0, 30).map((k) => k * 3));
+      // Key expiry pauses with the clients, so no lock expires: every element ran once.
+      const runs = expectAtLeastOnce(log, 30, 0);
+      expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+});
