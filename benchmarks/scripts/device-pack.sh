@@ -12,7 +12,8 @@
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-npm run build >/dev/null
+# SKIP_BUILD=1 packs the dist/ folders as they are (already built).
+[ "${SKIP_BUILD:-0}" = 1 ] || npm run build >/dev/null
 if [ ! -f .device/node.xz ]; then
   ../shared/tools/device-node.sh >/dev/null
 fi

@@ -79,6 +79,12 @@ export interface ParallelSample {
   readonly wallMs: number;
   /** Busy time of each worker during the call in ms (from the runtime's per-call timing). */
   readonly busyMs: readonly number[];
+  /**
+   * CPU time of the whole process during the call in ms (process.cpuUsage(), user + system,
+   * every thread). Wall-clock busy time counts time stolen by other processes as work; CPU time
+   * does not, which tells a slow machine from a slow runtime.
+   */
+  readonly cpuMs: number;
 }
 
 /** The analysis of one worker count. */
@@ -105,30 +111,46 @@ export interface ScalingRow {
   readonly workInflation: number;
   /** Busiest worker / mean worker, median over rounds: 1 is perfect balance. */
   readonly imbalance: number;
+  /**
+   * CPU time / wall time, median over rounds: how many cores the process really got. Below the
+   * worker count while utilization is high: other processes took the CPU.
+   */
+  readonly coresUsed: number;
+  /**
+   * CPU time of the call / CPU time of the serial loop in the same round, median over rounds:
+   * the work inflation that CPU sharing with other processes cannot cause.
+   */
+  readonly cpuWorkRatio: number;
 }
 
 /**
  * Analyse the timings: speedup against the serial loop round by round, efficiency, and the
  * decomposition speedup = workers * utilization / workInflation.
  *
- * @param serialMs - wall time of the serial loop, one per round
+ * @param serial - the serial loop's runs, one per round
  * @param samples - the parallel calls of one worker count, one per round (same rounds)
  * @param workers - the worker count
  * @example
- * analyzeWorkers([100, 102], [{ wallMs: 52, busyMs: [50, 50] }, { wallMs: 51, busyMs: [50, 49] }], 2);
+ * const serial = [{ wallMs: 100, busyMs: [100], cpuMs: 100 }];
+ * analyzeWorkers(serial, [{ wallMs: 52, busyMs: [50, 50], cpuMs: 102 }], 2).speedup.median; // 1.92...
  */
 export function analyzeWorkers(
-  serialMs: readonly number[],
+  serial: readonly ParallelSample[],
   samples: readonly ParallelSample[],
   workers: number,
 ): ScalingRow {
+  const serialMs = serial.map((s) => s.wallMs);
   const walls = samples.map((s) => s.wallMs);
   const speedups = pairedRatios(serialMs, walls);
   const util: number[] = [];
   const inflation: number[] = [];
   const imbalance: number[] = [];
   const busyMean: number[] = [];
+  const cores: number[] = [];
+  const cpuRatio: number[] = [];
   samples.forEach((s, r) => {
+    cores.push(s.cpuMs / s.wallMs);
+    cpuRatio.push(s.cpuMs / ((serial[r] as ParallelSample).cpuMs || Number.MIN_VALUE));
     // Workers that received no element report no busy time: count them as idle, not absent.
     const busy = [...s.busyMs, ...Array<number>(Math.max(0, workers - s.busyMs.length)).fill(0)];
     const total = busy.reduce((a, b) => a + b, 0);
@@ -148,5 +170,7 @@ export function analyzeWorkers(
     utilization: summarize(util).median,
     workInflation: summarize(inflation).median,
     imbalance: summarize(imbalance).median,
+    coresUsed: summarize(cores).median,
+    cpuWorkRatio: summarize(cpuRatio).median,
   };
 }

@@ -108,13 +108,15 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ctx.progress(all.length, all.length, 'done');
 
     const [serialRunner, ...parallelRunners] = runners as [Runner, ...Runner[]];
-    const serialMs = (samples.get(serialRunner) ?? []).map((s) => s.wallMs);
+    const serialSamples = samples.get(serialRunner) ?? [];
+    const serialMs = serialSamples.map((s) => s.wallMs);
     const serial = summarize(serialMs);
+    const serialCores = summarize(serialSamples.map((s) => s.cpuMs / s.wallMs)).median;
     const rows: ScalingRow[] = parallelRunners.map((r) =>
-      analyzeWorkers(serialMs, samples.get(r) ?? [], r.workers),
+      analyzeWorkers(serialSamples, samples.get(r) ?? [], r.workers),
     );
 
-    printTable(ctx, serial, rows, plan.missing, machine.availableParallelism);
+    printTable(ctx, serial, serialCores, rows, plan.missing, machine.availableParallelism);
     const at8 = rows.find((r) => r.workers === TARGET.workers);
     if (at8 === undefined) {
       ctx.log(
@@ -182,7 +184,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         })),
         availableParallelism: machine.availableParallelism,
       },
-      serial: { wallMs: serial, samplesMs: serialMs, warmupMs: warmupMs.get(serialRunner) ?? [] },
+      serial: {
+        wallMs: serial,
+        coresUsed: serialCores,
+        samples: serialSamples,
+        warmupMs: warmupMs.get(serialRunner) ?? [],
+      },
       parallel: rows.map((row, i) => {
         const r = parallelRunners[i] as Runner;
         return {
@@ -211,70 +218,62 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
 function printTable(
   ctx: BenchContext,
   serial: ReturnType<typeof summarize>,
+  serialCores: number,
   rows: readonly ScalingRow[],
   missing: readonly number[],
   available: number,
 ): void {
-  const range = (lo: number, hi: number, f: (x: number) => string): string => `${f(lo)}-${f(hi)}`;
   const x = (v: number): string => `${v.toFixed(2)}x`;
   const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
-  const dash = '-';
+  const cores = (v: number): string => v.toFixed(2);
+  const dashes = (n: number): string[] => Array<string>(n).fill('-');
   const table = [
     [
       'serial loop',
       formatDuration(serial.median),
       formatDurationRange(serial.min, serial.max),
       '1.00x',
-      dash,
-      dash,
-      dash,
-      dash,
-      dash,
+      ...dashes(5),
+      cores(serialCores),
     ],
     ...rows.map((r) => [
       `${r.workers} worker${r.workers === 1 ? '' : 's'}`,
       formatDuration(r.wallMs.median),
       formatDurationRange(r.wallMs.min, r.wallMs.max),
       x(r.speedup.median),
-      range(r.speedup.min, r.speedup.max, x),
+      `${x(r.speedup.min)}-${x(r.speedup.max)}`,
       pct(r.efficiency),
       pct(r.utilization),
       x(r.workInflation),
-      formatDuration(r.busyPerWorkerMs),
+      x(r.cpuWorkRatio),
+      cores(r.coresUsed),
     ]),
-    ...missing.map((w) => [
-      `${w} workers`,
-      `not measured: ${available} core(s)`,
-      dash,
-      dash,
-      dash,
-      dash,
-      dash,
-      dash,
-      dash,
-    ]),
-    [STAR_P.label, dash, dash, x(STAR_P.speedup), dash, pct(STAR_P.speedup / 8), dash, dash, dash],
+    ...missing.map((w) => [`${w} workers: not measured (${available} cores)`, ...dashes(9)]),
+    [STAR_P.label, '-', '-', x(STAR_P.speedup), '-', pct(STAR_P.speedup / 8), ...dashes(4)],
   ];
-  for (const line of formatTable(
-    [
-      'configuration',
-      'wall (median)',
-      'wall min-max',
-      'speedup',
-      'speedup min-max',
-      'efficiency',
-      'utilization',
-      'work inflation',
-      'busy/worker',
-    ],
-    table,
-  )) {
-    ctx.log(line);
-  }
+  const headers = [
+    'configuration',
+    'wall (median)',
+    'wall min-max',
+    'speedup',
+    'speedup min-max',
+    'efficiency',
+    'utilization',
+    'work inflation',
+    'CPU work',
+    'cores used',
+  ];
+  for (const line of formatTable(headers, table)) ctx.log(line);
   ctx.log(
-    "\nspeedup = workers x utilization / work inflation. utilization: share of the workers' time " +
-      'spent running batches (idle = imbalance, dispatch, start-up); work inflation: total busy ' +
-      'time / serial time (above 1x: each image got slower in parallel, e.g. memory bandwidth).',
+    [
+      '',
+      "speedup = workers x utilization / work inflation. utilization: share of the workers' time",
+      'spent running batches (the rest is idle: imbalance, dispatch, start-up). work inflation:',
+      "the workers' total busy time / the serial time (above 1x: each image took longer in",
+      'parallel). CPU work: the same ratio in CPU time, which time taken by other processes',
+      'cannot inflate (above 1x: memory bandwidth, shared caches, copying). cores used: CPU time',
+      '/ wall time; below the worker count while utilization is high, other processes had the CPU.',
+    ].join('\n'),
   );
 }
 

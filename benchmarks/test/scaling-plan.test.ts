@@ -41,14 +41,16 @@ describe('interleave', () => {
   });
 });
 
+const serialRun = (ms: number) => ({ wallMs: ms, busyMs: [ms], cpuMs: ms });
+
 describe('analyzeWorkers', () => {
   it('pairs rounds: drift that slows a whole round does not show up as spread in speedup', () => {
     // Round 2 runs on a machine twice as slow: both sides double, the speedup stays 2.
     const row = analyzeWorkers(
-      [100, 200],
+      [serialRun(100), serialRun(200)],
       [
-        { wallMs: 50, busyMs: [50, 50] },
-        { wallMs: 100, busyMs: [100, 100] },
+        { wallMs: 50, busyMs: [50, 50], cpuMs: 100 },
+        { wallMs: 100, busyMs: [100, 100], cpuMs: 200 },
       ],
       2,
     );
@@ -61,7 +63,11 @@ describe('analyzeWorkers', () => {
   it('decomposes lost speedup into idle time, work inflation and imbalance', () => {
     // Serial 100 ms; 4 workers; wall 40 ms; busy 30+30+30+10 = 100 ms of work (no inflation),
     // utilization 100 / 160, one worker mostly idle.
-    const row = analyzeWorkers([100], [{ wallMs: 40, busyMs: [30, 30, 30, 10] }], 4);
+    const row = analyzeWorkers(
+      [serialRun(100)],
+      [{ wallMs: 40, busyMs: [30, 30, 30, 10], cpuMs: 100 }],
+      4,
+    );
     expect(row.speedup.median).toBe(2.5);
     expect(row.efficiency).toBeCloseTo(0.625, 12);
     expect(row.utilization).toBeCloseTo(0.625, 12);
@@ -73,14 +79,28 @@ describe('analyzeWorkers', () => {
   });
 
   it('counts workers that reported no busy time as idle', () => {
-    const row = analyzeWorkers([100], [{ wallMs: 100, busyMs: [100] }], 2);
+    const row = analyzeWorkers([serialRun(100)], [{ wallMs: 100, busyMs: [100], cpuMs: 100 }], 2);
     expect(row.utilization).toBe(0.5);
     expect(row.imbalance).toBe(2);
   });
 
   it('shows work inflation when each element gets slower in parallel', () => {
-    const row = analyzeWorkers([100], [{ wallMs: 60, busyMs: [60, 60] }], 2);
+    const row = analyzeWorkers([serialRun(100)], [{ wallMs: 60, busyMs: [60, 60], cpuMs: 120 }], 2);
     expect(row.workInflation).toBeCloseTo(1.2, 12);
+    expect(row.cpuWorkRatio).toBeCloseTo(1.2, 12);
     expect(row.utilization).toBe(1);
+  });
+
+  it('tells CPU taken by other processes from work inflation', () => {
+    // Both workers look busy for 100 ms, but the process got only 100 ms of CPU in that time:
+    // one core's worth. The CPU work equals the serial loop's, so nothing inflated the work.
+    const row = analyzeWorkers(
+      [serialRun(100)],
+      [{ wallMs: 100, busyMs: [100, 100], cpuMs: 100 }],
+      2,
+    );
+    expect(row.workInflation).toBe(2);
+    expect(row.cpuWorkRatio).toBe(1);
+    expect(row.coresUsed).toBe(1);
   });
 });
