@@ -82,6 +82,17 @@ export function normalize(raw: Uint8Array | Uint16Array, info: ImageInfo, ifd: I
   }
 
   const { outBits, table } = scaler(bits);
+  if ((photometric === 1 || photometric === 2) && spp === colors && table === undefined) {
+    // Already normalised (plain gray or RGB at 8 or 16 bits): hand over the samples as they are.
+    return {
+      width,
+      height,
+      channels: colors as 1 | 3,
+      bitsPerSample: outBits,
+      alpha: false,
+      data: raw,
+    };
+  }
   const max = outBits === 8 ? 255 : 65535;
   const outColors = colors === 1 ? 1 : 3;
   const channels = (outColors + (hasAlpha ? 1 : 0)) as 1 | 2 | 3 | 4;

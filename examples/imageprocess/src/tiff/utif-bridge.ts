@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { corrupt, unsupported } from './errors.js';
+import { ycbcrToRgbLikeLibjpeg } from './jpeg-color.js';
 
 /**
  * The parts of utif 3.1 this layer delegates to: its JPEG decoder (a port of pdf.js's JpegImage)
@@ -15,6 +16,8 @@ interface JpegImage {
   numComponents?: number;
   /** pdf.js's `colorTransform` option, under the minified name it has in utif 3.1. */
   B?: number;
+  /** pdf.js's decoded components, under the minified name it has in utif 3.1. */
+  b?: unknown;
 }
 
 interface UtifDecode {
@@ -175,6 +178,10 @@ export function decodeJpeg(
   }
   try {
     decoder.parse(stream);
+    if (colorTransform && components === 3) {
+      const rgb = ycbcrToRgbLikeLibjpeg(decoder.b, decoder.width, decoder.height);
+      if (rgb !== undefined) return { data: rgb, width: decoder.width, height: decoder.height };
+    }
     const pixels = decoder.getData(decoder.width, decoder.height, false);
     return {
       data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
