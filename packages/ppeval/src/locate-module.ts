@@ -135,9 +135,16 @@ export async function findInModule(url: string, fn: unknown): Promise<ExportMatc
     }
     const vitestCopies = vitestModules(file);
     if (vitestCopies.length > 0) {
-      for (const exports of vitestCopies) {
-        const match = searchNamespace(exports, fn, true);
-        if (match !== undefined) return match;
+      for (const copy of vitestCopies) {
+        const match = searchNamespace(copy.exports, fn, true);
+        if (match === undefined) continue;
+        if (copy.evaluated === false) {
+          throw new ModuleImportError(
+            `${url} is still being evaluated by vitest (its top level is running this very call)`,
+            'evaluating',
+          );
+        }
+        return match;
       }
       return undefined;
     }
@@ -166,14 +173,13 @@ export interface ModuleMatch extends ExportMatch {
  * evaluated cannot be listed without importing them, so they are not searched.
  */
 export function findElsewhere(fn: unknown, skip: string): ModuleMatch | undefined {
-  const state = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ as
-    { evaluatedModules?: { fileToModulesMap?: Map<string, Iterable<VitestNode>> } } | undefined;
-  const map = state?.evaluatedModules?.fileToModulesMap;
-  if (map instanceof Map) {
+  const map = vitestFileMap();
+  if (map !== undefined) {
     for (const [file, nodes] of map) {
       if (!path.isAbsolute(file) || file === skip) continue;
       for (const node of nodes) {
         if (typeof node.exports !== 'object' || node.exports === null) continue;
+        if (node.evaluated === false) continue;
         const match = searchNamespace(node.exports as Record<string, unknown>, fn, true);
         if (match !== undefined) return { ...match, url: pathToFileURL(file).href };
       }
@@ -255,23 +261,36 @@ async function importTypeScript(url: string): Promise<Record<string, unknown>> {
 
 interface VitestNode {
   readonly exports?: unknown;
+  readonly evaluated?: boolean;
 }
 
-/** The exports of every copy of `file` that vitest's module runner evaluated in this worker. */
-function vitestModules(file: string): Record<string, unknown>[] {
-  const state = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ as
-    { evaluatedModules?: { fileToModulesMap?: Map<string, Iterable<VitestNode>> } } | undefined;
-  const map = state?.evaluatedModules?.fileToModulesMap;
-  if (!(map instanceof Map)) return [];
+interface VitestCopy {
+  readonly exports: Record<string, unknown>;
+  /** False while the module's top level runs (vite's module runner sets it when done). */
+  readonly evaluated: boolean | undefined;
+}
+
+/** Every copy of `file` that vitest's module runner evaluated (or is evaluating) here. */
+function vitestModules(file: string): VitestCopy[] {
+  const map = vitestFileMap();
+  if (map === undefined) return [];
   const nodes = map.get(file) ?? map.get(tryRealpath(file) ?? file);
   if (nodes === undefined) return [];
-  const exports: Record<string, unknown>[] = [];
+  const copies: VitestCopy[] = [];
   for (const node of nodes) {
     if (typeof node.exports === 'object' && node.exports !== null) {
-      exports.push(node.exports as Record<string, unknown>);
+      copies.push({ exports: node.exports as Record<string, unknown>, evaluated: node.evaluated });
     }
   }
-  return exports;
+  return copies;
+}
+
+/** vitest's (internal) map from file path to evaluated modules, when running under vitest. */
+function vitestFileMap(): Map<string, Iterable<VitestNode>> | undefined {
+  const state = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ as
+    { evaluatedModules?: { fileToModulesMap?: unknown } } | undefined;
+  const map = state?.evaluatedModules?.fileToModulesMap;
+  return map instanceof Map ? (map as Map<string, Iterable<VitestNode>>) : undefined;
 }
 
 /** Searches `module.exports` of a CommonJS module; paths go through the ESM `default`. */

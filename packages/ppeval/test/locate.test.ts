@@ -15,6 +15,7 @@ import * as typed from './fixtures/locate/typed.js';
 import { logged } from './fixtures/locate/wrap.cjs';
 import { quadruple } from './fixtures/locate/wrapped.cjs';
 import { quintuple } from './fixtures/locate/wrapped-esm.mjs';
+import { outcome as topLevelOutcome } from './fixtures/locate/vitest-tla.mjs';
 
 const fixture = (name: string): string =>
   new URL(`./fixtures/locate/${name}`, import.meta.url).href;
@@ -166,6 +167,13 @@ describe('locateFunction refusals name the function and say how to fix it', () =
     const error = await refusal(exportedByTest);
     expect(error.message).toMatch(/`exportedByTest`.*test file that is running.*locate\.test\.ts/);
     expect(error.message).toMatch(/module of its own \(a fixture next to the test\)/);
+  });
+
+  it('refuses a function whose module (evaluated by vitest) awaits it at top level', () => {
+    expect(topLevelOutcome.error).toBeInstanceOf(LocateError);
+    expect(topLevelOutcome.error?.message).toMatch(
+      /`work`.*vitest-tla\.mjs\) is still being evaluated/,
+    );
   });
 
   it('refuses a Proxy', async () => {
