@@ -13,7 +13,7 @@ import Tinypool from 'tinypool';
 import type { Backend, CallSession, CallSpec } from './backend.js';
 import { BatchLostError } from './backend.js';
 import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from './broadcast.js';
-import { PoolClosedError, PpevalArgumentError } from './errors.js';
+import { BackendError, PoolClosedError, PpevalArgumentError } from './errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from './protocol.js';
 
 /** Where elements run on this machine. */
@@ -41,6 +41,8 @@ export class LocalBackend implements Backend {
   #pool: Tinypool | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Aborted with a BackendError when the current tinypool cannot start workers. */
+  #failures = new AbortController();
 
   constructor(settings: LocalBackendSettings) {
     this.#settings = settings;
@@ -65,18 +67,36 @@ export class LocalBackend implements Backend {
       idleTimeout: keepWorkers ? 0 : idleTimeout,
       concurrentTasksPerWorker: 1,
       ...(resourceLimits ? { resourceLimits } : {}),
-      ...(execArgv ? { execArgv: [...execArgv] } : {}),
+      execArgv: execArgv ? [...execArgv] : inheritableExecArgv(),
       // tinypool gives child processes only the variables named here: pass the caller's.
       ...(runtime === 'processes'
         ? { env: { ...process.env } as Record<string, string>, serialization: 'advanced' as const }
         : {}),
     });
-    // An idle worker that dies (an element's stray timer threw after its batch returned) is
-    // replaced by tinypool; the error has no task left to fail. Without a listener, the pool's
-    // 'error' event would crash the caller's process.
-    pool.on('error', () => undefined);
+    // tinypool reports here the errors of workers that hold no task: an idle worker that died
+    // (an element's stray timer threw after its batch returned), which tinypool replaces; or a
+    // worker that failed to start, which it does not replace, leaving queued batches waiting
+    // forever. The second case breaks the pool: fail its waiting batches and start afresh.
+    pool.on('error', (error: unknown) => {
+      if (pool.threads.length === 0 && pool.queueSize > 0) this.#broken(pool, error);
+    });
     this.#pool = pool;
+    this.#failures = new AbortController();
     return pool;
+  }
+
+  #broken(pool: Tinypool, error: unknown): void {
+    if (this.#pool !== pool) return;
+    this.#pool = undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failures.abort(
+      new BackendError(
+        `The ${this.kind === 'threads' ? 'worker threads' : 'child processes'} failed to ` +
+          `start: ${message}. Check the \`execArgv\` option and the flags Node was started with.`,
+        { cause: error },
+      ),
+    );
+    void pool.destroy();
   }
 
   async openCall(spec: CallSpec): Promise<CallSession> {
@@ -110,9 +130,11 @@ export class LocalBackend implements Backend {
   async #run(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new PoolClosedError();
+      const failures = this.#failures.signal;
       try {
-        return (await pool.run(batch, { signal })) as BatchResult;
+        return await raceFailure(pool.run(batch, { signal }) as Promise<BatchResult>, failures);
       } catch (error) {
+        if (failures.aborted) throw failures.reason;
         if (signal.aborted) throw error;
         if (this.#closed) throw new PoolClosedError();
         // tinypool race: a worker removed because another call aborted its task may still
@@ -139,6 +161,40 @@ export class LocalBackend implements Backend {
     this.#closing ??= this.#pool ? this.#pool.destroy() : Promise.resolve();
     return this.#closing;
   }
+}
+
+/** Node options that a worker may inherit: not those that only make sense for `--eval`. */
+function inheritableExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(arg)) {
+      // The separate-value forms take the next argument with them.
+      if (!arg.includes('=') && /^(--input-type|--eval|-e|--print|-p)$/.test(arg)) i += 1;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {
+  if (failures.aborted) return Promise.reject(failures.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onFailure = (): void => reject(failures.reason as Error);
+    failures.addEventListener('abort', onFailure, { once: true });
+    work.then(
+      (value) => {
+        failures.removeEventListener('abort', onFailure);
+        resolve(value);
+      },
+      (error: unknown) => {
+        failures.removeEventListener('abort', onFailure);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /** How often a batch is resent after tinypool terminated an innocent worker under it. */

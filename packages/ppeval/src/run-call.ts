@@ -74,7 +74,9 @@ class CallRun {
   #next = 0;
   #done = 0;
   #finished = false;
-  #closed = false;
+  #opening = false;
+  #settled = false;
+  #failure: { readonly error: unknown } | undefined;
   #resolve!: () => void;
   #reject!: (error: unknown) => void;
   readonly #onAbort = (): void => {
@@ -111,14 +113,19 @@ class CallRun {
       signal?.addEventListener('abort', this.#onAbort, { once: true });
       this.#in.stop?.addEventListener('abort', this.#onStop, { once: true });
       const { callId, fn, args, backend } = this.#in;
-      backend
-        .openCall({ callId, fn, broadcast: args.broadcast, total: args.total })
-        .then((session) => {
+      this.#opening = true;
+      backend.openCall({ callId, fn, broadcast: args.broadcast, total: args.total }).then(
+        (session) => {
+          this.#opening = false;
           this.#session = session;
-          if (this.#finished) this.#maybeClose();
+          if (this.#finished) this.#settleWhenDrained();
           else this.#pump();
-        })
-        .catch((error: unknown) => this.#fail(error));
+        },
+        (error: unknown) => {
+          this.#opening = false;
+          this.#fail(error);
+        },
+      );
     });
   }
 
@@ -184,7 +191,7 @@ class CallRun {
     clearTimeout(flight.timer);
     this.#flights.delete(flight);
     if (this.#finished) {
-      this.#maybeClose();
+      this.#settleWhenDrained();
       return false;
     }
     return true;
@@ -277,22 +284,18 @@ class CallRun {
   #succeed(): void {
     this.#finished = true;
     this.#detach();
-    const session = this.#session;
-    this.#closed = true;
-    (session ? session.close() : Promise.resolve()).then(
-      () => this.#resolve(),
-      (error: unknown) => this.#reject(error),
-    );
+    this.#settleWhenDrained();
   }
 
   #fail(error: unknown): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#failure = { error };
     this.#detach();
-    // Terminates the busy workers of this call and drops its queued batches.
+    // Terminates the busy workers of this call and drops its queued batches; each aborted run
+    // rejects promptly (the backend contract), so the call settles right after.
     for (const flight of this.#flights) flight.controller.abort();
-    this.#reject(error);
-    this.#maybeClose();
+    this.#settleWhenDrained();
   }
 
   #detach(): void {
@@ -300,13 +303,20 @@ class CallRun {
     this.#in.stop?.removeEventListener('abort', this.#onStop);
   }
 
-  /** After a failure: release the call's resources once its last batch has settled. */
-  #maybeClose(): void {
-    if (this.#closed || this.#flights.size > 0 || this.#session === undefined) return;
-    this.#closed = true;
-    // The call already failed with the error that matters; a temp file that cannot be removed
-    // is not worth replacing it.
-    this.#session.close().catch(() => undefined);
+  /**
+   * Settles the call once it is finished, its last batch has landed and its session is closed,
+   * so that a settled call holds no worker, file or key.
+   */
+  #settleWhenDrained(): void {
+    if (!this.#finished || this.#settled || this.#opening || this.#flights.size > 0) return;
+    this.#settled = true;
+    const failure = this.#failure;
+    const closing = this.#session ? this.#session.close() : Promise.resolve();
+    closing.then(
+      () => (failure ? this.#reject(failure.error) : this.#resolve()),
+      // A close error only matters when nothing else went wrong.
+      (error: unknown) => this.#reject(failure ? failure.error : error),
+    );
   }
 }
 

@@ -57,7 +57,7 @@ describe.each([
       'rejected',
       'fulfilled',
     ]);
-    const reason = (outcomes[2] as { reason: ElementTimeoutError }).reason;
+    const reason = (outcomes[2] as { reason: unknown }).reason as ElementTimeoutError;
     expect(reason).toBeInstanceOf(ElementTimeoutError);
     expect(reason.index).toBe(2);
     expect(reason.timeoutMs).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { WorkerExitError, array, createPool, range } from 'ppeval';
+import { BackendError, WorkerExitError, array, createPool, range } from 'ppeval';
 import type { CallStats } from 'ppeval';
 import { exitAt, exitOnFirstRun, hogAt, timerThrowAt } from './fixtures/runtime/failing.mjs';
 import { barrier, square } from './fixtures/runtime/math.mjs';
@@ -100,5 +100,16 @@ describe('a worker that dies mid-element', () => {
     );
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(outcomes[1]).toMatchObject({ reason: { index: 1, code: 'ERR_PPEVAL_WORKER_EXIT' } });
+  });
+
+  it('rejects with BackendError, never hangs, when workers cannot even start', async () => {
+    const broken = createPool({ concurrency: 2, execArgv: ['--input-type=module'] });
+    try {
+      const error: unknown = await broken.ppeval(square, array([1, 2])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(/worker threads failed to start: --input-type/);
+    } finally {
+      await broken.close();
+    }
   });
 });
