@@ -21,7 +21,7 @@ export const DEFAULT_IMAGE_SIZE = 1064;
 /** Name of the checksum manifest written beside the generated images. */
 export const MANIFEST_NAME = 'manifest.json';
 /** Bumped whenever the synthesis changes, so that old caches are regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** Options of {@link ensureDefaultImages}. */
 export interface GenerateOptions {

@@ -89,13 +89,11 @@ export function synthesizeImage(options: SynthesizeOptions): TiffImage {
   const pixels = width * height;
   const data =
     bitsPerSample === 8 ? new Uint8Array(pixels * channels) : new Uint16Array(pixels * channels);
-  const noise = 0.011;
   for (let c = 0; c < colorBands; c++) {
     const band = bands[c]!;
-    for (let p = 0; p < pixels; p++) {
-      const value = (band[p]! + noise * rng.normal()) * maxValue;
-      data[p * channels + c] = value <= 0 ? 0 : value >= maxValue ? maxValue : Math.round(value);
-    }
+    addSensorNoise(rng, band, 0.011);
+    if (data instanceof Uint8Array) quantize(band, data, c, channels, 255);
+    else quantize(band, data, c, channels, 65535);
   }
   if (alpha) {
     const mask = fractalNoise(rng, width, height, 4, 0.8);
@@ -106,6 +104,30 @@ export function synthesizeImage(options: SynthesizeOptions): TiffImage {
     }
   }
   return { width, height, channels, bitsPerSample, alpha, data };
+}
+
+/** Adds Gaussian noise of the given spread (Box-Muller, two deviates per draw pair). */
+function addSensorNoise(rng: Rng, band: Float32Array, sigma: number): void {
+  for (let p = 0; p < band.length; p += 2) {
+    const radius = sigma * Math.sqrt(-2 * Math.log(1 - rng.next()));
+    const angle = 2 * Math.PI * rng.next();
+    band[p] = band[p]! + radius * Math.cos(angle);
+    if (p + 1 < band.length) band[p + 1] = band[p + 1]! + radius * Math.sin(angle);
+  }
+}
+
+/** Scales [0, 1] to the sample range, rounds and clamps into one channel of `data`. */
+function quantize<T extends Uint8Array | Uint16Array>(
+  band: Float32Array,
+  data: T,
+  channel: number,
+  channels: number,
+  maxValue: number,
+): void {
+  for (let p = 0, i = channel; p < band.length; p++, i += channels) {
+    const value = band[p]! * maxValue;
+    data[i] = value <= 0 ? 0 : value >= maxValue ? maxValue : Math.round(value);
+  }
 }
 
 /** Renders `count` bands in [0, 1] (before sensor noise and quantization). */
@@ -325,22 +347,36 @@ function addLatticeNoise(
 
 /** In-place box blur of the given radius (three passes approximate a Gaussian). */
 function boxBlur(band: Float32Array, width: number, height: number, radius: number): void {
-  const line = new Float32Array(Math.max(width, height));
   const scale = 1 / (2 * radius + 1);
-  // One running sum per line; edges repeat the border sample.
-  const blurLine = (start: number, stride: number, length: number): void => {
-    for (let i = 0; i < length; i++) line[i] = band[start + i * stride]!;
+  const clamp = (i: number, length: number): number => (i < 0 ? 0 : i >= length ? length - 1 : i);
+  // Horizontal: one running sum per row; edges repeat the border sample.
+  const line = new Float32Array(width);
+  for (let y = 0; y < height; y++) {
+    const base = y * width;
+    line.set(band.subarray(base, base + width));
     let sum = 0;
-    for (let i = -radius; i <= radius; i++) sum += line[i < 0 ? 0 : i >= length ? length - 1 : i]!;
-    for (let i = 0; i < length; i++) {
-      band[start + i * stride] = sum * scale;
-      const add = i + radius + 1;
-      const drop = i - radius;
-      sum += line[add >= length ? length - 1 : add]! - line[drop < 0 ? 0 : drop]!;
+    for (let i = -radius; i <= radius; i++) sum += line[clamp(i, width)]!;
+    for (let x = 0; x < width; x++) {
+      band[base + x] = sum * scale;
+      sum += line[clamp(x + radius + 1, width)]! - line[clamp(x - radius, width)]!;
     }
-  };
-  for (let y = 0; y < height; y++) blurLine(y * width, 1, width);
-  for (let x = 0; x < width; x++) blurLine(x, width, height);
+  }
+  // Vertical: running sums of whole rows, so memory is read row by row, not down columns.
+  const source = band.slice();
+  const sums = new Float32Array(width);
+  for (let i = -radius; i <= radius; i++) {
+    const row = clamp(i, height) * width;
+    for (let x = 0; x < width; x++) sums[x] = sums[x]! + source[row + x]!;
+  }
+  for (let y = 0; y < height; y++) {
+    const base = y * width;
+    const add = clamp(y + radius + 1, height) * width;
+    const drop = clamp(y - radius, height) * width;
+    for (let x = 0; x < width; x++) {
+      band[base + x] = sums[x]! * scale;
+      sums[x] = sums[x]! + source[add + x]! - source[drop + x]!;
+    }
+  }
 }
 
 /** In-place separable [1 2 1]/4 blur: the slight softness of a real lens. */
