@@ -103,6 +103,18 @@ export function toModuleUrl(url: string): string {
   return path.isAbsolute(url) ? pathToFileURL(url).href : url;
 }
 
+/**
+ * The URL a worker should import: without the `tsx-namespace` query that tsx's `tsImport()`
+ * adds. That namespace's hooks exist only in the caller's thread; workers import TypeScript
+ * through a tsx namespace of their own.
+ */
+export function toWorkerUrl(url: string): string {
+  if (!url.includes('tsx-namespace=')) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.delete('tsx-namespace');
+  return parsed.href;
+}
+
 function tryRealpath(file: string): string | undefined {
   try {
     return realpathSync(file);

@@ -26,6 +26,7 @@ import {
   importWithTimeout,
   entryKind,
   toModuleUrl,
+  toWorkerUrl,
 } from './locate-module.js';
 import { describeLocation, describeShape, functionName, refusal } from './locate-messages.js';
 
@@ -217,7 +218,11 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
     moduleUrl = elsewhere.url;
   }
   if (viaTarget) checkBindings(fn, layers);
-  return { module: moduleUrl, exportPath: match.exportPath, name: refName(fn, match.exportPath) };
+  return {
+    module: toWorkerUrl(moduleUrl),
+    exportPath: match.exportPath,
+    name: refName(fn, match.exportPath),
+  };
 }
 
 /** The export's name (what the user imported), else the function's own name. */

@@ -111,6 +111,23 @@ describe.concurrent('under tsx', () => {
   });
 });
 
+describe.concurrent("with tsx's tsImport() in plain Node", () => {
+  it("drops tsx's namespace from the module URL so that a worker can import it", async () => {
+    const outcome = await node(['ts-import.mjs']);
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual([
+      {
+        ref: {
+          module: new URL('typed.ts', `file://${dir}`).href,
+          exportPath: ['norm'],
+          name: 'norm',
+        },
+        reply: { values: [13] },
+      },
+    ]);
+  });
+});
+
 describe.concurrent('without node:inspector (the permission model)', () => {
   it('refuses a bare reference with advice to pass the explicit form, which works', async () => {
     const outcome = await node([
