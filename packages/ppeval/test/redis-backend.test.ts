@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AbortError, PpevalArgumentError, TaskError, array, createPool, range } from 'ppeval';
 import type { Pool } from 'ppeval';
-import { failAt, nap, rich, scale, withTable } from './fixtures/redis/fns.mjs';
+import { failAt, nap, rich, scale, size, withTable } from './fixtures/redis/fns.mjs';
 import { countRuns, redisPool } from './helpers/redis-pool.js';
 import {
   hasRedisServer,
@@ -106,7 +106,7 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
       const err = await small.ppeval(withTable, array([1]), big).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PpevalArgumentError);
       expect((err as Error).message).toMatch(/broadcast arguments take 256\.\d KiB.*maxPayloadBytes/);
-      const err2 = await small.ppeval(withTable, array([big]), 1).catch((e: unknown) => e);
+      const err2 = await small.ppeval(size, array([big])).catch((e: unknown) => e);
       expect((err2 as Error).message).toMatch(/arguments of element 0 take .*maxPayloadBytes/);
     } finally {
       await small.close();

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { maskUrl } from '../redis/connection.js';
 import { REDIS_WORKER_DEFAULTS } from '../redis/options.js';
@@ -27,6 +28,7 @@ Options:
                            Default: $PPEVAL_REDIS_URL (keeps the password out of \`ps\`).
   --queue NAME             queue shared with the callers (default: ${REDIS_WORKER_DEFAULTS.queue})
   --concurrency N          batches at once, one thread each (default: available cores)
+  --tls-ca FILE            trust this CA certificate (PEM) for rediss:// URLs
   --root DIR               also import modules under DIR (repeatable); the project root of
                            the current directory is always allowed
   --lock-duration MS       job lock duration (default: ${REDIS_WORKER_DEFAULTS.lockDurationMs})
@@ -47,6 +49,14 @@ function intFlag(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    fail(`cannot read the --tls-ca file: ${(err as Error).message}`);
+  }
+}
+
 function log(level: string, message: string): void {
   process.stderr.write(`${new Date().toISOString()} ppeval-worker ${level}: ${maskUrl(message)}\n`);
 }
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
         queue: { type: 'string' },
         concurrency: { type: 'string' },
         root: { type: 'string', multiple: true },
+        'tls-ca': { type: 'string' },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
@@ -94,6 +105,7 @@ async function main(): Promise<void> {
           concurrency: intFlag(values.concurrency, '--concurrency'),
         }),
         roots: values.root ?? [],
+        ...(values['tls-ca'] !== undefined && { tls: { ca: readCa(values['tls-ca']) } }),
         ...(values['lock-duration'] !== undefined && {
           lockDurationMs: intFlag(values['lock-duration'], '--lock-duration'),
         }),
@@ -115,7 +127,7 @@ async function main(): Promise<void> {
     stopping += 1;
     if (stopping > 1) force = true;
     log('info', `${why}: ${force ? 'stopping now' : 'finishing running batches'}`);
-    const timer = setTimeout(() => process.exit(1), force ? 2000 : 60_000);
+    const timer = setTimeout(() => process.exit(1), force ? 1000 : 60_000);
     timer.unref();
     worker.close(force).then(
       () => process.exit(0),

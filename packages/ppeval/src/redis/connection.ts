@@ -5,6 +5,7 @@
  * @module
  */
 import type { RedisOptions } from 'ioredis';
+import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { PpevalArgumentError } from '../errors.js';
 
@@ -70,8 +71,10 @@ export function parseRedisUrl(url: unknown, tls?: TlsOptions): RedisTarget {
   const options: RedisOptions = { host, port, db };
   if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
   if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
-  if (parsed.protocol === 'rediss:') options.tls = { servername: host, ...tls };
-  else if (tls !== undefined) options.tls = { servername: host, ...tls };
+  if (parsed.protocol === 'rediss:' || tls !== undefined) {
+    // SNI takes host names only; an IP address is checked against the certificate's IP SANs.
+    options.tls = isIP(host) === 0 ? { servername: host, ...tls } : { ...tls };
+  }
   return { options, display };
 }
 

@@ -4,7 +4,7 @@
  * spawned from the built bin.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -45,6 +45,10 @@ export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:PORT` (with the password when one was set). */
   readonly url: string;
+  /** The CA certificate (PEM) of a TLS server. */
+  readonly ca: string | undefined;
+  /** The server's temporary directory (its certificate lies there). */
+  readonly dir: string;
   /** A fresh client for assertions (the caller quits it, or `stop()` does). */
   client(): Redis;
   /** Stop the server and remove its directory. */
@@ -52,12 +56,30 @@ export interface RedisServer {
 }
 
 /** Start redis-server on a free loopback port and wait until it answers PING. */
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { password?: string; tls?: boolean } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ppeval-redis-'));
   const port = await freePort();
+  const tls: string[] = [];
+  let ca: string | undefined;
+  if (options.tls === true) {
+    // A self-signed certificate for 127.0.0.1, also its own CA.
+    const made = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-subj', '/CN=ppeval-test', '-addext', 'subjectAltName=IP:127.0.0.1',
+    ], { stdio: 'ignore' });
+    if (made.status !== 0) throw new Error('openssl could not make a test certificate');
+    ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    tls.push(
+      '--port', '0', '--tls-port', String(port),
+      '--tls-cert-file', join(dir, 'cert.pem'), '--tls-key-file', join(dir, 'key.pem'),
+      '--tls-ca-cert-file', join(dir, 'cert.pem'), '--tls-auth-clients', 'no',
+    );
+  }
   const args = [
-    '--port',
-    String(port),
+    ...(tls.length > 0 ? tls : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
     '--save',
@@ -74,10 +96,13 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   if (options.password !== undefined) args.push('--requirepass', options.password);
   const proc = spawn('redis-server', args, { stdio: 'ignore' });
   const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${ca === undefined ? 'redis' : 'rediss'}://${auth}127.0.0.1:${port}`;
   const clients: Redis[] = [];
   const client = (): Redis => {
-    const c = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    const c = new Redis(url, {
+      maxRetriesPerRequest: 3,
+      ...(ca !== undefined && { tls: { ca } }),
+    });
     c.on('error', () => {});
     clients.push(c);
     return c;
@@ -98,6 +123,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   return {
     port,
     url,
+    ca,
+    dir,
     client,
     async stop() {
       for (const c of clients) c.disconnect();
@@ -123,12 +150,18 @@ export interface WorkerProcess {
 }
 
 /** Spawn `node dist/bin/ppeval-worker.js --redis URL ...` with the package root as cwd. */
-export function startWorker(url: string, extraArgs: string[] = []): WorkerProcess {
+export function startWorker(
+  url: string | undefined,
+  extraArgs: string[] = [],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): WorkerProcess {
   if (!existsSync(workerBin)) {
     throw new Error(`${workerBin} is missing: run \`npm run build -w ppeval\` first.`);
   }
-  const proc = spawn(process.execPath, [workerBin, '--redis', url, ...extraArgs], {
-    cwd: packageRoot,
+  const urlArgs = url === undefined ? [] : ['--redis', url];
+  const proc = spawn(process.execPath, [workerBin, ...urlArgs, ...extraArgs], {
+    cwd: options.cwd ?? packageRoot,
+    env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
