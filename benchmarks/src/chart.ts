@@ -82,20 +82,32 @@ export function speedupChartSpec(input: SpeedupChartInput): TopLevelSpec {
     field: 'workers',
     type: 'quantitative' as const,
     title: 'workers',
-    // A little room right of the last tick so that points at maxWorkers are not clipped.
-    scale: { domain: [0, max * 1.04], nice: false },
+    // Room right of the last tick for the points at maxWorkers and their labels.
+    scale: { domain: [0, max * 1.1], nice: false },
     axis: {
       values: [0, 1, 2, 4, 8, 16, 32, 64].filter((v) => v <= max).concat(max > 64 ? [max] : []),
     },
   };
+  // Room for every point, also a (noisy) speedup above the worker count.
+  const top = Math.max(
+    max,
+    ...input.points.map((p) => p.high),
+    ...input.references.map((r) => r.speedup),
+  );
   const y = {
     type: 'quantitative' as const,
     title: 'speedup against the serial loop',
-    scale: { domain: [0, max * 1.04], nice: false },
+    scale: { domain: [0, top * 1.04], nice: false },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: input.title, subtitle: [...input.subtitle], anchor: 'start' },
+    // Headless Vega can only estimate text widths (no canvas) and overestimates them, so it
+    // would truncate lines that fit: shorten long lines here instead.
+    title: {
+      text: input.title,
+      subtitle: input.subtitle.map((line) => (line.length > 96 ? `${line.slice(0, 95)}…` : line)),
+      anchor: 'start',
+    },
     width: 480,
     height: 360,
     background: 'white',
@@ -127,9 +139,10 @@ export function speedupChartSpec(input: SpeedupChartInput): TopLevelSpec {
       },
       {
         data: {
-          values: input.references.map((r) => ({ ...r, text: `${r.label} ${r.speedup}x` })),
+          values: input.references.map((r) => ({ ...r, text: `${r.speedup}x` })),
         },
-        mark: { type: 'text', dx: -8, align: 'right', fontSize: 11 },
+        // Right of the diamond, where the ideal line (which ends at maxWorkers) cannot cross it.
+        mark: { type: 'text', dx: 9, align: 'left', fontSize: 11 },
         encoding: { x, y: { ...y, field: 'speedup' }, text: { field: 'text' } },
       },
       {

@@ -39,9 +39,21 @@ describe('renderSpeedupChart', () => {
   it('renders a standalone SVG with the labels', async () => {
     const svg = await renderSpeedupChart(input);
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('Star-P 6.4x');
+    expect(svg).toContain('6.4x');
+    expect(svg).toContain('Star-P');
     expect(svg).toContain('1.90x');
     expect(svg).toContain('not measured');
     expect(svg).toContain('a test machine');
+  });
+});
+
+describe('speedupChartSpec y axis', () => {
+  it('reaches above the highest point, so that nothing is clipped', () => {
+    const spec = speedupChartSpec({
+      ...input,
+      points: [{ workers: 2, median: 9, low: 8, high: 12 }],
+    }) as unknown as { layer: { encoding: { y?: { scale?: { domain: number[] } } } }[] };
+    const top = spec.layer[0]?.encoding.y?.scale?.domain[1] ?? 0;
+    expect(top).toBeGreaterThanOrEqual(12);
   });
 });
