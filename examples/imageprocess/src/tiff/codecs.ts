@@ -22,6 +22,7 @@ export const COMPRESSION_NAMES: Readonly<Record<number, string>> = {
   52546: 'JPEG XL',
 };
 
+/** The readable name of a Compression tag value, for messages. */
 export function compressionName(code: number): string {
   return COMPRESSION_NAMES[code] ?? `unknown scheme ${code}`;
 }

@@ -75,7 +75,6 @@ function positiveInteger(value: number | undefined, what: string): number {
   return value;
 }
 
-/** Reads and checks the tags that define the pixel layout; refuses what cannot be decoded. */
 /**
  * Refuses sample formats other than unsigned integers (SampleFormat 1, or 4 "undefined", which
  * libtiff also reads as unsigned).
@@ -88,6 +87,10 @@ export function refuseSampleFormat(sampleFormat: number, bits: number): void {
   );
 }
 
+/**
+ * Reads and checks the tags that define the pixel layout of one directory; damaged values are
+ * `ERR_TIFF_CORRUPT`, features this reader refuses are `ERR_TIFF_UNSUPPORTED`.
+ */
 export function readImageInfo(ifd: Ifd): ImageInfo {
   const width = positiveInteger(ifd.number(Tag.ImageWidth), 'ImageWidth');
   const height = positiveInteger(ifd.number(Tag.ImageLength), 'ImageLength');
@@ -163,6 +166,8 @@ interface Chunk {
   readonly width: number;
   /** Rows stored in the chunk (full tile height, or the strip's real row count). */
   readonly rows: number;
+  /** RowsPerStrip or TileLength: some writers code a short last strip at this full height. */
+  readonly nominalRows: number;
   readonly plane: number;
   readonly offset: number;
   readonly byteCount: number;
@@ -224,6 +229,7 @@ function chunksOf(ifd: Ifd, info: ImageInfo, reader: ByteReader): Chunk[] {
           y,
           width: cw,
           rows: tiled ? ch : Math.min(ch, height - y),
+          nominalRows: ch,
           plane,
           offset: offsets[index] ?? 0,
           byteCount: counts[index] ?? 0,
@@ -329,7 +335,14 @@ export function readSamples(
     let storedWidth = chunk.width;
     let data: Uint8Array;
     if (isJpeg) {
-      const decoded = decodeJpeg(tables, raw, chunk.width, chunk.rows, spp, info.photometric === 6);
+      const decoded = decodeJpeg(
+        tables,
+        raw,
+        chunk.width,
+        chunk.nominalRows,
+        spp,
+        info.photometric === 6,
+      );
       const need = Math.min(chunk.rows, height - chunk.y);
       const needCols = Math.min(chunk.width, width - chunk.x);
       if (decoded.height < need || decoded.width < needCols) {
