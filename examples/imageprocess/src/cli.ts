@@ -181,6 +181,14 @@ async function figureCommand(options: {
   out?: string;
   output?: string;
 }): Promise<number> {
+  if (imageDir(options.dir) === DEFAULT_IMAGE_DIR) {
+    const { generated, milliseconds } = await ensureDefaultImages();
+    if (generated.length > 0) {
+      process.stdout.write(
+        `images: generated ${generated.length} default image(s) in ${(milliseconds / 1000).toFixed(2)} s\n`,
+      );
+    }
+  }
   const result = await makeFigure({
     imno: options.imno,
     ranks: options.ranks,

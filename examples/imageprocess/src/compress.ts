@@ -380,7 +380,11 @@ function checkImage(image: unknown): asserts image is TiffImage {
   }
 }
 
-async function assertReadable(path: string): Promise<void> {
+/**
+ * Fails with `ERR_IMAGEPROCESS_INPUT` and advice when an input image is missing or unreadable.
+ * @internal
+ */
+export async function assertReadable(path: string): Promise<void> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });

@@ -8,13 +8,13 @@ import { PNG } from 'pngjs';
 import { array, ppeval } from 'ppeval';
 import { readTiff } from './tiff/index.js';
 import type { TiffImage } from './tiff/index.js';
-import { compress, psnr, storageRatio } from './compress.js';
+import { assertReadable, compress, psnr, storageRatio } from './compress.js';
 import type { CompressOptions } from './compress.js';
 import { drawText, textWidth } from './bitmap-font.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { ImageprocessError, checkOptionKeys, describeValue } from './errors.js';
 import { imageDir, outputDir } from './paths.js';
-import { parseRank } from './rank.js';
+import { checkRankRange, parseRank } from './rank.js';
 
 /** Options of {@link makeFigure}. */
 export interface FigureOptions {
@@ -118,7 +118,11 @@ export async function makeFigure(options?: FigureOptions): Promise<FigureResult>
     );
   }
 
+  await assertReadable(join(inDir, `flower${imno}.tif`));
   const original = await readTiff(join(inDir, `flower${imno}.tif`));
+  for (const rank of ranks) {
+    checkRankRange(rank, original.width, original.height, join(inDir, `flower${imno}.tif`));
+  }
   const compressOptions: CompressOptions = { imageDir: inDir, outDir };
   if (concurrency === 1 || ranks.length === 1) {
     for (const rank of ranks) await compress(imno, rank, compressOptions);
