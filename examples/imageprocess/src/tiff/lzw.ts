@@ -29,8 +29,9 @@ export function lzwDecode(input: Uint8Array, maxOutput: number): Uint8Array {
     firstByte[i] = i;
   }
 
-  const totalBits = input.length * 8;
-  let bitPos = 0;
+  let inPos = 0;
+  let bitBuffer = 0;
+  let bitCount = 0;
   let width = 9;
   let next = FIRST;
   let previous = -1;
@@ -38,17 +39,23 @@ export function lzwDecode(input: Uint8Array, maxOutput: number): Uint8Array {
   // Early change: the new-style encoder widens codes when the table reaches 2^width - 1 entries.
   const early = oldStyle ? 0 : 1;
 
-  while (written < maxOutput && bitPos + width <= totalBits) {
-    let code = 0;
-    if (oldStyle) {
-      for (let i = 0; i < width; i++, bitPos++) {
-        code |= (((input[bitPos >>> 3] ?? 0) >>> (bitPos & 7)) & 1) << i;
-      }
-    } else {
-      for (let i = 0; i < width; i++, bitPos++) {
-        code = (code << 1) | (((input[bitPos >>> 3] ?? 0) >>> (7 - (bitPos & 7))) & 1);
-      }
+  while (written < maxOutput) {
+    while (bitCount < width && inPos < input.length) {
+      const byte = input[inPos++] ?? 0;
+      if (oldStyle) bitBuffer |= byte << bitCount;
+      else bitBuffer = (bitBuffer << 8) | byte;
+      bitCount += 8;
     }
+    if (bitCount < width) break;
+    let code: number;
+    if (oldStyle) {
+      code = bitBuffer & ((1 << width) - 1);
+      bitBuffer >>>= width;
+    } else {
+      code = (bitBuffer >>> (bitCount - width)) & ((1 << width) - 1);
+    }
+    bitCount -= width;
+    if (!oldStyle) bitBuffer &= (1 << bitCount) - 1;
     if (code === EOI) break;
     if (code === CLEAR) {
       width = 9;
