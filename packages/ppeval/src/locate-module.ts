@@ -162,15 +162,8 @@ export async function findInModule(url: string, fn: unknown): Promise<ExportMatc
     }
   }
 
-  const namespace = await importWithTimeout(url);
-  const match = searchNamespace(namespace, fn);
-  if (match === undefined && secondCopies.has(namespace)) return searchCopy(namespace, fn);
-  return match;
+  return searchNamespace(await importWithTimeout(url), fn);
 }
-
-// Namespaces evaluated by tsx in this thread because Node could not import the `.ts` file:
-// a second copy of the module whose functions are not `===` to the caller's.
-const secondCopies = new WeakSet<object>();
 
 /** A function found in a module other than the one that defines it. */
 export interface ModuleMatch extends ExportMatch {
@@ -205,10 +198,17 @@ export function findElsewhere(fn: unknown, skip: string): ModuleMatch | undefine
   return undefined;
 }
 
-/** Imports `url` in this thread, racing the import against {@link IMPORT_TIMEOUT_MS}. */
+/**
+ * Imports `url` in this thread, racing the import against `timeoutMs`.
+ *
+ * A TypeScript file that Node cannot import here (no `--import tsx`) is imported through tsx
+ * when `typescriptCopy` is set: that evaluates a second copy of the module, good enough to check
+ * that an export exists (the explicit form), useless for finding a function by identity.
+ */
 export async function importWithTimeout(
   url: string,
   timeoutMs = IMPORT_TIMEOUT_MS,
+  typescriptCopy = false,
 ): Promise<Record<string, unknown>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -225,36 +225,35 @@ export async function importWithTimeout(
     // loop alive, and Node would exit silently (code 13) instead of reporting the refusal.
   });
   try {
-    return await Promise.race([importModule(url), timeout]);
+    return await Promise.race([importModule(url, typescriptCopy), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function importModule(url: string): Promise<Record<string, unknown>> {
+async function importModule(
+  url: string,
+  typescriptCopy: boolean,
+): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
     const file = filePathOf(url);
     const code = (error as { code?: unknown } | null)?.code;
-    if (
+    const typescript =
       file !== undefined &&
       TYPESCRIPT_EXTENSIONS.has(path.extname(file)) &&
-      code === 'ERR_UNKNOWN_FILE_EXTENSION'
-    ) {
-      return importTypeScript(url);
-    }
-    throw new ModuleImportError(`importing ${url} failed: ${String(error)}`, 'failed', {
-      cause: error,
-    });
+      code === 'ERR_UNKNOWN_FILE_EXTENSION';
+    if (typescript && typescriptCopy) return importTypeScript(url);
+    const reason = typescript
+      ? 'no TypeScript loader (such as `node --import tsx`) is active in this thread, so the ' +
+        "module's exports cannot be read here"
+      : String(error);
+    throw new ModuleImportError(`importing ${url} failed: ${reason}`, 'failed', { cause: error });
   }
 }
 
-/**
- * Imports a TypeScript module through tsx in this thread. Only reached when no loader made
- * the `.ts` module importable here, i.e. the function came from another copy of the module;
- * {@link searchNamespace} then falls back to matching by name and source text.
- */
+/** Imports a TypeScript module through tsx in this thread (a copy of its own). */
 async function importTypeScript(url: string): Promise<Record<string, unknown>> {
   let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
   try {
@@ -266,9 +265,7 @@ async function importTypeScript(url: string): Promise<Record<string, unknown>> {
       { cause: error },
     );
   }
-  const namespace = (await api.tsImport(url, import.meta.url)) as Record<string, unknown>;
-  secondCopies.add(namespace);
-  return namespace;
+  return (await api.tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
 interface VitestNode {
@@ -341,32 +338,6 @@ export function searchNamespace(
   }
   const named2 = preferDefault ? findKey(namespace, fn, named) : undefined;
   return named2 === undefined ? undefined : { exportPath: [named2] };
-}
-
-/**
- * Like {@link searchNamespace}, for a second copy of the module (evaluated by another loader):
- * identity cannot match there, so an export matches when its name and source text are those
- * of `fn`, and it is the only one that does.
- */
-export function searchCopy(
-  namespace: Record<string, unknown>,
-  fn: unknown,
-): ExportMatch | undefined {
-  if (typeof fn !== 'function') return undefined;
-  const source = Function.prototype.toString.call(fn);
-  const matches: string[] = [];
-  for (const key of Object.keys(namespace)) {
-    const value = read(namespace, key);
-    if (
-      typeof value === 'function' &&
-      value.name === fn.name &&
-      Function.prototype.toString.call(value) === source
-    ) {
-      matches.push(key);
-    }
-  }
-  const [only] = matches;
-  return matches.length === 1 && only !== undefined ? { exportPath: [only] } : undefined;
 }
 
 function findKey(holder: object, fn: unknown, keys?: readonly string[]): string | undefined {

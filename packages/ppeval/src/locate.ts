@@ -373,7 +373,7 @@ async function locateExplicit(explicit: ExplicitFunction): Promise<FunctionRef> 
   }
   let namespace: Record<string, unknown>;
   try {
-    namespace = await importWithTimeout(url, EXPLICIT_IMPORT_TIMEOUT_MS);
+    namespace = await importWithTimeout(url, EXPLICIT_IMPORT_TIMEOUT_MS, true);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new LocateError(name, `Cannot import ${url} to check \`${name}\`: ${reason}.`, {

@@ -167,6 +167,8 @@ describe.concurrent('in plain Node, without vitest', () => {
       refused(/`wrapped`.*does not export it \(defined at .*wrap\.cjs.*explicit form/),
       refused(/UTIF\.js has no export `decode`.*use export: 'default\.decode'/),
       { ref: { module: 'node:util', exportPath: ['inspect'], name: 'inspect' } },
+      { ref: { module: at('typed.ts'), exportPath: ['norm'], name: 'norm' } },
+      refused(/`norm`.*typed\.ts.*no TypeScript loader .*explicit form/),
     ]);
     expect(outcome.stderr).toBe('');
   });
