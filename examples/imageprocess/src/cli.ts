@@ -281,8 +281,8 @@ async function demoCommand(options: {
   return 0;
 }
 
-/** Builds the command-line program (exported for tests of the parser). */
-export function buildProgram(): Command {
+/** Builds the command-line program. */
+function buildProgram(): Command {
   const program = new Command();
   const run = (task: () => Promise<number>): Promise<void> =>
     task().then(

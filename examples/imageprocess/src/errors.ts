@@ -43,7 +43,12 @@ export class ImageprocessError extends Error {
   }
 }
 
-/** A short description of a value and its type for error messages: `` `12` (number) ``. */
+/**
+ * A short description of a value and its type for error messages.
+ *
+ * @example
+ * describeValue(12); // '`12` (number)'
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return '`null`';
   if (value === undefined) return '`undefined`';
