@@ -1,0 +1,243 @@
+/**
+ * `npm run bench -- overhead`: what ppeval's runtime costs, against raw tinypool and piscina on
+ * the same number of worker threads, in one run.
+ *
+ * (a) 100,000 trivial elements: throughput (elements per second). ppeval batches cheap
+ *     elements; the raw pools pay one message round trip per task. Target: ppeval at least 5x
+ *     raw tinypool.
+ * (b) 64 elements of about 50 ms of CPU each: wall time against the ideal, the total work (the
+ *     CPU time each element really took, measured in the worker) divided by the number of
+ *     workers. Target: within 3% of the ideal.
+ *
+ * Each pool is started and warmed up before it is timed; each case runs `--repeats` times and
+ * the median is reported. Options: `--repeats N` (default 3), `--workers N` (default
+ * os.availableParallelism()).
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Piscina } from 'piscina';
+import { array, createPool, range } from 'ppeval';
+import type { CallStats } from 'ppeval';
+import Tinypool from 'tinypool';
+
+import { BenchOptionError } from './errors.js';
+import { burn, burnElement, trivial } from './overhead-tasks.js';
+import { formatDuration, formatTable } from './report.js';
+import type { BenchContext, SubBenchmark } from './types.js';
+
+const TASKS = new URL('./overhead-tasks.js', import.meta.url).href;
+
+interface Sizes {
+  readonly trivialElements: number;
+  readonly cpuElements: number;
+  readonly cpuMs: number;
+  readonly repeats: number;
+  readonly workers: number;
+}
+
+/** One runner's way to run each case; each returns its wall time and the work measured. */
+interface Runner {
+  readonly name: string;
+  trivial(n: number): Promise<number>;
+  cpu(n: number, iterations: number): Promise<{ wallMs: number; workMs: number }>;
+  close(): Promise<void>;
+}
+
+function ppevalRunner(workers: number): Runner {
+  const pool = createPool({ concurrency: workers, idleTimeout: Infinity });
+  return {
+    name: 'ppeval',
+    async trivial(n) {
+      const started = performance.now();
+      const out = await pool.ppeval(trivial, array(range(0, n)));
+      const wall = performance.now() - started;
+      if (out.length !== n || out[n - 1] !== n) throw new Error('ppeval: wrong results');
+      return wall;
+    },
+    async cpu(n, iterations) {
+      let stats: CallStats | undefined;
+      const started = performance.now();
+      const out = await pool.ppeval.with({ onStats: (s) => (stats = s) })(
+        burnElement,
+        array(range(0, n)),
+        iterations,
+      );
+      const wallMs = performance.now() - started;
+      if (stats === undefined || out.length !== n) throw new Error('ppeval: no statistics');
+      return { wallMs, workMs: out.reduce((a, b) => a + b, 0) };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** tinypool and piscina share an API shape: run(task, { name }). */
+interface RawPool {
+  run(task: unknown, options: { name: string }): Promise<unknown>;
+  destroy(): Promise<void>;
+}
+
+function rawRunner(name: string, pool: RawPool): Runner {
+  return {
+    name,
+    async trivial(n) {
+      const started = performance.now();
+      const out = await Promise.all(
+        Array.from({ length: n }, (_, k) => pool.run(k, { name: 'trivial' })),
+      );
+      const wall = performance.now() - started;
+      if (out.length !== n || out[n - 1] !== n) throw new Error(`${name}: wrong results`);
+      return wall;
+    },
+    async cpu(n, iterations) {
+      const started = performance.now();
+      const out = (await Promise.all(
+        Array.from({ length: n }, () => pool.run(iterations, { name: 'burn' })),
+      )) as number[];
+      return { wallMs: performance.now() - started, workMs: out.reduce((a, b) => a + b, 0) };
+    },
+    close: () => pool.destroy(),
+  };
+}
+
+/** Iterations of {@link burn} that take about `ms` on this thread. */
+function calibrate(ms: number): number {
+  let iterations = 100_000;
+  for (let round = 0; round < 6; round++) {
+    const took = burn(iterations);
+    if (took > 1) iterations = Math.max(1000, Math.round((iterations * ms) / took));
+    else iterations *= 10;
+  }
+  return iterations;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function parseSizes(ctx: BenchContext): Sizes {
+  const { values } = parseArgs({
+    args: [...ctx.args],
+    options: { repeats: { type: 'string' }, workers: { type: 'string' } },
+    strict: true,
+  });
+  const count = (raw: string | undefined, flag: string, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new BenchOptionError(
+        `Expected --${flag} to be an integer from 1 and up, got \`${raw}\` (string).`,
+      );
+    }
+    return n;
+  };
+  return {
+    trivialElements: ctx.tiny ? 2_000 : 100_000,
+    cpuElements: ctx.tiny ? 8 : 64,
+    cpuMs: ctx.tiny ? 5 : 50,
+    repeats: count(values.repeats, 'repeats', ctx.tiny ? 1 : 3),
+    workers: count(values.workers, 'workers', availableParallelism()),
+  };
+}
+
+async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const sizes = parseSizes(ctx);
+  const { workers, repeats } = sizes;
+  const iterations = calibrate(sizes.cpuMs);
+  const runners: Runner[] = [
+    ppevalRunner(workers),
+    rawRunner(
+      'tinypool',
+      new Tinypool({ filename: TASKS, minThreads: workers, maxThreads: workers }) as RawPool,
+    ),
+    rawRunner(
+      'piscina',
+      new Piscina({ filename: TASKS, minThreads: workers, maxThreads: workers }) as RawPool,
+    ),
+  ];
+  const trivialMs = new Map<string, number[]>();
+  const cpu = new Map<string, { wallMs: number; workMs: number }[]>();
+  const steps = runners.length * (1 + 2 * repeats);
+  let done = 0;
+  try {
+    for (const runner of runners) {
+      ctx.progress(done, steps, `${runner.name}: warm-up`);
+      await runner.trivial(Math.min(1000, sizes.trivialElements));
+      await runner.cpu(workers, iterations);
+      ctx.progress(++done, steps, `${runner.name}: warm-up`);
+      for (let r = 0; r < repeats; r++) {
+        ctx.progress(done, steps, `${runner.name}: trivial elements`);
+        const t = await runner.trivial(sizes.trivialElements);
+        trivialMs.set(runner.name, [...(trivialMs.get(runner.name) ?? []), t]);
+        ctx.progress(++done, steps, `${runner.name}: CPU elements`);
+        const c = await runner.cpu(sizes.cpuElements, iterations);
+        cpu.set(runner.name, [...(cpu.get(runner.name) ?? []), c]);
+        ctx.progress(++done, steps, runner.name);
+      }
+    }
+  } finally {
+    await Promise.all(runners.map((r) => r.close()));
+  }
+
+  const rowsA: string[][] = [];
+  const rowsB: string[][] = [];
+  const figures: Record<string, unknown> = {};
+  const baseline = median(trivialMs.get('tinypool')!);
+  for (const runner of runners) {
+    const wall = median(trivialMs.get(runner.name)!);
+    const perSecond = sizes.trivialElements / (wall / 1000);
+    const runs = cpu.get(runner.name)!;
+    const ratios = runs.map((c) => c.wallMs / (c.workMs / workers));
+    const ratio = median(ratios);
+    const mid = runs[ratios.indexOf(ratio)] ?? runs[0]!;
+    rowsA.push([
+      runner.name,
+      formatDuration(wall),
+      `${Math.round(perSecond).toLocaleString('en-US')}/s`,
+      `${(baseline / wall).toFixed(2)}x`,
+    ]);
+    rowsB.push([
+      runner.name,
+      formatDuration(mid.wallMs),
+      formatDuration(mid.workMs / workers),
+      `${((ratio - 1) * 100).toFixed(1)}%`,
+    ]);
+    figures[runner.name] = {
+      trivialWallMs: trivialMs.get(runner.name),
+      trivialPerSecond: perSecond,
+      trivialVsTinypool: baseline / wall,
+      cpuRuns: runs,
+      cpuWallOverIdeal: ratio,
+    };
+  }
+  ctx.log(
+    `(a) ${sizes.trivialElements.toLocaleString('en-US')} trivial elements on ${workers} ` +
+      `worker threads, median of ${repeats}`,
+  );
+  for (const line of formatTable(['runner', 'wall', 'throughput', 'vs tinypool'], rowsA)) {
+    ctx.log(line);
+  }
+  ctx.log('');
+  ctx.log(
+    `(b) ${sizes.cpuElements} elements of about ${sizes.cpuMs} ms of CPU each on ${workers} ` +
+      'workers; ideal = measured work / workers, median of ' +
+      `${repeats}`,
+  );
+  for (const line of formatTable(['runner', 'wall', 'ideal', 'over ideal'], rowsB)) {
+    ctx.log(line);
+  }
+  ctx.log('');
+  ctx.log('Targets: (a) ppeval >= 5x tinypool; (b) ppeval within 3% of the ideal.');
+  return { sizes, iterations, runners: figures };
+}
+
+const overhead: SubBenchmark = {
+  name: 'overhead',
+  description:
+    "ppeval's own cost against raw tinypool and piscina: 100,000 trivial elements, 64 elements of 50 ms",
+  run,
+};
+
+export default overhead;
