@@ -316,20 +316,26 @@ export class RedisBackend implements Backend {
       void cancel.finally(() => cancels.delete(cancel));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.#queue.add(
+    // Not awaited on its own: while Redis is away the add waits, and the watchdog may fail the
+    // pending batch first.
+    this.#queue
+      .add(
         'batch',
         { c: callId, b: payload },
         { jobId, attempts: JOB_ATTEMPTS, removeOnComplete: true, removeOnFail: true },
-      );
-    } catch (err) {
-      this.#pending.delete(jobId);
-      signal.removeEventListener('abort', onAbort);
-      throw new BackendError(
-        `Could not queue a batch in Redis at ${this.#target.display}: ${maskUrl((err as Error).message)}`,
-        { cause: err },
-      );
-    }
+      )
+      .catch((err: unknown) => {
+        const pending = this.#pending.get(jobId);
+        if (pending === undefined) return;
+        this.#pending.delete(jobId);
+        pending.reject(
+          new BackendError(
+            `Could not queue a batch in Redis at ${this.#target.display}: ` +
+              `${maskUrl((err as Error).message)}`,
+            { cause: err },
+          ),
+        );
+      });
     try {
       return await result;
     } finally {
@@ -348,7 +354,29 @@ export class RedisBackend implements Backend {
   }
 
   #startReading(): void {
-    this.#reading ??= this.#readLoop().finally(() => {
+    if (this.#reading !== undefined) return;
+    // Commands wait for a reconnection; this watchdog turns a long outage into an error.
+    const watchdog = setInterval(() => {
+      const up = this.#client.status === 'ready' && this.#reader.status === 'ready';
+      if (up) {
+        this.#unreachableSince = undefined;
+        return;
+      }
+      this.#unreachableSince ??= Date.now();
+      if (Date.now() - this.#unreachableSince > CONNECTION_LOST_MS) {
+        this.#failAll(
+          new BackendError(
+            `Lost the connection to Redis at ${this.#target.display} for more than ` +
+              `${CONNECTION_LOST_MS / 1000} s` +
+              (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
+              '. The batches in flight are abandoned; check the server and the network.',
+          ),
+        );
+      }
+    }, 500);
+    watchdog.unref();
+    this.#reading = this.#readLoop().finally(() => {
+      clearInterval(watchdog);
       this.#reading = undefined;
       if (!this.#closed && this.#pending.size > 0) this.#startReading();
     });
@@ -370,20 +398,9 @@ export class RedisBackend implements Backend {
           stream,
           this.#lastId,
         )) as unknown as [string, [string, Buffer[]][]][] | null;
-        this.#unreachableSince = undefined;
       } catch (err) {
         if (this.#closed) return;
-        this.#unreachableSince ??= Date.now();
-        if (Date.now() - this.#unreachableSince > CONNECTION_LOST_MS) {
-          this.#failAll(
-            new BackendError(
-              `Lost the connection to Redis at ${this.#target.display} for more than ` +
-                `${CONNECTION_LOST_MS / 1000} s: ${maskUrl((err as Error).message)}`,
-              { cause: err },
-            ),
-          );
-          return;
-        }
+        this.#lastError = err as Error;
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
