@@ -1,6 +1,6 @@
 import type { Kernels } from './kernels.js';
 import { descendingOrder, tridiagonalEigen } from './tridiagonal.js';
-import { rebuildFromRightVectors } from './rebuild.js';
+import { rebuildFromProducts } from './rebuild.js';
 
 /**
  * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
@@ -28,7 +28,7 @@ function xorshift(seed: number): () => number {
 /**
  * Best rank-k approximation of the rows x cols matrix already at heap offset 0 (rows >= cols),
  * by Lanczos on AᵀA with full reorthogonalization (two classical Gram-Schmidt passes) and a
- * residual stopping test, then A_k = (A V_k) V_kᵀ. Gives up (converged: false) when the Krylov
+ * residual stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j. Gives up (converged: false) when the Krylov
  * dimension reaches `maxSteps` without every top-k residual below tolerance, or on an invariant
  * subspace short of the whole space; the caller then uses the dense method.
  */
@@ -44,8 +44,10 @@ export function lanczosLowRank(
   const aOff = 0;
   const qOff = aOff + rows * n;
   const zOff = qOff + (cap + 1) * n;
+  // Row j of T holds A q_j, a by-product of the Gram step: A V_k = T Y_k then costs a small
+  // GEMM instead of a pass over A per singular vector.
   const tOff = zOff + n;
-  const hOff = tOff + rows;
+  const hOff = tOff + cap * rows;
   const end = hOff + cap + 1;
   let heap = kernels.reserve(end);
 
@@ -80,7 +82,7 @@ export function lanczosLowRank(
   let nextTest = Math.min(firstTest, cap);
   while (steps < cap) {
     const j = steps;
-    kernels.gramStep(aOff, rows, n, qOff + j * n, tOff, zOff);
+    kernels.gramStep(aOff, rows, n, qOff + j * n, tOff + j * rows, zOff);
     normG = Math.max(normG, norm(zOff));
     alpha[j] = orthogonalize(j + 1);
     let b = norm(zOff);
@@ -125,8 +127,11 @@ export function lanczosLowRank(
     const src = ztOff + order[r]! * m;
     heap.copyWithin(ySel + r * m, src, src + m);
   }
+  const btOff = ySel + rank * m;
+  heap = kernels.reserve(btOff + rank * rows);
   kernels.gemmNN(ySel, rank, m, m, qOff, n, n, vtOff, n);
-  const output = rebuildFromRightVectors(kernels, aOff, rows, n, vtOff, rank, ySel, false);
+  kernels.gemmNN(ySel, rank, m, m, tOff, rows, rows, btOff, rows);
+  const output = rebuildFromProducts(kernels, btOff, rows, n, vtOff, rank, btOff + rank * rows);
   return { converged: true, output, steps };
 }
 

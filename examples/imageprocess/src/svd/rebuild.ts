@@ -28,3 +28,26 @@ export function rebuildFromRightVectors(
   }
   return output;
 }
+
+/**
+ * A_k = B Vᵀ from B = A V given transposed (the p rows of Bᵀ, each of length rows, at `bt`) and
+ * the p rows of Vᵀ at `vt`; returns a new array. Uses the heap from `scratch` on.
+ */
+export function rebuildFromProducts(
+  kernels: Kernels,
+  bt: number,
+  rows: number,
+  cols: number,
+  vt: number,
+  p: number,
+  scratch: number,
+): Float64Array {
+  const bOff = scratch;
+  const cOff = bOff + rows * p;
+  const heap = kernels.reserve(cOff + rows * cols);
+  for (let r = 0; r < p; r++) {
+    for (let i = 0; i < rows; i++) heap[bOff + i * p + r] = heap[bt + r * rows + i]!;
+  }
+  kernels.gemmNN(bOff, rows, p, p, vt, cols, cols, cOff, cols);
+  return heap.slice(cOff, cOff + rows * cols);
+}
