@@ -9,8 +9,11 @@ import { wasmKernels } from './wasm-kernels.js';
  * How {@link lowRankApproximation} computes the truncated SVD.
  * - `'exact'`: ml-matrix's full SingularValueDecomposition, truncated (the reference; slow).
  * - `'dense'`: the fast dense method, for ranks close to min(rows, cols).
- * - `'lanczos'`: the iterative rank-k method.
- * - `'auto'`: `'lanczos'` unless the rank is close to min(rows, cols), then `'dense'`.
+ * - `'lanczos'`: the iterative rank-k method (Lanczos on AᵀA, full reorthogonalization, residual
+ *   stopping test), run until it converges; the rare spectra it cannot handle alone (exactly
+ *   repeated or rank-deficient) go to the dense method.
+ * - `'auto'`: `'lanczos'` for ranks up to min(rows, cols) / 5, `'dense'` above; Lanczos also
+ *   hands over to the dense method when its Krylov space outgrows what it can win.
  */
 export type SvdMethod = 'auto' | 'lanczos' | 'dense' | 'exact';
 
@@ -238,7 +241,10 @@ function fastLowRank(
 
   let result: Float64Array | undefined;
   if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
-    const lanczos = lanczosLowRank(kernels, m, n, rank, lanczosCap(rank, n));
+    // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
+    // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
+    const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
+    const lanczos = lanczosLowRank(kernels, m, n, rank, cap);
     details.krylovDimension = lanczos.steps;
     if (lanczos.converged) result = lanczos.output;
   }
