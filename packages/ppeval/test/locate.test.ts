@@ -136,6 +136,16 @@ describe('locateFunction on exported functions', () => {
     );
   });
 
+  it('finds a function of a module loaded after earlier look-ups', async () => {
+    await locateFunction(esm.add);
+    const { late } = await import('./fixtures/locate/late.mjs');
+    expect(await locateFunction(late)).toEqual({
+      module: fixture('late.mjs'),
+      exportPath: ['late'],
+      name: 'late',
+    });
+  });
+
   it('caches the result per function', async () => {
     const first = await locateFunction(esm.add);
     expect(await locateFunction(esm.add)).toBe(first);
