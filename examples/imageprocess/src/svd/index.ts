@@ -3,7 +3,7 @@ import { exactLowRank } from './exact.js';
 import { createJsKernels } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { lanczosLowRank } from './lanczos.js';
-import { wasmKernels } from './wasm-kernels.js';
+import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
 
 /**
  * How {@link lowRankApproximation} computes the truncated SVD.
@@ -29,7 +29,7 @@ export interface LowRankOptions {
   method?: SvdMethod;
   /**
    * The kernels of the fast methods: WebAssembly SIMD, or plain TypeScript (same results).
-   * @default 'wasm' when WebAssembly SIMD is available, else 'js'
+   * @default 'wasm' where WebAssembly SIMD is available and the matrix fits its 4 GiB memory, else 'js'
    */
   kernels?: SvdKernels;
 }
@@ -58,8 +58,10 @@ function checkDimension(name: string, value: unknown): number {
   return value;
 }
 
-function checkOptions(options: unknown): Required<LowRankOptions> {
-  if (options === undefined) return { method: 'auto', kernels: defaultKernels() };
+function checkOptions(options: unknown): Required<LowRankOptions> & { explicitKernels: boolean } {
+  if (options === undefined) {
+    return { method: 'auto', kernels: defaultKernels(), explicitKernels: false };
+  }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(
       `Expected \`options\` to be an object such as { method: 'auto' }, got ${describe(options)}.`,
@@ -81,7 +83,7 @@ function checkOptions(options: unknown): Required<LowRankOptions> {
   if (kernels !== undefined && !KERNELS.includes(kernels)) {
     throw new TypeError(`Expected \`kernels\` to be 'wasm' or 'js', got ${describe(kernels)}.`);
   }
-  return { method, kernels: kernels ?? defaultKernels() };
+  return { method, kernels: kernels ?? defaultKernels(), explicitKernels: kernels !== undefined };
 }
 
 function defaultKernels(): SvdKernels {
@@ -176,13 +178,17 @@ export function lowRankApproximationDetailed(
       );
     }
   }
-  const { method, kernels } = checkOptions(options);
+  const { method, kernels, explicitKernels } = checkOptions(options);
   if (method === 'exact') {
     const output = exactLowRank(band, rows, cols, rank);
     return { output, method: 'exact', kernels: null, krylovDimension: 0 };
   }
   let implementation: Kernels;
-  if (kernels === 'wasm') {
+  // The dense method's heap holds about 3 copies of the matrix and one of its Gram matrix; past
+  // the 4 GiB of wasm32, the default falls back to the plain kernels instead of failing.
+  const short = Math.min(rows, cols);
+  const tooLarge = 4 * rows * cols + 2 * short * short > WASM_MAX_ELEMENTS;
+  if (kernels === 'wasm' && !(tooLarge && !explicitKernels)) {
     const wasm = wasmKernels();
     if (!wasm) {
       throw new Error(

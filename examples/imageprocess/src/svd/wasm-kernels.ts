@@ -26,7 +26,7 @@ interface KernelExports {
 
 const PAGE_BYTES = 65536;
 /** wasm32 addresses are 32-bit: the heap cannot pass 4 GiB (offsets are element counts). */
-const MAX_ELEMENTS = 2 ** 29 - 1;
+export const WASM_MAX_ELEMENTS = 2 ** 29 - 1;
 
 // One instance per thread (module state is per worker), created on first use. `null` records
 // that this engine cannot run the module (no WebAssembly SIMD), so it is not retried.
@@ -50,14 +50,21 @@ function instantiate(): Kernels | null {
       return heap;
     },
     reserve(elements) {
-      if (elements > MAX_ELEMENTS) {
+      if (elements > WASM_MAX_ELEMENTS) {
         throw new RangeError(
           `The WebAssembly SVD kernels need ${elements * 8} bytes of memory, more than their 4 GiB address space; use { kernels: 'js' } for a matrix this large.`,
         );
       }
       const bytes = elements * 8;
       if (memory.buffer.byteLength < bytes) {
-        memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+        try {
+          memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+        } catch (error) {
+          throw new RangeError(
+            `The WebAssembly SVD kernels could not grow their memory to ${bytes} bytes (${(error as Error).message}); use { kernels: 'js' } for a matrix this large.`,
+            { cause: error },
+          );
+        }
         heap = new Float64Array(memory.buffer);
       }
       return heap;
