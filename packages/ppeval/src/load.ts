@@ -39,6 +39,7 @@ let loadingDepth = 0;
  * ```
  */
 export async function loadFunction(ref: FunctionRef): Promise<AnyFunction> {
+  checkRef(ref);
   const key = `${ref.module}\0${ref.exportPath.join('\0')}`;
   let pending = functions.get(key);
   if (pending === undefined) {
@@ -47,6 +48,33 @@ export async function loadFunction(ref: FunctionRef): Promise<AnyFunction> {
     pending.catch(() => functions.delete(key));
   }
   return pending;
+}
+
+/** A ref arrives over a wire (worker message, Redis job): check its shape before using it. */
+function checkRef(ref: unknown): asserts ref is FunctionRef {
+  const candidate = ref as Partial<Record<keyof FunctionRef, unknown>> | null;
+  const valid =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.module === 'string' &&
+    candidate.module !== '' &&
+    typeof candidate.name === 'string' &&
+    Array.isArray(candidate.exportPath) &&
+    candidate.exportPath.length > 0 &&
+    candidate.exportPath.every((key) => typeof key === 'string' && key !== '');
+  if (!valid) {
+    const shown = (() => {
+      try {
+        return JSON.stringify(ref);
+      } catch {
+        return String(ref);
+      }
+    })();
+    throw new TypeError(
+      'Expected a function reference `{ module, exportPath, name }` as made by locateFunction, ' +
+        `got ${shown} (${ref === null ? 'null' : typeof ref}).`,
+    );
+  }
 }
 
 /**

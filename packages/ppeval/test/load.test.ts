@@ -7,6 +7,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
+import { loadFunction } from '../src/load.js';
 import { locateFunction } from '../src/locate.js';
 import type { FunctionRef } from '../src/locate.js';
 import cjsFunction from './fixtures/locate/cjs-function.cjs';
@@ -111,6 +112,24 @@ describe.each(runners)('locateFunction then loadFunction in %s', (_, run) => {
     ]);
     const reply = await run([refs[0]!, refs[1]!, refs[0]!, refs[1]!], [7]);
     expect(reply).toEqual({ values: [7, 1, 7, 1] });
+  });
+});
+
+describe('loadFunction in this thread', () => {
+  it('calls a nested export with its holder as `this`, as `Buffer.from(...)` would be', async () => {
+    const from = await loadFunction({
+      module: 'node:buffer',
+      exportPath: ['Buffer', 'from'],
+      name: 'from',
+    });
+    expect(from('ppeval')).toEqual(Buffer.from('ppeval'));
+  });
+
+  it('rejects a malformed reference', async () => {
+    await expect(loadFunction({ module: 'node:zlib', exportPath: [], name: 'x' })).rejects.toThrow(
+      /Expected a function reference .*got \{"module":"node:zlib","exportPath":\[\],"name":"x"\} \(object\)/,
+    );
+    await expect(loadFunction(null as never)).rejects.toThrow(TypeError);
   });
 });
 
