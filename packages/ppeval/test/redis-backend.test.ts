@@ -105,7 +105,9 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
       const big = new Float64Array(32 * 1024); // 256 KiB
       const err = await small.ppeval(withTable, array([1]), big).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PpevalArgumentError);
-      expect((err as Error).message).toMatch(/broadcast arguments take 256\.\d KiB.*maxPayloadBytes/);
+      expect((err as Error).message).toMatch(
+        /broadcast arguments take 256\.\d KiB.*maxPayloadBytes/,
+      );
       const err2 = await small.ppeval(size, array([big])).catch((e: unknown) => e);
       expect((err2 as Error).message).toMatch(/arguments of element 0 take .*maxPayloadBytes/);
     } finally {
@@ -117,13 +119,14 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     const c = redis.client();
     const before = await c.keys('*');
     const other = redisPool({ url: redis.url });
-    const memory = async () =>
-      Number(/used_memory:(\d+)/.exec(await c.info('memory'))?.[1] ?? NaN);
+    const memory = async () => Number(/used_memory:(\d+)/.exec(await c.info('memory'))?.[1] ?? NaN);
     await other.ppeval(scale, array(range(0, 8)), 2);
     const keysAfterOne = (await c.keys('*')).sort();
     const memoryAfterOne = await memory();
     for (let i = 0; i < 100; i++) {
-      expect(await other.ppeval(scale, array(range(0, 8)), i)).toEqual(range(0, 8).map((k) => k * i));
+      expect(await other.ppeval(scale, array(range(0, 8)), i)).toEqual(
+        range(0, 8).map((k) => k * i),
+      );
     }
     // Only the queue's own keys (wait, active, events, ...: a bounded set whose members come and
     // go), the workers' registrations and one result stream per open pool: no job, no call.

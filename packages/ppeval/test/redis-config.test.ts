@@ -114,9 +114,13 @@ describe('module roots', () => {
     const machine = join(dir, 'machine-b');
     mkdirSync(join(machine, 'test', 'fixtures'), { recursive: true });
     writeFileSync(join(machine, 'package.json'), '{"name":"ppeval"}');
-    cpSync(join(packageRoot, 'test', 'fixtures', 'redis'), join(machine, 'test', 'fixtures', 'redis'), {
-      recursive: true,
-    });
+    cpSync(
+      join(packageRoot, 'test', 'fixtures', 'redis'),
+      join(machine, 'test', 'fixtures', 'redis'),
+      {
+        recursive: true,
+      },
+    );
     const locator = describeModule(pathToFileURL(fixture).href);
     const found = resolveModule(locator, makeRoots(machine, []));
     expect(found.specifier).toBe(pathToFileURL(join(machine, 'test/fixtures/redis/fns.mjs')).href);

@@ -64,9 +64,17 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
     const pool = redisPool({ url: redis.url });
     const log = join(dir, 'kill.log');
     try {
-      const call = pool.ppeval.with({ chunkSize: 1 })(napFirst, array(range(0, 12)), 5, 30_000, log);
+      const call = pool.ppeval.with({ chunkSize: 1 })(
+        napFirst,
+        array(range(0, 12)),
+        5,
+        30_000,
+        log,
+      );
       await until(() => countRuns(log, 'start').has(5), 'element 5 to start');
-      const line = readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith('start 5 '));
+      const line = readFileSync(log, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('start 5 '));
       const pid = Number(line?.split(' ')[2]);
       const victim = list.find((w) => w.proc.pid === pid);
       expect(victim).toBeDefined();
@@ -147,7 +155,9 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
       const out = await call;
       expect(out).toEqual(range(0, 40).map((k) => k * 3));
       const runs = expectAtLeastOnce(log, 40, 4);
-      console.info(`CLIENT KILL: ${killed} connections dropped, runs per element ${JSON.stringify([...runs.values()])}`);
+      console.info(
+        `CLIENT KILL: ${killed} connections dropped, runs per element ${JSON.stringify([...runs.values()])}`,
+      );
       // The workers reconnected: they serve the next call.
       expect(await pool.ppeval(nap, array(range(0, 4)), -1, 0)).toEqual([0, 3, 6, 9]);
     } finally {

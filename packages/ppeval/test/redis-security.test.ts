@@ -92,9 +92,13 @@ describe.skipIf(!hasRedisServer)('Redis workers import only what they may', () =
     const copy = join(dir, 'copy');
     mkdirSync(join(copy, 'test', 'fixtures'), { recursive: true });
     cpSync(join(packageRoot, 'package.json'), join(copy, 'package.json'));
-    cpSync(join(packageRoot, 'test', 'fixtures', 'redis'), join(copy, 'test', 'fixtures', 'redis'), {
-      recursive: true,
-    });
+    cpSync(
+      join(packageRoot, 'test', 'fixtures', 'redis'),
+      join(copy, 'test', 'fixtures', 'redis'),
+      {
+        recursive: true,
+      },
+    );
     appendFileSync(join(copy, 'test', 'fixtures', 'redis', 'fns.mjs'), '// edited\n');
     await worker('stale', [], { cwd: copy });
     const pool = redisPool({ url: redis.url, queue: 'stale' });

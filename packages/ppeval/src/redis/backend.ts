@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Backend, CallSession, CallSpec } from '../backend.js';
 import { BatchLostError } from '../backend.js';
 import { encodeBytes } from '../broadcast.js';
@@ -41,6 +41,12 @@ const READ_BLOCK_MS = 1000;
 const CONNECTION_LOST_MS = 30_000;
 /** How often the pool re-reads the worker registry. */
 const WORKER_REFRESH_MS = 5000;
+
+interface Connections {
+  readonly client: Redis;
+  readonly reader: Redis;
+  readonly queue: Queue<JobData>;
+}
 
 interface Pending {
   readonly resolve: (result: BatchResult) => void;
@@ -73,9 +79,7 @@ export class RedisBackend implements Backend {
   readonly #target: RedisTarget;
   readonly #keys: ReturnType<typeof keysOf>;
   readonly #poolId = randomBytes(8).toString('hex');
-  readonly #client: Redis;
-  readonly #reader: Redis;
-  readonly #queue: Queue<JobData>;
+  #connections: Connections | undefined;
   readonly #pending = new Map<string, Pending>();
   /** Per call: cancellations of its jobs still in progress (awaited before the call closes). */
   readonly #cancels = new Map<string, Set<Promise<void>>>();
@@ -95,22 +99,6 @@ export class RedisBackend implements Backend {
     this.#options = options;
     this.#target = target;
     this.#keys = keysOf(options.queue);
-    // Commands wait for a reconnection instead of failing, so a dropped connection loses
-    // nothing; the read loop turns a long outage into a BackendError.
-    const connection = { ...target.options, maxRetriesPerRequest: null };
-    this.#client = new Redis(connection);
-    this.#reader = new Redis(connection);
-    const onError = (err: Error): void => {
-      this.#lastError = err;
-    };
-    this.#client.on('error', onError);
-    this.#reader.on('error', onError);
-    this.#queue = new Queue<JobData>(options.queue, {
-      connection: this.#client,
-      prefix: BULL_PREFIX,
-      streams: { events: { maxLen: 100 } },
-    });
-    this.#queue.on('error', onError);
     // Connect now, so that the worker count is known when the first call sizes its batches.
     this.#ensureReady().catch(() => {});
   }
@@ -127,6 +115,52 @@ export class RedisBackend implements Backend {
   /** Batches kept queued: enough for every worker thread to find the next one waiting. */
   get capacity(): number {
     return Math.max(4, 2 * this.workers);
+  }
+
+  // The connections exist once #connect has loaded bullmq and ioredis (optional peer
+  // dependencies, imported only by pools that use Redis); every use below follows it.
+  get #client(): Redis {
+    return (this.#connections as Connections).client;
+  }
+
+  get #reader(): Redis {
+    return (this.#connections as Connections).reader;
+  }
+
+  get #queue(): Queue<JobData> {
+    return (this.#connections as Connections).queue;
+  }
+
+  async #open(): Promise<void> {
+    if (this.#connections !== undefined) return;
+    let Queue: typeof import('bullmq').Queue;
+    let Redis: typeof import('ioredis').Redis;
+    try {
+      [{ Queue }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
+    } catch (err) {
+      throw new BackendError(
+        'The Redis backend needs the packages bullmq and ioredis: `npm install bullmq ioredis`.',
+        { cause: err },
+      );
+    }
+    if (this.#connections !== undefined) return;
+    // Commands wait for a reconnection instead of failing, so a dropped connection loses
+    // nothing; the watchdog in #startReading turns a long outage into a BackendError.
+    const connection = { ...this.#target.options, maxRetriesPerRequest: null };
+    const client = new Redis(connection);
+    const reader = new Redis(connection);
+    const onError = (err: Error): void => {
+      this.#lastError = err;
+    };
+    client.on('error', onError);
+    reader.on('error', onError);
+    const queue = new Queue<JobData>(this.#options.queue, {
+      connection: client,
+      prefix: BULL_PREFIX,
+      streams: { events: { maxLen: 100 } },
+    });
+    queue.on('error', onError);
+    this.#connections = { client, reader, queue };
   }
 
   /** Resolves once Redis answered; a failed attempt is retried by the next call. */
@@ -159,9 +193,9 @@ export class RedisBackend implements Backend {
     });
     try {
       await Promise.race([
-        Promise.all([this.#client.ping(), this.#reader.ping()]).then(() =>
-          this.#refreshWorkers(true),
-        ),
+        this.#open()
+          .then(() => Promise.all([this.#client.ping(), this.#reader.ping()]))
+          .then(() => this.#refreshWorkers(true)),
         timeout,
       ]);
     } catch (err) {
@@ -199,7 +233,10 @@ export class RedisBackend implements Backend {
     const callKey = this.#keys.call(callId);
     const fields: (string | Buffer)[] = [CALL_FIELDS.meta, JSON.stringify(meta)];
     if (broadcast !== undefined) {
-      fields.push(CALL_FIELDS.broadcast, Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength));
+      fields.push(
+        CALL_FIELDS.broadcast,
+        Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength),
+      );
     }
     await this.#client
       .multi()
@@ -227,6 +264,8 @@ export class RedisBackend implements Backend {
     this.#closing ??= (async () => {
       for (const [, pending] of this.#pending) pending.reject(new PoolClosedError());
       this.#pending.clear();
+      await this.#ready?.catch(() => {});
+      if (this.#connections === undefined) return;
       try {
         await this.#client.del(this.#keys.results(this.#poolId));
         await this.#queue.close();
@@ -273,7 +312,10 @@ export class RedisBackend implements Backend {
       return [bytes.toString('base64')];
     }
     if (indices.length === 1) {
-      this.#checkSize(Math.ceil(bytes.byteLength / 3) * 4, `The arguments of element ${indices[0]}`);
+      this.#checkSize(
+        Math.ceil(bytes.byteLength / 3) * 4,
+        `The arguments of element ${indices[0]}`,
+      );
     }
     const half = Math.ceil(indices.length / 2);
     const split = (from: number, to: number): BatchRequest => ({
@@ -480,7 +522,13 @@ export class RedisBackend implements Backend {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.#client.scan(cursor, 'MATCH', this.#keys.workerPattern, 'COUNT', 1000);
+      const [next, batch] = await this.#client.scan(
+        cursor,
+        'MATCH',
+        this.#keys.workerPattern,
+        'COUNT',
+        1000,
+      );
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');

@@ -136,9 +136,10 @@ export function resolveModule(locator: ModuleLocator, roots: ModuleRoots): Resol
     }
   }
   if (locator.url.startsWith('file:')) candidates.push(fileURLToPath(locator.url));
-  const name = locator.packageName === undefined
-    ? locator.url
-    : `${locator.packagePath ?? ''} of package '${locator.packageName}' (${locator.url})`;
+  const name =
+    locator.packageName === undefined
+      ? locator.url
+      : `${locator.packagePath ?? ''} of package '${locator.packageName}' (${locator.url})`;
   let outside: string | undefined;
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;

@@ -120,9 +120,19 @@ export function resolveBackendOptions(options: unknown): ResolvedBackendOptions 
     url: o.url as string,
     queue: queueName(o.queue),
     tls: tlsOption(o.tls),
-    maxPayloadBytes: integer(o.maxPayloadBytes, 'maxPayloadBytes', 1024, REDIS_BACKEND_DEFAULTS.maxPayloadBytes),
+    maxPayloadBytes: integer(
+      o.maxPayloadBytes,
+      'maxPayloadBytes',
+      1024,
+      REDIS_BACKEND_DEFAULTS.maxPayloadBytes,
+    ),
     keyTtlMs: integer(o.keyTtlMs, 'keyTtlMs', 1000, REDIS_BACKEND_DEFAULTS.keyTtlMs),
-    connectTimeoutMs: integer(o.connectTimeoutMs, 'connectTimeoutMs', 1, REDIS_BACKEND_DEFAULTS.connectTimeoutMs),
+    connectTimeoutMs: integer(
+      o.connectTimeoutMs,
+      'connectTimeoutMs',
+      1,
+      REDIS_BACKEND_DEFAULTS.connectTimeoutMs,
+    ),
   };
 }
 
@@ -141,7 +151,9 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
   }
   const cwd = o.cwd ?? process.cwd();
   if (typeof cwd !== 'string') {
-    throw new PpevalArgumentError(`Expected \`cwd\` to be a directory path, got ${describeValue(cwd)}.`);
+    throw new PpevalArgumentError(
+      `Expected \`cwd\` to be a directory path, got ${describeValue(cwd)}.`,
+    );
   }
   const d = REDIS_WORKER_DEFAULTS;
   const lockDurationMs = integer(o.lockDurationMs, 'lockDurationMs', 100, d.lockDurationMs);

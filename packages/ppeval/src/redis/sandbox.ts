@@ -30,6 +30,7 @@ installExitGuard();
 port.on('message', (message: SandboxRequest) => {
   executeBatch(message.request).then(
     (result) => port.postMessage({ ok: true, result } satisfies SandboxReply),
-    (err: unknown) => port.postMessage({ ok: false, error: serializeError(err) } satisfies SandboxReply),
+    (err: unknown) =>
+      port.postMessage({ ok: false, error: serializeError(err) } satisfies SandboxReply),
   );
 });

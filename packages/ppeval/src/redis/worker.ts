@@ -25,16 +25,10 @@ import {
   type JobData,
   type RecordKind,
 } from './keys.js';
-import {
-  makeRoots,
-  resolveModule,
-  type ModuleLocator,
-  type ModuleRoots,
-} from './module-policy.js';
+import { makeRoots, resolveModule, type ModuleLocator, type ModuleRoots } from './module-policy.js';
 import { resolveWorkerOptions, type RedisWorkerOptions } from './options.js';
 import { SandboxCancelledError, SandboxExitError, SandboxPool } from './sandbox-pool.js';
 import { PPEVAL_VERSION } from './version.js';
-
 
 /** Something a worker reports: for the `ppeval-worker` command to print, never a credential. */
 export interface WorkerEvent {
@@ -304,9 +298,11 @@ export async function startRedisWorker(
   }, heartbeatMs);
   heartbeat.unref();
 
-  void worker.run().catch((err: unknown) =>
-    onEvent({ level: 'error', message: `worker stopped: ${maskUrl(String(err))}` }),
-  );
+  void worker
+    .run()
+    .catch((err: unknown) =>
+      onEvent({ level: 'error', message: `worker stopped: ${maskUrl(String(err))}` }),
+    );
   await worker.waitUntilReady();
 
   let closing: Promise<void> | undefined;

@@ -13,7 +13,8 @@ export function countRuns(log: string, tag = 'run'): Map<number, number> {
   if (!existsSync(log)) return counts;
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const [t, index] = line.split(' ');
-    if (t === tag && index !== undefined) counts.set(Number(index), (counts.get(Number(index)) ?? 0) + 1);
+    if (t === tag && index !== undefined)
+      counts.set(Number(index), (counts.get(Number(index)) ?? 0) + 1);
   }
   return counts;
 }

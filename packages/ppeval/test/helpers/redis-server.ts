@@ -65,17 +65,42 @@ export async function startRedis(
   let ca: string | undefined;
   if (options.tls === true) {
     // A self-signed certificate for 127.0.0.1, also its own CA.
-    const made = spawnSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      '-subj', '/CN=ppeval-test', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=ppeval-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     if (made.status !== 0) throw new Error('openssl could not make a test certificate');
     ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
     tls.push(
-      '--port', '0', '--tls-port', String(port),
-      '--tls-cert-file', join(dir, 'cert.pem'), '--tls-key-file', join(dir, 'key.pem'),
-      '--tls-ca-cert-file', join(dir, 'cert.pem'), '--tls-auth-clients', 'no',
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--tls-cert-file',
+      join(dir, 'cert.pem'),
+      '--tls-key-file',
+      join(dir, 'key.pem'),
+      '--tls-ca-cert-file',
+      join(dir, 'cert.pem'),
+      '--tls-auth-clients',
+      'no',
     );
   }
   const args = [
