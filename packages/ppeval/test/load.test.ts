@@ -15,6 +15,7 @@ import * as cjs from './fixtures/locate/cjs.cjs';
 import * as counted from './fixtures/locate/counted.mjs';
 import * as esm from './fixtures/locate/esm.mjs';
 import * as index from './fixtures/locate/index.mjs';
+import { wasLoading } from './fixtures/locate/loading-probe.mjs';
 import * as typed from './fixtures/locate/typed.js';
 import { quadruple } from './fixtures/locate/wrapped.cjs';
 
@@ -103,6 +104,11 @@ describe.each(runners)('locateFunction then loadFunction in %s', (_, run) => {
       export: 'default.mul',
     });
     expect(await run([ref], [2, 21])).toEqual({ values: [42] });
+  });
+
+  it("tells a module's top level that loadFunction is importing it", async () => {
+    const ref = await locateFunction(wasLoading);
+    expect(await run([ref], [])).toEqual({ values: [[true, false]] });
   });
 
   it('imports a module once per worker and caches it', async () => {
