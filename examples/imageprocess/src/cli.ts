@@ -21,6 +21,15 @@ import type { SvdMethod } from './svd/index.js';
 
 class UsageError extends Error {}
 
+// Ctrl-C stops the workers through ppeval's signal (outputs already written stay, complete); a
+// second Ctrl-C exits at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  process.stderr.write('\ninterrupted: stopping the workers (Ctrl-C again to quit at once)\n');
+  interrupt.abort(new Error('interrupted by Ctrl-C'));
+  process.once('SIGINT', () => process.exit(130));
+});
+
 const METHODS: readonly SvdMethod[] = ['auto', 'lanczos', 'dense', 'exact'];
 const COMPRESSIONS = ['none', 'deflate', 'lzw'] as const;
 
@@ -113,6 +122,7 @@ async function compressCommand(files: string[], options: CompressCommandOptions)
   try {
     const run = pool.ppeval.with({
       settle: true,
+      signal: interrupt.signal,
       onProgress: (done) => bar.update(done),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout * 1000 }),
     });
@@ -246,6 +256,7 @@ async function demoCommand(options: {
     let stats: CallStats | undefined;
     try {
       await pool.ppeval.with({
+        signal: interrupt.signal,
         onProgress: (done) => bar.update(done),
         onStats: (s) => (stats = s),
       })(compress, array(range(0, count)), options.rank, compressOptions);
@@ -290,6 +301,11 @@ function buildProgram(): Command {
         process.exitCode = code;
       },
       (error: unknown) => {
+        if (interrupt.signal.aborted) {
+          process.stderr.write('interrupted: files written before the interrupt are complete.\n');
+          process.exitCode = 130;
+          return;
+        }
         process.stderr.write(`error: ${message(error)}\n`);
         process.exitCode = error instanceof UsageError ? 2 : 1;
       },
