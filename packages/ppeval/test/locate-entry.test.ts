@@ -169,6 +169,7 @@ describe.concurrent('in plain Node, without vitest', () => {
       { ref: { module: 'node:util', exportPath: ['inspect'], name: 'inspect' } },
       { ref: { module: at('typed.ts'), exportPath: ['norm'], name: 'norm' } },
       refused(/`norm`.*typed\.ts.*no TypeScript loader .*explicit form/),
+      refused(/`report` from .*plain\.mjs.*entry script.*Move the function to a module of its own/),
     ]);
     expect(outcome.stderr).toBe('');
   });

@@ -260,6 +260,9 @@ describe('locateFunction in the explicit form', () => {
     await expect(locateFunction({ module: './esm.mjs', export: 'add' })).rejects.toThrow(
       /new URL\('\.\/esm\.mjs', import\.meta\.url\)/,
     );
+    await expect(locateFunction({ module: 'node:no-such-module', export: 'f' })).rejects.toThrow(
+      /`node:no-such-module` is not a Node built-in module/,
+    );
     await expect(locateFunction({ module: 'no-such-package-here', export: 'f' })).rejects.toThrow(
       /Cannot resolve the package `no-such-package-here`/,
     );
