@@ -25,7 +25,8 @@ export interface RedisTarget {
  * maskUrl('redis://:s3cret@db:6379/0'); // 'redis://***@db:6379/0'
  */
 export function maskUrl(text: string): string {
-  return text.replace(/\b(rediss?:\/\/)[^@/\s]*@/gi, '$1***@');
+  // Any scheme: a mistyped `http://:password@host` must not leak either.
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@');
 }
 
 /**

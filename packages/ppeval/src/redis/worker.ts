@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { BackendError } from '../errors.js';
 import type { BatchRequest } from '../protocol.js';
 import { parseRedisUrl, maskUrl } from './connection.js';
 import {
@@ -105,9 +106,11 @@ export async function startRedisWorker(
   } catch (err) {
     redis.disconnect();
     subscriber.disconnect();
-    throw new Error(
-      `ppeval-worker could not connect to Redis at ${target.display}: ` +
-        `${maskUrl((err as Error).message)}. Is the server running and the URL right?`,
+    const reason = (lastError || maskUrl((err as Error).message)).replace(/\.+$/, '');
+    throw new BackendError(
+      `Could not connect to Redis at ${target.display}: ${reason}. Check that redis-server ` +
+        'runs there and that the URL, password and TLS setting (rediss://, --tls-ca) are right.',
+      { cause: err },
     );
   }
 
