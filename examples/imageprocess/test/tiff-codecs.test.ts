@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packBitsDecode } from '../src/tiff/codecs.js';
 import { decodeTiff, TiffError } from '../src/tiff/index.js';
 import { lzwDecode, lzwEncode } from '../src/tiff/lzw.js';
-import { buildTiff, oldStyleLzw, prng, type BuildTag } from './tiff-helpers.js';
+import { buildTiff, hasTool, oldStyleLzw, prng, type BuildTag } from './tiff-helpers.js';
 
 function photoLike(length: number, seed: number): Uint8Array {
   // Smooth runs with noise: compresses like image rows, exercising long LZW strings.
@@ -260,4 +264,77 @@ describe('layouts the encoder never writes', () => {
       }),
     );
   });
+});
+
+/** An uncompressed YCbCr file of random data units, in strips of 8 rows. */
+function ycbcrFile(h: number, v: number, seed: number, reference?: number[]): Uint8Array {
+  const width = 37;
+  const height = 23;
+  const random = prng(seed);
+  const strips: Uint8Array[] = [];
+  for (let y = 0; y < height; y += 8) {
+    const rows = Math.min(8, height - y);
+    const length = Math.ceil(width / h) * Math.ceil(rows / v) * (h * v + 2);
+    strips.push(Uint8Array.from({ length }, () => Math.floor(random() * 256)));
+  }
+  return buildTiff(
+    base(width, height, [
+      { tag: 258, type: 3, values: [8, 8, 8] },
+      { tag: 262, type: 3, values: [6] },
+      { tag: 277, type: 3, values: [3] },
+      { tag: 278, type: 4, values: [8] },
+      { tag: 530, type: 3, values: [h, v] },
+      ...(reference === undefined ? [] : [{ tag: 532, type: 5 as const, values: reference }]),
+    ]),
+    strips,
+  );
+}
+
+describe('uncompressed YCbCr', () => {
+  it('turns neutral chroma (Cb = Cr = 128) into gray with Y kept', () => {
+    // One 2x2 data unit: four luma samples, then Cb and Cr.
+    const file = buildTiff(
+      base(2, 2, [
+        { tag: 258, type: 3, values: [8, 8, 8] },
+        { tag: 262, type: 3, values: [6] },
+        { tag: 277, type: 3, values: [3] },
+      ]),
+      [Uint8Array.of(10, 60, 120, 250, 128, 128)],
+    );
+    expect(Array.from(decodeTiff(file).data)).toEqual([10, 60, 120, 250].flatMap((y) => [y, y, y]));
+  });
+
+  const hasTiff2rgba = hasTool('tiff2rgba');
+  if (!hasTiff2rgba) console.warn('YCbCr check against libtiff skipped: tiff2rgba not installed');
+  it.skipIf(!hasTiff2rgba)(
+    'matches libtiff (tiff2rgba) exactly for every subsampling and a studio-range reference',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tiff-ycbcr-'));
+      try {
+        const layouts = [
+          [1, 1],
+          [2, 1],
+          [2, 2],
+          [4, 2],
+          [4, 4],
+          [1, 2],
+        ] as const;
+        layouts.forEach(([h, v], n) => {
+          for (const reference of [undefined, [16, 235, 128, 240, 128, 240]]) {
+            const file = join(dir, `ycbcr-${h}${v}-${reference === undefined ? 'd' : 'r'}.tif`);
+            writeFileSync(file, ycbcrFile(h, v, n, reference));
+            execFileSync('tiff2rgba', ['-c', 'none', file, `${file}.rgba`], { stdio: 'pipe' });
+            const ours = decodeTiff(readFileSync(file));
+            const libtiff = decodeTiff(readFileSync(`${file}.rgba`));
+            const rgb = Array.from({ length: ours.width * ours.height * 3 }, (_, i) => {
+              return libtiff.data[Math.floor(i / 3) * libtiff.channels + (i % 3)];
+            });
+            expect(Array.from(ours.data)).toEqual(rgb);
+          }
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -62,10 +62,10 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** A tag for {@link buildTiff}: SHORT (3), LONG (4) or BYTE (1) values. */
+/** A tag for {@link buildTiff}: BYTE (1), SHORT (3), LONG (4) or RATIONAL (5) values. */
 export interface BuildTag {
   tag: number;
-  type: 1 | 3 | 4;
+  type: 1 | 3 | 4 | 5;
   values: number[];
 }
 
@@ -86,7 +86,7 @@ export function buildTiff(
     { tag: offsetsTag, type: 4 as const, values: chunks.map(() => 0) },
     { tag: countsTag, type: 4 as const, values: chunks.map((c) => c.length) },
   ].sort((a, b) => a.tag - b.tag);
-  const unit = (t: BuildTag): number => (t.type === 1 ? 1 : t.type === 3 ? 2 : 4);
+  const unit = (t: BuildTag): number => [0, 1, 0, 2, 4, 8][t.type] ?? 4;
   const ifdSize = 2 + all.length * 12 + 4;
   let cursor = 8 + ifdSize;
   const extra = new Map<BuildTag, number>();
@@ -120,7 +120,11 @@ export function buildTiff(
     t.values.forEach((v, k) => {
       if (t.type === 1) view.setUint8(at + k, v);
       else if (t.type === 3) view.setUint16(at + 2 * k, v, true);
-      else view.setUint32(at + 4 * k, v, true);
+      else if (t.type === 4) view.setUint32(at + 4 * k, v, true);
+      else {
+        view.setUint32(at + 8 * k, Math.round(v * 1000), true);
+        view.setUint32(at + 8 * k + 4, 1000, true);
+      }
     });
   });
   chunks.forEach((c, i) => out.set(c, offsets?.values[i] ?? 0));

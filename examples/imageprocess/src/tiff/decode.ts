@@ -41,8 +41,8 @@ function checkDecodeArguments(bytes: unknown, options: unknown): number {
  * none, LZW (new and old style, with or without horizontal predictor), Deflate (both codes),
  * PackBits, JPEG (YCbCr, RGB, CMYK, gray; via utif's decoder) and CCITT Group 4 (via utif).
  * Refused with `ERR_TIFF_UNSUPPORTED` naming the feature: float, signed and complex samples,
- * samples over 16 bits, ZSTD, WebP, LZMA and other codecs, old-style JPEG, uncompressed YCbCr,
- * and photometric kinds other than gray, RGB, palette, CMYK and CIE L*a*b*.
+ * samples over 16 bits, ZSTD, WebP, LZMA and other codecs, old-style JPEG, and photometric kinds
+ * other than gray, RGB, palette, CMYK, YCbCr and CIE L*a*b*.
  *
  * Damaged input never hangs or escapes as a RangeError: every failure is a {@link TiffError}
  * (`ERR_TIFF_NOT_TIFF`, `ERR_TIFF_CORRUPT`, `ERR_TIFF_TOO_LARGE` above 512 MiB decoded).

@@ -2,6 +2,7 @@ import { compressionName, decompressLossless, reverseBits } from './codecs.js';
 import { TiffError, corrupt, unsupported } from './errors.js';
 import type { ByteReader, Ifd } from './ifd.js';
 import { decodeG4, decodeJpeg } from './utif-bridge.js';
+import { placeYcbcrChunk, ycbcrChunkBytes, ycbcrSubsampling } from './ycbcr.js';
 
 /** Largest decoded buffer the reader agrees to allocate (raw samples or final pixels). */
 export const MAX_DECODED_BYTES = 1 << 29;
@@ -304,11 +305,17 @@ export function readSamples(
     );
   }
   const chunks = chunksOf(ifd, info, reader);
+  const sub =
+    info.photometric === 6 && !isJpeg ? ycbcrSubsampling(ifd, spp, bits, planar) : undefined;
+  if (sub !== undefined && info.predictor !== 1) {
+    throw unsupported('A predictor with subsampled YCbCr data is not supported');
+  }
   const ratio = MAX_RATIO[compression];
   if (ratio !== undefined) {
     // A damaged size field must not make us allocate far more than the data could ever fill.
     const stored = chunks.reduce((sum, c) => sum + c.byteCount, 0);
-    const needed = (total * bits) / 8;
+    const needed =
+      sub === undefined ? (total * bits) / 8 : width * height * (1 + 2 / (sub[0] * sub[1]));
     if (stored * ratio < needed) {
       throw corrupt(
         `The image declares ${width}x${height} pixels (${Math.ceil(needed)} bytes) but its ${compressionName(compression)} data holds only ${stored} bytes, too little to fill it: the file is truncated or damaged`,
@@ -323,11 +330,11 @@ export function readSamples(
   for (const chunk of chunks) {
     index++;
     if (chunk.byteCount === 0) {
-      throw corrupt(`${kind} ${index} of ${chunks.length} has no data (byte count 0)`);
+      throw corrupt(`The ${kind} ${index} of ${chunks.length} has no data (byte count 0)`);
     }
     if (chunk.offset + chunk.byteCount > reader.length) {
       throw corrupt(
-        `${kind} ${index} of ${chunks.length} ends at byte ${chunk.offset + chunk.byteCount} but the file has only ${reader.length} bytes: the file is truncated`,
+        `The ${kind} ${index} of ${chunks.length} ends at byte ${chunk.offset + chunk.byteCount} but the file has only ${reader.length} bytes: the file is truncated`,
       );
     }
     const raw = reader.slice(chunk.offset, chunk.byteCount, kind);
@@ -347,7 +354,7 @@ export function readSamples(
       const needCols = Math.min(chunk.width, width - chunk.x);
       if (decoded.height < need || decoded.width < needCols) {
         throw corrupt(
-          `JPEG ${kind} ${index} decodes to ${decoded.width}x${decoded.height}, smaller than the ${needCols}x${need} it must cover`,
+          `The JPEG ${kind} ${index} decodes to ${decoded.width}x${decoded.height}, smaller than the ${needCols}x${need} it must cover`,
         );
       }
       data = decoded.data;
@@ -356,7 +363,10 @@ export function readSamples(
     } else if (isFax) {
       data = decodeG4(raw, chunk.width, chunk.rows, info.fillOrder);
     } else {
-      const expected = rowBytes * chunk.rows;
+      const expected =
+        sub === undefined
+          ? rowBytes * chunk.rows
+          : ycbcrChunkBytes(chunk.width, chunk.rows, sub[0], sub[1]);
       data = decompressLossless(
         compression,
         info.fillOrder === 2 ? reverseBits(raw) : raw,
@@ -364,7 +374,7 @@ export function readSamples(
       );
       if (data.length < expected) {
         throw corrupt(
-          `${kind} ${index} of ${chunks.length} holds ${data.length} bytes after decompression, ${expected} expected: the data is truncated or damaged`,
+          `The ${kind} ${index} of ${chunks.length} holds ${data.length} bytes after decompression, ${expected} expected: the data is truncated or damaged`,
         );
       }
       if (info.predictor === 2) {
@@ -372,7 +382,8 @@ export function readSamples(
         undoPredictor(data, rowBytes, chunk.rows, chunkSpp, bits, reader.little);
       }
     }
-    placeChunk(data, chunk, rowBytes, storedWidth, info, reader.little, out);
+    if (sub === undefined) placeChunk(data, chunk, rowBytes, storedWidth, info, reader.little, out);
+    else placeYcbcrChunk(data, chunk, sub[0], sub[1], width, height, out);
   }
   return out;
 }

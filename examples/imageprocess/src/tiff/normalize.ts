@@ -2,6 +2,7 @@ import { TiffError, corrupt, unsupported } from './errors.js';
 import type { Ifd } from './ifd.js';
 import { MAX_DECODED_BYTES, Tag, type ImageInfo } from './layout.js';
 import type { TiffImage } from './types.js';
+import { ycbcrConverter } from './ycbcr.js';
 
 const PHOTOMETRIC_NAMES: Readonly<Record<number, string>> = {
   4: 'transparency mask',
@@ -75,11 +76,11 @@ export function normalize(raw: Uint8Array | Uint16Array, info: ImageInfo, ifd: I
   const premultiplied = extraType === 1;
 
   if (photometric === 3) return fromPalette(raw, info, ifd, colors, hasAlpha);
-  if (photometric === 6) {
-    throw unsupported(
-      'Uncompressed YCbCr TIFFs are not supported (only JPEG-compressed YCbCr is); re-save the image as RGB',
-    );
+  if (photometric === 6 && bits !== 8) {
+    throw unsupported(`${bits}-bit YCbCr samples are not supported (only 8-bit ones are)`);
   }
+  const ycbcr = photometric === 6 ? ycbcrConverter(ifd) : undefined;
+  const rgb = [0, 0, 0];
 
   const { outBits, table } = scaler(bits);
   if ((photometric === 1 || photometric === 2) && spp === colors && table === undefined) {
@@ -127,6 +128,12 @@ export function normalize(raw: Uint8Array | Uint16Array, info: ImageInfo, ifd: I
         break;
       case 8:
         labToRgb(px, outBits, out, d);
+        break;
+      case 6:
+        ycbcr?.(px[0] ?? 0, px[1] ?? 0, px[2] ?? 0, rgb);
+        out[d] = rgb[0] ?? 0;
+        out[d + 1] = rgb[1] ?? 0;
+        out[d + 2] = rgb[2] ?? 0;
         break;
     }
     if (hasAlpha) {
