@@ -47,7 +47,7 @@ let entryPaths: ReadonlySet<string> | undefined;
 
 /**
  * The real paths of the program's entry script: `process.argv[1]` as Node resolves it (it may
- * omit the extension) and `require.main`.
+ * omit the extension or name a directory) and `require.main`.
  */
 export function entryScriptPaths(): ReadonlySet<string> {
   if (entryPaths !== undefined) return entryPaths;
@@ -55,13 +55,16 @@ export function entryScriptPaths(): ReadonlySet<string> {
   const argv1 = process.argv[1];
   if (argv1 !== undefined && argv1 !== '') {
     const base = path.resolve(argv1);
-    for (const candidate of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`]) {
-      const real = tryRealpath(candidate);
-      if (real !== undefined) {
-        paths.add(real);
-        break;
-      }
+    // Node finds the main module as require.resolve does: added extension, directory index,
+    // a package's "main".
+    let resolved: string | undefined;
+    try {
+      resolved = require.resolve(base);
+    } catch {
+      resolved = undefined;
     }
+    const real = tryRealpath(resolved ?? base);
+    if (real !== undefined) paths.add(real);
   }
   const mainFile = require.main?.filename;
   if (mainFile !== undefined) paths.add(tryRealpath(mainFile) ?? mainFile);

@@ -60,6 +60,11 @@ describe.concurrent('a function exported by the entry script', () => {
     expect(outcome).toMatchObject({ code: 0, signal: null, lines: [refused(advice)] });
   });
 
+  it('is refused when the entry is started as a directory (node entry-dir)', async () => {
+    const outcome = await node(['entry-dir']);
+    expect(outcome).toMatchObject({ code: 0, signal: null, lines: [refused(advice)] });
+  });
+
   describe('when the entry is started through a symbolic link', () => {
     const linkDir = mkdtempSync(path.join(tmpdir(), 'ppeval-locate-'));
     afterAll(() => rmSync(linkDir, { recursive: true, force: true }));
