@@ -40,8 +40,13 @@ export interface NdArray<A extends TypedArray = TypedArray> {
 const kAccessor = Symbol('ppeval.accessor');
 
 /**
- * A distributed argument: element `k` of the call receives `at(k)` in this argument's position.
+ * A distributed argument: element `k` of the call receives item `k` in this argument's position.
  * Made by {@link array} or {@link split}; its type parameter is what the function receives.
+ *
+ * @example
+ * ```ts
+ * const i: DistArray<number> = array(range(0, 16));
+ * ```
  */
 export class DistArray<T> {
   /** Number of elements (tasks) it contributes. */
@@ -80,6 +85,11 @@ export function elementAccessor(dist: DistArray<unknown>, sharedMemory: boolean)
 /**
  * A value sent whole to every element, even if it is an array (or a {@link DistArray}). Made by
  * {@link bcast}.
+ *
+ * @example
+ * ```ts
+ * const weights: Broadcast<number[]> = bcast([0.2, 0.7, 0.1]);
+ * ```
  */
 export class Broadcast<T> {
   /** The value every element receives. */
@@ -121,7 +131,17 @@ export function array<T>(items: Iterable<T>): DistArray<T> {
   return new DistArray<T>(values.length, 'array(...)', () => (k) => values[k]);
 }
 
-/** Makes `[start, start + step, ...]` up to but excluding `stop`, like Python's range. */
+/**
+ * Makes `[start, start + step, ...]` up to but excluding `stop`, like Python's range;
+ * `range(n)` counts from 0.
+ *
+ * @defaultValue step = 1
+ * @example
+ * ```ts
+ * range(0, 16); // [0, 1, ..., 15]
+ * range(10, 0, -3); // [10, 7, 4, 1]
+ * ```
+ */
 export function range(start: number, stop?: number, step = 1): number[] {
   if (stop === undefined) [start, stop] = [0, start];
   for (const [name, value] of [

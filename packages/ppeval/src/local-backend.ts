@@ -41,6 +41,9 @@ export class LocalBackend implements Backend {
   #pool: Tinypool | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Batches running or queued right now. */
+  #active = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
   /** Aborted with a BackendError when the current tinypool cannot start workers. */
   #failures = new AbortController();
 
@@ -57,14 +60,13 @@ export class LocalBackend implements Backend {
   /** The running tinypool, created on first use (so an unused pool starts no worker). */
   #tinypool(): Tinypool {
     if (this.#pool) return this.#pool;
-    const { runtime, concurrency, idleTimeout, resourceLimits, execArgv } = this.#settings;
-    const keepWorkers = idleTimeout > MAX_TIMER_MS;
+    const { runtime, concurrency, resourceLimits, execArgv } = this.#settings;
     const pool = new Tinypool({
       filename: new URL('./worker.js', import.meta.url).href,
       runtime: runtime === 'threads' ? 'worker_threads' : 'child_process',
-      minThreads: keepWorkers ? concurrency : 0,
+      // Workers start on demand (so that tinypool learns when one fails to start, see below)...
+      minThreads: 0,
       maxThreads: concurrency,
-      idleTimeout: keepWorkers ? 0 : idleTimeout,
       concurrentTasksPerWorker: 1,
       ...(resourceLimits ? { resourceLimits } : {}),
       execArgv: execArgv ? [...execArgv] : inheritableExecArgv(),
@@ -80,6 +82,11 @@ export class LocalBackend implements Backend {
     pool.on('error', (error: unknown) => {
       if (pool.threads.length === 0 && pool.queueSize > 0) this.#broken(pool, error);
     });
+    // ...but once started, a dead or terminated worker must be replaced: tinypool replaces
+    // workers only up to minThreads, and below it batches queued behind a crash would wait
+    // forever. Its options object is live. Idle workers are released as a whole instead (see
+    // #scheduleRelease).
+    (pool.options as { minThreads: number }).minThreads = concurrency;
     this.#pool = pool;
     this.#failures = new AbortController();
     return pool;
@@ -117,19 +124,44 @@ export class LocalBackend implements Backend {
         broadcast = { kind: 'file', path: file, size: bytes.byteLength };
       }
     }
-    const pool = this.#tinypool();
     return {
       broadcast,
-      run: (batch, signal) => this.#run(pool, batch, signal),
+      run: (batch, signal) => this.#run(batch, signal),
       close: async () => {
         if (file !== undefined) await rm(file, { force: true });
       },
     };
   }
 
-  async #run(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+  async #run(batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+    this.#active += 1;
+    clearTimeout(this.#idleTimer);
+    try {
+      return await this.#attempt(batch, signal);
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) this.#scheduleRelease();
+    }
+  }
+
+  /** After `idleTimeout` ms without a batch, terminates the workers (a later call starts new ones). */
+  #scheduleRelease(): void {
+    const { idleTimeout } = this.#settings;
+    if (idleTimeout > MAX_TIMER_MS) return;
+    this.#idleTimer = setTimeout(() => {
+      const pool = this.#pool;
+      if (this.#active > 0 || pool === undefined) return;
+      this.#pool = undefined;
+      void pool.destroy();
+    }, idleTimeout);
+    // Idle workers never keep the process alive, nor does the timer that releases them.
+    this.#idleTimer.unref();
+  }
+
+  async #attempt(batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new PoolClosedError();
+      const pool = this.#tinypool();
       const failures = this.#failures.signal;
       try {
         return await raceFailure(pool.run(batch, { signal }) as Promise<BatchResult>, failures);
@@ -158,6 +190,7 @@ export class LocalBackend implements Backend {
 
   close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     this.#closing ??= this.#pool ? this.#pool.destroy() : Promise.resolve();
     return this.#closing;
   }

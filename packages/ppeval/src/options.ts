@@ -11,7 +11,14 @@ import { PpevalArgumentError } from './errors.js';
 import type { Runtime } from './local-backend.js';
 import type { CallStats } from './stats.js';
 
-/** Options of {@link createPool}. */
+/**
+ * Options of {@link createPool}.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ concurrency: 4, runtime: 'processes', idleTimeout: Infinity });
+ * ```
+ */
 export interface PoolOptions {
   /**
    * Number of workers: Star-P's `np`. Each runs one element at a time.
@@ -45,7 +52,14 @@ export interface PoolOptions {
   readonly execArgv?: readonly string[];
 }
 
-/** Options of one call: `ppeval.with(options)(fn, ...args)`. */
+/**
+ * Options of one call: `ppeval.with(options)(fn, ...args)`.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await ppeval.with({ settle: true, timeout: 60_000 })(compress, i, 50);
+ * ```
+ */
 export interface PpevalOptions {
   /** Cancels the call: queued elements are dropped, busy workers terminated. */
   readonly signal?: AbortSignal;

@@ -13,7 +13,16 @@ import { resolvePoolOptions } from './options.js';
 import type { Ppeval, PpevalStream } from './ppeval.js';
 import { makePpeval } from './ppeval.js';
 
-/** A set of workers reused across calls. Made by {@link createPool}. */
+/**
+ * A set of workers reused across calls. Made by {@link createPool}.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ concurrency: 2 });
+ * const squares = await pool.ppeval(square, array([1, 2, 3]));
+ * await pool.close();
+ * ```
+ */
 export interface Pool {
   /** `pool.ppeval(fn, ...args)`: like the top-level {@link ppeval}, on this pool's workers. */
   readonly ppeval: Ppeval;

@@ -36,12 +36,27 @@ export type PpevalArgs<P extends readonly unknown[]> = { [K in keyof P]: PpevalA
 /** What one element of `fn` resolves to. */
 export type ResultOf<F extends AnyFunction> = Awaited<ReturnType<F>>;
 
-/** One element's outcome with `settle: true`. */
+/**
+ * One element's outcome with `settle: true`.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await ppeval.with({ settle: true })(compress, i, 50);
+ * const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason.index);
+ * ```
+ */
 export type Settled<R> =
   | { readonly status: 'fulfilled'; readonly value: R }
   | { readonly status: 'rejected'; readonly reason: ElementError };
 
-/** What `ppeval.stream` yields, in completion order. */
+/**
+ * What `ppeval.stream` yields, in completion order.
+ *
+ * @example
+ * ```ts
+ * for await (const { index, value } of ppeval.stream(compress, i, 50)) save(index, value);
+ * ```
+ */
 export interface StreamItem<R> {
   /** The element's position in the distributed arguments. */
   readonly index: number;

@@ -112,4 +112,14 @@ describe('a worker that dies mid-element', () => {
       await broken.close();
     }
   });
+
+  it('runs the elements queued behind a crash (one worker, settle: true)', async () => {
+    const single = createPool({ concurrency: 1 });
+    try {
+      const outcomes = await single.ppeval.with({ settle: true })(exitAt, array([0, 1, 2]), 0, 3);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    } finally {
+      await single.close();
+    }
+  });
 });
