@@ -234,6 +234,23 @@ describe('layouts the encoder never writes', () => {
     expect(Array.from(decodeTiff(file).data)).toEqual(Array.from(pixels));
   });
 
+  it('refuses sizes the compressed data could never fill, before allocating them', () => {
+    const file = buildTiff(
+      base(8000, 8000, [
+        { tag: 258, type: 3, values: [8] },
+        { tag: 259, type: 3, values: [5] },
+        { tag: 262, type: 3, values: [1] },
+      ]),
+      [lzwEncode(new Uint8Array(20_000))],
+    );
+    expect(() => decodeTiff(file)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_TIFF_CORRUPT',
+        message: expect.stringMatching(/too little to fill it/),
+      }),
+    );
+  });
+
   it('refuses what it cannot decode, naming the feature', () => {
     const gray = (extra: BuildTag[]): Uint8Array =>
       buildTiff(

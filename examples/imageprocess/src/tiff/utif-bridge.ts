@@ -167,6 +167,13 @@ export function decodeJpeg(
       `JPEG frame is ${frame.width}x${frame.height} but the strip or tile is ${chunkWidth}x${chunkHeight}`,
     );
   }
+  // Even a flat JPEG spends about two bits per 8x8 block and component: a frame far larger than
+  // its data can fill is damage, refused before the decoder allocates for it.
+  if (frame.width * frame.height > 512 * stream.length + 65536) {
+    throw corrupt(
+      `JPEG frame of ${frame.width}x${frame.height} cannot come from ${stream.length} bytes of data`,
+    );
+  }
   const decoder = new UTIF.JpegDecoder();
   if (!colorTransform) {
     if (decoder.B !== -1) {
