@@ -11,6 +11,7 @@ import { BatchLostError } from './backend.js';
 import {
   AbortError,
   ElementTimeoutError,
+  LocateError,
   TaskError,
   WorkerExitError,
   type ElementError,
@@ -211,6 +212,10 @@ class CallRun {
         continue;
       }
       const cause = outcome ? deserializeError(outcome.error) : new Error('missing result');
+      if (cause instanceof Error && cause.name === 'LocateError') {
+        // The worker could not load the function: no element can run, whatever `settle` says.
+        return this.#fail(new LocateError(fn.name, cause.message, { cause }));
+      }
       const error = new TaskError(index, describeThrow(fn.name, index, cause), { cause });
       if (!options.settle) return this.#fail(error);
       onOutcome(index, { ok: false, error });

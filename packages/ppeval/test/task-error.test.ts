@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { TaskError, array, createPool, range } from 'ppeval';
+import { LocateError, TaskError, array, createPool, range } from 'ppeval';
 import type { Settled } from 'ppeval';
 import { countThenFailAt, failAt, rejectAt } from './fixtures/runtime/failing.mjs';
 import { returnsFunction } from './fixtures/runtime/math.mjs';
+import { unloadable } from './fixtures/runtime/worker-only-failure.mjs';
 
 const threads = createPool({ concurrency: 2 });
 const processes = createPool({ concurrency: 2, runtime: 'processes' });
@@ -78,5 +79,13 @@ describe('fail fast', () => {
     const error = await rejection(threads.ppeval(returnsFunction, array([0])));
     expect((error.cause as Error).name).toBe('TypeError');
     expect((error.cause as Error).message).toMatch(/cannot be sent back: it is a function/);
+  });
+
+  it('rejects with LocateError when the workers cannot load the function, even when settling', async () => {
+    const error: unknown = await threads.ppeval
+      .with({ settle: true })(unloadable, array([1, 2]))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LocateError);
+    expect((error as LocateError).message).toMatch(/refuses to load in a worker/);
   });
 });
