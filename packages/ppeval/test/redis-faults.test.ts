@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WorkerExitError, array, range } from 'ppeval';
-import { exitAlways, exitOnce, nap, napFirst, spin } from './fixtures/redis/fns.mjs';
+import { exitAlways, exitOnce, killOnce, nap, napFirst, spin } from './fixtures/redis/fns.mjs';
 import { countRuns, redisPool } from './helpers/redis-pool.js';
 import {
   hasRedisServer,
@@ -94,6 +94,38 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
     }
   });
 
+  it('reports a batch that lost its worker too often as WorkerExitError, or reruns it with retries', async () => {
+    // --max-stalled-count 0: the first lost worker already fails the batch; the caller's engine
+    // then applies `retries` as for a local worker crash.
+    // One thread per worker, so that only element 3 dies with its worker.
+    const fast = ['--concurrency', '1', '--max-stalled-count', '0', '--lock-duration', '1000'];
+    fast.push('--stalled-interval', '300');
+    const list = await workers(2, fast);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'stalled.log');
+    const log2 = join(dir, 'stalled-retry.log');
+    try {
+      const err = await pool.ppeval
+        .with({ chunkSize: 1 })(killOnce, array(range(0, 6)), 3, log)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkerExitError);
+      expect((err as WorkerExitError).index).toBe(3);
+      expect((err as Error).message).toMatch(/stalled more than allowable limit/);
+      await workers(1, fast);
+      const out = await pool.ppeval.with({ chunkSize: 1, retries: 1 })(
+        killOnce,
+        array(range(0, 6)),
+        3,
+        log2,
+      );
+      expect(out).toEqual(range(0, 6).map((k) => k * 10));
+      expect(countRuns(log2, 'start').get(3)).toBe(2);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
   it('retries a batch whose sandbox thread died (process.exit in the function)', async () => {
     const list = await workers(1);
     const pool = redisPool({ url: redis.url });
@@ -126,13 +158,13 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
   });
 
   it('keeps a CPU-bound element on one worker: its lock is renewed while it spins', async () => {
-    // Lock of 600 ms: an element spinning 1.5 s in the worker's main thread would lose it and
-    // run twice.
-    const list = await workers(2, ['--lock-duration', '600', '--stalled-interval', '300']);
+    // Lock of 1 s: an element spinning 2.2 s in the worker's main thread would lose it and run
+    // twice.
+    const list = await workers(2, ['--lock-duration', '1000', '--stalled-interval', '500']);
     const pool = redisPool({ url: redis.url });
     const log = join(dir, 'spin.log');
     try {
-      const out = await pool.ppeval.with({ chunkSize: 1 })(spin, array(range(0, 6)), 2, 1500, log);
+      const out = await pool.ppeval.with({ chunkSize: 1 })(spin, array(range(0, 6)), 2, 2200, log);
       expect(out).toEqual(range(0, 6).map((k) => k + 1));
       expect(countRuns(log, 'start').get(2)).toBe(1);
       expectAtLeastOnce(log, 6, 0);
