@@ -70,7 +70,7 @@ export async function readTiff(path: string): Promise<TiffImage> {
 /**
  * Encodes an image (see {@link encodeTiff}) and writes it atomically: the bytes go to a
  * temporary file in the same folder, are flushed to disk (fsync), and the temporary file is
- * renamed over `path`. Readers see the old file or the complete new one, never a partial
+ * renamed over `path` (then the folder is synced too, where the platform allows). Readers see the old file or the complete new one, never a partial
  * write; on any error the temporary file is removed and `path` is untouched.
  *
  * @param path - Destination file; its folder must exist and be writable.
@@ -100,16 +100,46 @@ export async function writeTiff(
   } catch (error) {
     throw ioError('write', path, error);
   }
+  // The first failure is the one to report; a close error must not hide a failed write.
+  let failure: unknown;
   try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    failure = error;
+  }
+  try {
+    await handle.close();
+  } catch (error) {
+    failure ??= error;
+  }
+  if (failure === undefined) {
     try {
-      await handle.writeFile(bytes);
+      await rename(temp, path);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (failure !== undefined) {
+    await unlink(temp).catch(() => undefined);
+    throw ioError('write', path, failure);
+  }
+  await syncFolder(dirname(path));
+}
+
+/**
+ * Flushes the folder entry so the rename itself survives a crash. Best effort: some platforms
+ * and file systems cannot open or sync a folder, and the file is complete either way.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw ioError('write', path, error);
+  } catch {
+    // Not supported here (e.g. Windows): the data itself was already synced.
   }
 }
