@@ -99,19 +99,3 @@ describe('npm run bench -- <sub-command> --tiny', () => {
     }, 60_000);
   }
 });
-
-describe('npm run bench usage errors', () => {
-  it('refuses an unknown sub-command with exit code 2 and the list of valid ones', async () => {
-    const run = await runCli(['nope'], 20_000);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/Unknown sub-command `nope`.*scaling, overhead, svd, redis, all/);
-  });
-
-  it('lists every sub-command in --help', async () => {
-    const run = await runCli(['--help'], 20_000);
-    expect(run.code).toBe(0);
-    for (const name of ['scaling', 'overhead', 'svd', 'redis', 'all']) {
-      expect(run.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
-    }
-  });
-});

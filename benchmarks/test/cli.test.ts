@@ -1,0 +1,121 @@
+/**
+ * The CLI's own behaviour, through the built file as a user runs it: usage errors, help, and a
+ * sub-benchmark module that is missing or broken.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+
+function runCli(
+  cli: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cli = path.join(DIST, 'cli.js');
+beforeAll(() => {
+  if (!existsSync(cli))
+    throw new Error(`${cli} is missing: build first (npm run build -w ppeval-benchmarks).`);
+});
+
+describe('usage errors exit with code 2 and say what to do', () => {
+  it('an unknown sub-command, listing the valid ones', async () => {
+    const run = await runCli(cli, ['nope']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Unknown sub-command `nope`.*scaling, overhead, svd, redis, all/);
+  });
+
+  it('--results-dir without a folder', async () => {
+    const run = await runCli(cli, ['scaling', '--results-dir']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Expected a folder after --results-dir/);
+  });
+
+  it("a sub-command's option given to `all`", async () => {
+    const run = await runCli(cli, ['all', '--rank', '20']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/`all` takes only --tiny and --results-dir.*--rank 20/);
+  });
+
+  it('an unknown option of a sub-command, without a stack trace', async () => {
+    const run = await runCli(cli, ['scaling', '--rnak', '20', '--results-dir', os.tmpdir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/scaling: Unknown option '--rnak'\. The scaling options are/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('--help', () => {
+  it('lists every sub-command with its description', async () => {
+    const run = await runCli(cli, ['--help']);
+    expect(run.code).toBe(0);
+    for (const name of ['scaling', 'overhead', 'svd', 'redis', 'all']) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+    expect(run.stdout).not.toMatch(/unavailable/);
+  });
+
+  it("shows a sub-command's own options", async () => {
+    const run = await runCli(cli, ['scaling', '--help']);
+    expect(run.code).toBe(0);
+    for (const option of ['--images', '--count', '--rank', '--reps', '--warmup', '--workers']) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+});
+
+describe('a missing or broken sub-benchmark module', () => {
+  // A copy of dist/ in which svd.js is missing and redis.js throws on import.
+  let copy = '';
+  beforeAll(async () => {
+    copy = await mkdtemp(path.join(os.tmpdir(), 'bench-cli-'));
+    await cp(DIST, copy, { recursive: true });
+    await rm(path.join(copy, 'svd.js'));
+    await writeFile(path.join(copy, 'redis.js'), "throw new Error('broken on purpose');\n");
+    // Imports of the copy must resolve the workspace's packages as the original does.
+    await writeFile(path.join(copy, 'package.json'), '{ "type": "module" }\n');
+    await symlink(
+      fileURLToPath(new URL('../../node_modules', import.meta.url)),
+      path.join(copy, 'node_modules'),
+    );
+  });
+  afterAll(async () => {
+    if (copy !== '') await rm(copy, { recursive: true, force: true });
+  });
+
+  it('is reported by name in --help while the others are listed', async () => {
+    const run = await runCli(path.join(copy, 'cli.js'), ['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^  svd +\(unavailable: .*svd\.js is not built/m);
+    expect(run.stdout).toMatch(
+      /^  redis +\(unavailable: loading it failed: Error: broken on purpose/m,
+    );
+  });
+
+  it('fails its own run with exit code 1 and a clear reason', async () => {
+    const run = await runCli(path.join(copy, 'cli.js'), ['svd']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /svd: unavailable: .*svd\.js is not built: benchmarks\/src\/svd\.ts is missing/,
+    );
+  });
+});
