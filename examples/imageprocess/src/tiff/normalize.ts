@@ -1,6 +1,7 @@
 import { TiffError, corrupt, unsupported } from './errors.js';
 import type { Ifd } from './ifd.js';
-import { MAX_DECODED_BYTES, Tag, type ImageInfo } from './layout.js';
+import { MAX_DECODED_BYTES, type ImageInfo } from './layout.js';
+import { Tag } from './tags.js';
 import type { TiffImage } from './types.js';
 import { ycbcrConverter } from './ycbcr.js';
 

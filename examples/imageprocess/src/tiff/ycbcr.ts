@@ -1,10 +1,6 @@
 import { corrupt, unsupported } from './errors.js';
 import type { Ifd } from './ifd.js';
-
-/** Tags read here (kept local so this file stands alone). */
-const YCBCR_COEFFICIENTS = 529;
-const YCBCR_SUBSAMPLING = 530;
-const REFERENCE_BLACK_WHITE = 532;
+import { Tag } from './tags.js';
 
 /**
  * The chroma subsampling of an uncompressed (non-JPEG) YCbCr image as [horizontal, vertical],
@@ -17,7 +13,7 @@ export function ycbcrSubsampling(
   bits: number,
   planar: number,
 ): [number, number] | undefined {
-  const values = ifd.numbers(YCBCR_SUBSAMPLING, 2) ?? [2, 2];
+  const values = ifd.numbers(Tag.YCbCrSubSampling, 2) ?? [2, 2];
   const h = values[0] ?? 2;
   const v = values[1] ?? h;
   const valid = [1, 2, 4];
@@ -87,8 +83,8 @@ const clampF = (x: number, lo: number, hi: number): number => (x < lo ? lo : x >
 export function ycbcrConverter(
   ifd: Ifd,
 ): (y: number, cb: number, cr: number, out: number[]) => void {
-  const luma = ifd.numbers(YCBCR_COEFFICIENTS, 3) ?? [0.299, 0.587, 0.114];
-  const ref = ifd.numbers(REFERENCE_BLACK_WHITE, 6) ?? [0, 255, 128, 255, 128, 255];
+  const luma = ifd.numbers(Tag.YCbCrCoefficients, 3) ?? [0.299, 0.587, 0.114];
+  const ref = ifd.numbers(Tag.ReferenceBlackWhite, 6) ?? [0, 255, 128, 255, 128, 255];
   const [lr, lg, lb] = [f32(luma[0] ?? 0.299), f32(luma[1] ?? 0.587), f32(luma[2] ?? 0.114)];
   if (lg === 0) throw corrupt('YCbCrCoefficients has a zero green coefficient');
   const rb = ref.map((v) => f32(v));
