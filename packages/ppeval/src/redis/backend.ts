@@ -20,6 +20,7 @@ import { maskUrl, parseRedisUrl, type RedisTarget } from './connection.js';
 import {
   BULL_PREFIX,
   CALL_FIELDS,
+  END_OF_CALL,
   PROTOCOL_VERSION,
   keysOf,
   type CallMeta,
@@ -255,6 +256,8 @@ export class RedisBackend implements Backend {
         await Promise.all(this.#cancels.get(callId) ?? []);
         this.#cancels.delete(callId);
         await this.#client.del(callKey);
+        // Workers drop what they cached for the call (its broadcast bytes).
+        await this.#client.publish(this.#keys.cancelChannel, `${END_OF_CALL}${callId}`);
       },
     };
   }

@@ -39,6 +39,12 @@ export function keysOf(queue: string) {
   };
 }
 
+/**
+ * Prefix of the message a caller publishes on the cancel channel when a call ends; other
+ * messages on that channel are job ids to cancel.
+ */
+export const END_OF_CALL = 'end:';
+
 /** Fields of a call's hash. */
 export const CALL_FIELDS = {
   /** JSON {@link CallMeta}. */

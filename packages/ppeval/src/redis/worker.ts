@@ -19,6 +19,7 @@ import { parseRedisUrl, maskUrl } from './connection.js';
 import {
   BULL_PREFIX,
   CALL_FIELDS,
+  END_OF_CALL,
   PROTOCOL_VERSION,
   WRITE_RESULT_LUA,
   keysOf,
@@ -137,7 +138,8 @@ export async function startRedisWorker(
         (ctx) => ctx === undefined && calls.delete(callId),
         () => calls.delete(callId),
       );
-      while (calls.size > 64) calls.delete(calls.keys().next().value as string);
+      // A bound for calls whose end message was missed (it is sent once, without retry).
+      while (calls.size > 16) calls.delete(calls.keys().next().value as string);
     }
     return pending;
   };
@@ -288,8 +290,12 @@ export async function startRedisWorker(
   });
 
   await subscriber.subscribe(keys.cancelChannel);
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    if (sandboxes.cancel(jobId)) onEvent({ level: 'info', message: `cancelled batch ${jobId}` });
+  subscriber.on('message', (_channel: string, message: string) => {
+    // `end:<callId>`: the call finished, forget its cached broadcast bytes; else a job id.
+    if (message.startsWith(END_OF_CALL)) calls.delete(message.slice(END_OF_CALL.length));
+    else if (sandboxes.cancel(message)) {
+      onEvent({ level: 'info', message: `cancelled batch ${message}` });
+    }
   });
 
   const heartbeatMs = 2000;
