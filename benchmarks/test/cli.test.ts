@@ -105,9 +105,9 @@ describe('a missing or broken sub-benchmark module', () => {
   it('is reported by name in --help while the others are listed', async () => {
     const run = await runCli(path.join(copy, 'cli.js'), ['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^  svd +\(unavailable: .*svd\.js is not built/m);
+    expect(run.stdout).toMatch(/^ {2}svd +\(unavailable: .*svd\.js is not built/m);
     expect(run.stdout).toMatch(
-      /^  redis +\(unavailable: loading it failed: Error: broken on purpose/m,
+      /^ {2}redis +\(unavailable: loading it failed: Error: broken on purpose/m,
     );
   });
 

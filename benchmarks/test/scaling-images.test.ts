@@ -38,7 +38,7 @@ describe('prepareImages with a folder', () => {
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
       expect(readlinkSync(link)).toBe(images.files[i]);
     }
-    expect(images.shapes.sort()).toEqual(['20x30x3', '24x16x3']);
+    expect([...images.shapes].sort()).toEqual(['20x30x3', '24x16x3']);
     expect(images.minSide).toBe(16);
     expect(images.source).toBe(path.resolve(dir));
     await images.cleanup();
