@@ -5,6 +5,10 @@ import type { TiffImage } from './types.js';
  * The image as Pillow's `convert('RGB')` shows it, for comparisons and previews: 8-bit RGB
  * interleaved, row-major (width*height*3 bytes). Gray is repeated into the three channels,
  * alpha is dropped (not composited), 16-bit samples keep their high byte, as Pillow does.
+ * One known difference: for files with associated (premultiplied) alpha, Pillow divides the
+ * alpha out after cutting samples to 8 bits and truncates, while {@link decodeTiff} divides at
+ * full depth and rounds, so such pixels can differ (by a level in 8-bit files, more where a
+ * 16-bit alpha is below 256).
  *
  * @example
  * ```ts
