@@ -21,6 +21,12 @@ import type { CallStats } from './stats.js';
  */
 export interface PoolOptions {
   /**
+   * Where the workers live: `'local'` (this machine). `createPool({ backend: 'redis', url })`
+   * takes the Redis backend's options instead (`RedisPoolOptions`).
+   * @defaultValue 'local'
+   */
+  readonly backend?: 'local';
+  /**
    * Number of workers: Star-P's `np`. Each runs one element at a time.
    * @defaultValue `os.availableParallelism()`
    */
@@ -124,7 +130,14 @@ export interface ResolvedCallOptions {
 /** Default idle timeout of pool workers, in milliseconds. */
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
 
-const POOL_KEYS = ['concurrency', 'runtime', 'idleTimeout', 'resourceLimits', 'execArgv'] as const;
+const POOL_KEYS = [
+  'backend',
+  'concurrency',
+  'runtime',
+  'idleTimeout',
+  'resourceLimits',
+  'execArgv',
+] as const;
 const CALL_KEYS = [
   'signal',
   'timeout',
@@ -145,6 +158,12 @@ const RESOURCE_LIMIT_KEYS = [
 /** Validates {@link PoolOptions} and applies the defaults. Throws {@link PpevalArgumentError}. */
 export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   const o = checkObject(options, 'createPool() options', POOL_KEYS);
+  const backend = o['backend'] ?? 'local';
+  if (backend !== 'local') {
+    throw new PpevalArgumentError(
+      `Expected \`backend\` to be 'local' or 'redis', got ${show(backend)}.`,
+    );
+  }
   const runtime = o['runtime'] ?? 'threads';
   if (runtime !== 'threads' && runtime !== 'processes') {
     throw new PpevalArgumentError(

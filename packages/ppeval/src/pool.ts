@@ -12,6 +12,8 @@ import type { PoolOptions } from './options.js';
 import { resolvePoolOptions } from './options.js';
 import type { Ppeval, PpevalStream } from './ppeval.js';
 import { makePpeval } from './ppeval.js';
+import { createRedisPool } from './redis/pool.js';
+import type { RedisPoolOptions } from './redis/pool.js';
 
 /**
  * A set of workers reused across calls. Made by {@link createPool}.
@@ -40,7 +42,9 @@ export interface Pool {
 }
 
 /**
- * Creates a pool of workers, started on first use and reused across calls. Throws
+ * Creates a pool of workers, started on first use and reused across calls: worker threads or
+ * child processes on this machine, or, with `{ backend: 'redis', url }`, `ppeval-worker`
+ * processes on any machine sharing a Redis server (see docs/redis.md). Throws
  * `PpevalArgumentError` for an invalid option.
  *
  * @example
@@ -53,7 +57,10 @@ export interface Pool {
  * }
  * ```
  */
-export function createPool(options: PoolOptions = {}): Pool {
+export function createPool(options?: PoolOptions): Pool;
+export function createPool(options: RedisPoolOptions): Pool;
+export function createPool(options: PoolOptions | RedisPoolOptions = {}): Pool {
+  if (isRedis(options)) return createRedisPool(options);
   const settings = resolvePoolOptions(options);
   const backend: Backend = new LocalBackend(settings);
   let closed = false;
@@ -72,6 +79,14 @@ export function createPool(options: PoolOptions = {}): Pool {
       return backend.close();
     },
   };
+}
+
+function isRedis(options: unknown): options is RedisPoolOptions {
+  return (
+    typeof options === 'object' &&
+    options !== null &&
+    (options as { backend?: unknown }).backend === 'redis'
+  );
 }
 
 let defaultBackend: Backend | undefined;
