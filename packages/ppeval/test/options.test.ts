@@ -29,6 +29,7 @@ describe('option validation', () => {
       { runtime: 'fibers' },
       "Expected `runtime` to be 'threads' or 'processes', got `'fibers'` (string).",
     ],
+    [{ backend: 'mpi' }, "Expected `backend` to be 'local' or 'redis', got `'mpi'` (string)."],
     [
       { idleTimeout: -1 },
       'Expected `idleTimeout` to be a number of milliseconds from 0 and up (or Infinity), got `-1` (number).',
