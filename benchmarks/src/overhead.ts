@@ -10,8 +10,8 @@
  *     workers. Target: within 3% of the ideal.
  *
  * Each pool is started and warmed up before it is timed; each case runs `--repeats` times and
- * the median is reported. Options: `--repeats N` (default 3), `--workers N` (default
- * os.availableParallelism()).
+ * the median is reported; the runners take turns within each repeat. Options: `--repeats N`
+ * (default 3), `--workers N` (default os.availableParallelism()), `--case trivial|cpu|all`.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ interface Sizes {
   readonly cpuMs: number;
   readonly repeats: number;
   readonly workers: number;
+  readonly cases: readonly ('trivial' | 'cpu')[];
 }
 
 /** One runner's way to run each case; each returns its wall time and the work measured. */
@@ -120,7 +121,11 @@ function median(values: readonly number[]): number {
 function parseSizes(ctx: BenchContext): Sizes {
   const { values } = parseArgs({
     args: [...ctx.args],
-    options: { repeats: { type: 'string' }, workers: { type: 'string' } },
+    options: {
+      repeats: { type: 'string' },
+      workers: { type: 'string' },
+      case: { type: 'string' },
+    },
     strict: true,
   });
   const count = (raw: string | undefined, flag: string, fallback: number): number => {
@@ -133,7 +138,14 @@ function parseSizes(ctx: BenchContext): Sizes {
     }
     return n;
   };
+  const which = values.case ?? 'all';
+  if (which !== 'all' && which !== 'trivial' && which !== 'cpu') {
+    throw new BenchOptionError(
+      `Expected --case to be trivial, cpu or all, got \`${which}\` (string).`,
+    );
+  }
   return {
+    cases: which === 'all' ? ['trivial', 'cpu'] : [which],
     trivialElements: ctx.tiny ? 2_000 : 100_000,
     cpuElements: ctx.tiny ? 8 : 64,
     cpuMs: ctx.tiny ? 5 : 50,
@@ -159,7 +171,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ];
   const trivialMs = new Map<string, number[]>();
   const cpu = new Map<string, { wallMs: number; workMs: number }[]>();
-  const steps = runners.length * (1 + 2 * repeats);
+  const steps = runners.length * (1 + sizes.cases.length * repeats);
   let done = 0;
   try {
     for (const runner of runners) {
@@ -167,14 +179,23 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       await runner.trivial(Math.min(1000, sizes.trivialElements));
       await runner.cpu(workers, iterations);
       ctx.progress(++done, steps, `${runner.name}: warm-up`);
-      for (let r = 0; r < repeats; r++) {
-        ctx.progress(done, steps, `${runner.name}: trivial elements`);
-        const t = await runner.trivial(sizes.trivialElements);
-        trivialMs.set(runner.name, [...(trivialMs.get(runner.name) ?? []), t]);
-        ctx.progress(++done, steps, `${runner.name}: CPU elements`);
-        const c = await runner.cpu(sizes.cpuElements, iterations);
-        cpu.set(runner.name, [...(cpu.get(runner.name) ?? []), c]);
-        ctx.progress(++done, steps, runner.name);
+    }
+    // Runners take turns within each repeat, so that a change in the machine's load (it may be
+    // shared) hits them alike.
+    for (let r = 0; r < repeats; r++) {
+      for (const runner of runners) {
+        if (sizes.cases.includes('trivial')) {
+          ctx.progress(done, steps, `${runner.name}: trivial elements`);
+          const t = await runner.trivial(sizes.trivialElements);
+          trivialMs.set(runner.name, [...(trivialMs.get(runner.name) ?? []), t]);
+          ctx.progress(++done, steps, runner.name);
+        }
+        if (sizes.cases.includes('cpu')) {
+          ctx.progress(done, steps, `${runner.name}: CPU elements`);
+          const c = await runner.cpu(sizes.cpuElements, iterations);
+          cpu.set(runner.name, [...(cpu.get(runner.name) ?? []), c]);
+          ctx.progress(++done, steps, runner.name);
+        }
       }
     }
   } finally {
@@ -183,52 +204,61 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
 
   const rowsA: string[][] = [];
   const rowsB: string[][] = [];
-  const figures: Record<string, unknown> = {};
-  const baseline = median(trivialMs.get('tinypool')!);
+  const figures: Record<string, Record<string, unknown>> = {};
+  const baseline = trivialMs.has('tinypool') ? median(trivialMs.get('tinypool')!) : NaN;
   for (const runner of runners) {
-    const wall = median(trivialMs.get(runner.name)!);
-    const perSecond = sizes.trivialElements / (wall / 1000);
-    const runs = cpu.get(runner.name)!;
-    const ratios = runs.map((c) => c.wallMs / (c.workMs / workers));
-    const ratio = median(ratios);
-    const mid = runs[ratios.indexOf(ratio)] ?? runs[0]!;
-    rowsA.push([
-      runner.name,
-      formatDuration(wall),
-      `${Math.round(perSecond).toLocaleString('en-US')}/s`,
-      `${(baseline / wall).toFixed(2)}x`,
-    ]);
-    rowsB.push([
-      runner.name,
-      formatDuration(mid.wallMs),
-      formatDuration(mid.workMs / workers),
-      `${((ratio - 1) * 100).toFixed(1)}%`,
-    ]);
-    figures[runner.name] = {
-      trivialWallMs: trivialMs.get(runner.name),
-      trivialPerSecond: perSecond,
-      trivialVsTinypool: baseline / wall,
-      cpuRuns: runs,
-      cpuWallOverIdeal: ratio,
-    };
+    const entry: Record<string, unknown> = {};
+    const walls = trivialMs.get(runner.name);
+    if (walls) {
+      const wall = median(walls);
+      const perSecond = sizes.trivialElements / (wall / 1000);
+      rowsA.push([
+        runner.name,
+        formatDuration(wall),
+        `${Math.round(perSecond).toLocaleString('en-US')}/s`,
+        `${(baseline / wall).toFixed(2)}x`,
+      ]);
+      Object.assign(entry, {
+        trivialWallMs: walls,
+        trivialPerSecond: perSecond,
+        trivialVsTinypool: baseline / wall,
+      });
+    }
+    const runs = cpu.get(runner.name);
+    if (runs) {
+      const ratios = runs.map((c) => c.wallMs / (c.workMs / workers));
+      const ratio = median(ratios);
+      const mid = runs[ratios.indexOf(ratio)] ?? runs[0]!;
+      rowsB.push([
+        runner.name,
+        formatDuration(mid.wallMs),
+        formatDuration(mid.workMs / workers),
+        `${((ratio - 1) * 100).toFixed(1)}%`,
+      ]);
+      Object.assign(entry, { cpuRuns: runs, cpuWallOverIdeal: ratio });
+    }
+    figures[runner.name] = entry;
   }
-  ctx.log(
-    `(a) ${sizes.trivialElements.toLocaleString('en-US')} trivial elements on ${workers} ` +
-      `worker threads, median of ${repeats}`,
-  );
-  for (const line of formatTable(['runner', 'wall', 'throughput', 'vs tinypool'], rowsA)) {
-    ctx.log(line);
+  if (rowsA.length > 0) {
+    ctx.log(
+      `(a) ${sizes.trivialElements.toLocaleString('en-US')} trivial elements on ${workers} ` +
+        `worker threads, median of ${repeats}`,
+    );
+    for (const line of formatTable(['runner', 'wall', 'throughput', 'vs tinypool'], rowsA)) {
+      ctx.log(line);
+    }
+    ctx.log('');
   }
-  ctx.log('');
-  ctx.log(
-    `(b) ${sizes.cpuElements} elements of about ${sizes.cpuMs} ms of CPU each on ${workers} ` +
-      'workers; ideal = measured work / workers, median of ' +
-      `${repeats}`,
-  );
-  for (const line of formatTable(['runner', 'wall', 'ideal', 'over ideal'], rowsB)) {
-    ctx.log(line);
+  if (rowsB.length > 0) {
+    ctx.log(
+      `(b) ${sizes.cpuElements} elements of about ${sizes.cpuMs} ms of CPU each on ${workers} ` +
+        `workers; ideal = measured work / workers, median of ${repeats}`,
+    );
+    for (const line of formatTable(['runner', 'wall', 'ideal', 'over ideal'], rowsB)) {
+      ctx.log(line);
+    }
+    ctx.log('');
   }
-  ctx.log('');
   ctx.log('Targets: (a) ppeval >= 5x tinypool; (b) ppeval within 3% of the ideal.');
   return { sizes, iterations, runners: figures };
 }
