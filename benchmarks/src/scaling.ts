@@ -227,31 +227,27 @@ function printTable(
 ): void {
   const x = (v: number): string => `${v.toFixed(2)}x`;
   const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
-  const cores = (v: number): string => v.toFixed(2);
   const dashes = (n: number): string[] => Array<string>(n).fill('-');
-  const table = [
+  const name = (w: number): string => `${w} worker${w === 1 ? '' : 's'}`;
+  const timing = [
     [
       'serial loop',
       formatDuration(serial.median),
       formatDurationRange(serial.min, serial.max),
       '1.00x',
-      ...dashes(5),
-      cores(serialCores),
+      '-',
+      '-',
     ],
     ...rows.map((r) => [
-      `${r.workers} worker${r.workers === 1 ? '' : 's'}`,
+      name(r.workers),
       formatDuration(r.wallMs.median),
       formatDurationRange(r.wallMs.min, r.wallMs.max),
       x(r.speedup.median),
       `${x(r.speedup.min)}-${x(r.speedup.max)}`,
       pct(r.efficiency),
-      pct(r.utilization),
-      x(r.workInflation),
-      x(r.cpuWorkRatio),
-      cores(r.coresUsed),
     ]),
-    ...missing.map((w) => [`${w} workers: not measured (${available} cores)`, ...dashes(9)]),
-    [STAR_P.label, '-', '-', x(STAR_P.speedup), '-', pct(STAR_P.speedup / 8), ...dashes(4)],
+    ...missing.map((w) => [`${name(w)}: not measured (${available} cores)`, ...dashes(5)]),
+    [STAR_P.label, '-', '-', x(STAR_P.speedup), '-', pct(STAR_P.speedup / STAR_P.workers)],
   ];
   const headers = [
     'configuration',
@@ -260,21 +256,43 @@ function printTable(
     'speedup',
     'speedup min-max',
     'efficiency',
+  ];
+  for (const line of formatTable(headers, timing)) ctx.log(line);
+
+  ctx.log('\nWhere the time went (medians over the rounds):\n');
+  const where = [
+    ['serial loop', formatDuration(serial.median), '-', '-', '-', '-', serialCores.toFixed(2)],
+    ...rows.map((r) => [
+      name(r.workers),
+      formatDuration(r.busyPerWorkerMs),
+      pct(r.utilization),
+      x(r.imbalance),
+      x(r.workInflation),
+      x(r.cpuWorkRatio),
+      r.coresUsed.toFixed(2),
+    ]),
+  ];
+  const whereHeaders = [
+    'configuration',
+    'busy per worker',
     'utilization',
+    'imbalance',
     'work inflation',
     'CPU work',
     'cores used',
   ];
-  for (const line of formatTable(headers, table)) ctx.log(line);
+  for (const line of formatTable(whereHeaders, where)) ctx.log(line);
   ctx.log(
     [
       '',
-      "speedup = workers x utilization / work inflation. utilization: share of the workers' time",
-      'spent running batches (the rest is idle: imbalance, dispatch, start-up). work inflation:',
-      "the workers' total busy time / the serial time (above 1x: each image took longer in",
-      'parallel). CPU work: the same ratio in CPU time, which time taken by other processes',
-      'cannot inflate (above 1x: memory bandwidth, shared caches, copying). cores used: CPU time',
-      '/ wall time; below the worker count while utilization is high, other processes had the CPU.',
+      "busy per worker: time each worker spent running batches (the runtime's per-call timing),",
+      'averaged over the workers. utilization: total busy time / (workers x wall time); the rest',
+      'is idle (dispatch, start-up, waiting for the last image). imbalance: busiest worker / mean',
+      "worker. work inflation: the workers' total busy time / the serial time; CPU work: the same",
+      'ratio in CPU time, which time taken by other processes cannot inflate (above 1x: memory',
+      'bandwidth, shared caches, copying). speedup = workers x utilization / work inflation.',
+      'cores used: CPU time / wall time; below the worker count while utilization is high, other',
+      'processes had the CPU.',
     ].join('\n'),
   );
 }
