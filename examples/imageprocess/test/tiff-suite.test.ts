@@ -177,6 +177,24 @@ describe.skipIf(!hasSuite)('TIFF suite: pages and normalisation', () => {
     expect(sum / ((half.width - 1) * (half.height - 1) * 3)).toBeLessThan(8);
   });
 
+  it('accepts a short last JPEG strip coded at the full RowsPerStrip height', () => {
+    // hopper_jpg has 32-row strips; cutting ImageLength to 97 leaves 1 row of a 32-row frame.
+    const bytes = Uint8Array.from(suiteFile('pillow_hopper_jpg.tif'));
+    const view = new DataView(bytes.buffer);
+    const little = bytes[0] === 0x49;
+    const ifd = view.getUint32(4, little);
+    for (let i = 0; i < view.getUint16(ifd, little); i++) {
+      const p = ifd + 2 + i * 12;
+      if (view.getUint16(p, little) !== 257) continue;
+      if (view.getUint16(p + 2, little) === 3) view.setUint16(p + 8, 97, little);
+      else view.setUint32(p + 8, 97, little);
+    }
+    const image = decodeTiff(bytes);
+    expect([image.width, image.height]).toEqual([128, 97]);
+    const full = reference('pillow_hopper_jpg.rgb.gz').subarray(0, 128 * 97 * 3);
+    for (const mean of compare(toRgb8(image), full).channelMeans) expect(mean).toBeLessThan(0.25);
+  });
+
   it('turns 12-bit samples into 16-bit ones with the ends kept (0 -> 0, 4095 -> 65535)', () => {
     const bytes = suiteFile('imagetiff_seq-3c-12b-contig-e6f40b4a.tiff');
     const raw = decodeRawSamples(bytes).samples;
