@@ -4,10 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WorkerExitError, array, range } from 'ppeval';
-import { exitAlways, exitOnce, killOnce, nap, napFirst, spin } from './fixtures/redis/fns.mjs';
+import {
+  exitAlways,
+  exitOnce,
+  killOnce,
+  nap,
+  napFirst,
+  spin,
+  withTable,
+} from './fixtures/redis/fns.mjs';
 import { countRuns, redisPool } from './helpers/redis-pool.js';
 import {
   hasRedisServer,
+  isAlive,
   skipNote,
   startRedis,
   startWorker,
@@ -120,6 +129,56 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
       );
       expect(out).toEqual(range(0, 6).map((k) => k * 10));
       expect(countRuns(log2, 'start').get(3)).toBe(2);
+    } finally {
+      await pool.close();
+      await Promise.all(list.map((w) => w.kill()));
+    }
+  });
+
+  it('retries at once after kill -9 of a sandbox process mid-element', async () => {
+    const list = await workers(1, ['--sandbox', 'processes']);
+    const pool = redisPool({ url: redis.url });
+    const log = join(dir, 'sandbox-kill.log');
+    try {
+      const call = pool.ppeval.with({ chunkSize: 1 })(napFirst, array(range(0, 8)), 3, 30_000, log);
+      await until(() => countRuns(log, 'start').has(3), 'element 3 to start');
+      const line = readFileSync(log, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('start 3 '));
+      const pid = Number(line?.split(' ')[2]);
+      // The element runs in a child process of the worker, not in the worker itself.
+      expect(pid).not.toBe(list[0]?.proc.pid);
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+      const out = await call;
+      const recoveryMs = Date.now() - killedAt;
+      expect(out).toEqual(range(0, 8).map((k) => k * 3));
+      console.info(
+        `kill -9 of a sandbox process: the call completed ${recoveryMs} ms after the kill`,
+      );
+      expect(recoveryMs).toBeLessThan(10_000);
+      expect(countRuns(log, 'start').get(3)).toBe(2);
+      expectAtLeastOnce(log, 8, 0);
+
+      // Broadcast bytes go to a sandbox process once per call, then by reference.
+      const table = new Float64Array([5, 6, 7]);
+      const sums = await pool.ppeval.with({ chunkSize: 1 })(withTable, array(range(0, 6)), table);
+      expect(sums).toEqual(range(0, 6).map((k) => k + 3 + 5));
+
+      // kill -9 of the worker itself leaves no sandbox process behind.
+      await list[0]?.kill();
+      const deadline = Date.now() + 5000;
+      const sandboxPids = [
+        ...new Set(
+          readFileSync(log, 'utf8')
+            .split('\n')
+            .map((l) => Number(l.split(' ')[2])),
+        ),
+      ];
+      const alive = () => sandboxPids.filter((p) => p > 0 && isAlive(p));
+      while (alive().length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(alive()).toEqual([]);
     } finally {
       await pool.close();
       await Promise.all(list.map((w) => w.kill()));

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { maskUrl } from '../redis/connection.js';
-import { REDIS_WORKER_DEFAULTS } from '../redis/options.js';
+import { REDIS_WORKER_DEFAULTS, type RedisWorkerOptions } from '../redis/options.js';
 import { PPEVAL_VERSION } from '../redis/version.js';
 import { startRedisWorker, type RedisWorker } from '../redis/worker.js';
 
@@ -29,6 +29,8 @@ Options:
   --queue NAME             queue shared with the callers (default: ${REDIS_WORKER_DEFAULTS.queue})
   --concurrency N          batches at once, one thread each (default: available cores)
   --tls-ca FILE            trust this CA certificate (PEM) for rediss:// URLs
+  --sandbox KIND           threads (default) or processes: isolate each batch in a child
+                           process (native crashes, process-global state)
   --root DIR               also import modules under DIR (repeatable); the project root of
                            the current directory is always allowed
   --lock-duration MS       job lock duration (default: ${REDIS_WORKER_DEFAULTS.lockDurationMs})
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
         concurrency: { type: 'string' },
         root: { type: 'string', multiple: true },
         'tls-ca': { type: 'string' },
+        sandbox: { type: 'string' },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
@@ -105,6 +108,9 @@ async function main(): Promise<void> {
           concurrency: intFlag(values.concurrency, '--concurrency'),
         }),
         roots: values.root ?? [],
+        ...(values.sandbox !== undefined && {
+          sandbox: values.sandbox as RedisWorkerOptions['sandbox'],
+        }),
         ...(values['tls-ca'] !== undefined && { tls: { ca: readCa(values['tls-ca']) } }),
         ...(values['lock-duration'] !== undefined && {
           lockDurationMs: intFlag(values['lock-duration'], '--lock-duration'),

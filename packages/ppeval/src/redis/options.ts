@@ -70,6 +70,13 @@ export interface RedisWorkerOptions {
    * @default []
    */
   readonly roots?: readonly string[];
+  /**
+   * Where batches run: worker threads, or child processes for code that must be isolated
+   * (native crashes, process-global state). Either way the worker's main thread stays free to
+   * renew its locks.
+   * @default 'threads'
+   */
+  readonly sandbox?: 'threads' | 'processes';
   /** The directory whose project the worker serves. @default process.cwd() */
   readonly cwd?: string;
   /**
@@ -103,6 +110,7 @@ const WORKER_KEYS = [
   'tls',
   'concurrency',
   'roots',
+  'sandbox',
   'cwd',
   'lockDurationMs',
   'stalledIntervalMs',
@@ -155,6 +163,12 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
       `Expected \`cwd\` to be a directory path, got ${describeValue(cwd)}.`,
     );
   }
+  const sandbox = o.sandbox ?? 'threads';
+  if (sandbox !== 'threads' && sandbox !== 'processes') {
+    throw new PpevalArgumentError(
+      `Expected \`sandbox\` to be 'threads' or 'processes', got ${describeValue(sandbox)}.`,
+    );
+  }
   const d = REDIS_WORKER_DEFAULTS;
   const lockDurationMs = integer(o.lockDurationMs, 'lockDurationMs', 100, d.lockDurationMs);
   return {
@@ -163,6 +177,7 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
     tls: tlsOption(o.tls),
     concurrency: integer(o.concurrency, 'concurrency', 1, availableParallelism()),
     roots: roots as string[],
+    sandbox,
     cwd,
     lockDurationMs,
     stalledIntervalMs: integer(o.stalledIntervalMs, 'stalledIntervalMs', 50, d.stalledIntervalMs),

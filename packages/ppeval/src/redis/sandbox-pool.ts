@@ -1,17 +1,21 @@
 /**
- * The worker threads of a Redis worker process: one per concurrent batch. A thread that dies
- * (process.exit in the function, an uncaught error in a timer, a heap limit) fails its batch
- * with {@link SandboxExitError} and is replaced on the next batch; a batch can be cancelled,
- * which terminates its thread.
+ * The sandboxes of a Redis worker process: one per concurrent batch, worker threads or child
+ * processes. A sandbox that dies (process.exit in the function, an uncaught error in a timer, a
+ * heap limit, a killed process) fails its batch with {@link SandboxExitError} and is replaced on
+ * the next batch; a batch can be cancelled, which terminates its sandbox.
  *
  * @module
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { BatchRequest, BatchResult } from '../protocol.js';
 import { deserializeError } from '../serialize-error.js';
 import type { SandboxReply } from './sandbox.js';
 
-/** The sandbox thread running a batch died before answering. */
+/** Where a worker runs its batches. */
+export type SandboxKind = 'threads' | 'processes';
+
+/** The sandbox running a batch died before answering. */
 export class SandboxExitError extends Error {
   readonly exitCode: number | undefined;
 
@@ -22,7 +26,7 @@ export class SandboxExitError extends Error {
   }
 }
 
-/** The batch was cancelled (its caller gave up on it) and its thread terminated. */
+/** The batch was cancelled (its caller gave up on it) and its sandbox terminated. */
 export class SandboxCancelledError extends Error {
   constructor() {
     super('The batch was cancelled by its caller.');
@@ -31,7 +35,10 @@ export class SandboxCancelledError extends Error {
 }
 
 interface Slot {
-  worker: Worker;
+  readonly post: (message: { request: BatchRequest }) => void;
+  readonly terminate: () => Promise<unknown>;
+  /** Calls whose broadcast bytes this (process) sandbox already holds. */
+  readonly sentCalls: Set<string>;
   /** The batch it runs, by key, or undefined when idle. */
   busy: string | undefined;
   settle: ((reply: SandboxReply | Error) => void) | undefined;
@@ -39,41 +46,39 @@ interface Slot {
 
 const ENTRY = new URL('./sandbox.js', import.meta.url);
 
-/** A fixed number of sandbox threads. */
+/** A fixed number of sandboxes. */
 export class SandboxPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: (() => void)[] = [];
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly kind: SandboxKind = 'threads',
+  ) {}
 
-  /** Number of batches running now. */
-  get running(): number {
-    return this.slots.filter((s) => s.busy !== undefined).length;
-  }
-
-  /**
-   * Runs a batch on an idle thread (waits for one). `key` names the batch for
-   * {@link cancel}. `transfer` lists buffers to move rather than copy.
-   */
+  /** Runs a batch on an idle sandbox (waits for one). `key` names it for {@link cancel}. */
   async run(key: string, request: BatchRequest): Promise<BatchResult> {
     const slot = await this.acquire(key);
     try {
-      const reply = await new Promise<SandboxReply | Error>((resolve) => {
-        slot.settle = resolve;
-        slot.worker.postMessage({ request });
-      });
+      let reply = await this.exchange(slot, this.forSandbox(slot, request));
+      if (!(reply instanceof Error) && !reply.ok && 'resend' in reply) {
+        slot.sentCalls.delete(request.callId);
+        reply = await this.exchange(slot, this.forSandbox(slot, request));
+      }
       if (reply instanceof Error) throw reply;
-      if (!reply.ok) throw deserializeError(reply.error);
+      if (!reply.ok) {
+        throw 'error' in reply ? deserializeError(reply.error) : new Error('broadcast lost');
+      }
       return reply.result as BatchResult;
     } finally {
       slot.busy = undefined;
       slot.settle = undefined;
-      this.release(slot);
+      this.waiting.shift()?.();
     }
   }
 
-  /** Terminates the thread running batch `key`, if any; its `run` rejects. */
+  /** Terminates the sandbox running batch `key`, if any; its `run` rejects. */
   cancel(key: string): boolean {
     const slot = this.slots.find((s) => s.busy === key);
     if (slot === undefined) return false;
@@ -83,20 +88,43 @@ export class SandboxPool {
     return true;
   }
 
-  /** Terminates every thread; running batches reject. */
+  /** Terminates every sandbox; running batches reject. */
   async close(): Promise<void> {
     this.closed = true;
     const all = this.slots.splice(0);
     await Promise.all(
       all.map(async (slot) => {
-        slot.settle?.(new SandboxCancelledError());
-        await slot.worker.terminate();
+        const settle = slot.settle;
+        slot.settle = undefined;
+        settle?.(new SandboxCancelledError());
+        await slot.terminate();
       }),
     );
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  /** Takes an idle thread (or starts one) and marks it busy with `key` in the same tick. */
+  private exchange(slot: Slot, request: BatchRequest): Promise<SandboxReply | Error> {
+    return new Promise((resolve) => {
+      slot.settle = resolve;
+      slot.post({ request });
+    });
+  }
+
+  /**
+   * Threads receive the broadcast bytes by reference (a SharedArrayBuffer) with every batch. A
+   * process receives a copy once per call and is told to use it afterwards.
+   */
+  private forSandbox(slot: Slot, request: BatchRequest): BatchRequest {
+    if (this.kind === 'threads' || request.broadcast.kind !== 'inline') return request;
+    if (slot.sentCalls.has(request.callId)) return { ...request, broadcast: { kind: 'cached' } };
+    slot.sentCalls.add(request.callId);
+    if (slot.sentCalls.size > 8)
+      slot.sentCalls.delete(slot.sentCalls.values().next().value as string);
+    const shared = request.broadcast['bytes'] as Uint8Array;
+    return { ...request, broadcast: { kind: 'inline', bytes: new Uint8Array(shared) } };
+  }
+
+  /** Takes an idle sandbox (or starts one) and marks it busy with `key` in the same tick. */
   private async acquire(key: string): Promise<Slot> {
     for (;;) {
       if (this.closed) throw new SandboxCancelledError();
@@ -111,35 +139,69 @@ export class SandboxPool {
     }
   }
 
-  private release(_slot: Slot): void {
-    this.waiting.shift()?.();
-  }
-
   private spawn(): Slot {
-    const worker = new Worker(ENTRY);
-    const slot: Slot = { worker, busy: undefined, settle: undefined };
+    let slot: Slot;
     let failure: Error | undefined;
-    worker.on('message', (reply: SandboxReply) => slot.settle?.(reply));
-    worker.on('error', (err) => {
-      failure = err;
-    });
-    worker.on('exit', (code) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       const settle = slot.settle;
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots.splice(index, 1);
       if (settle !== undefined) {
+        const what = this.kind === 'threads' ? 'sandbox thread' : 'sandbox process';
+        const how =
+          failure !== undefined
+            ? `died: ${failure.message}`
+            : signal !== null
+              ? `was killed by ${signal}`
+              : `exited with code ${code}`;
         settle(
           new SandboxExitError(
-            failure === undefined
-              ? `The sandbox thread exited with code ${code} while running the batch.`
-              : `The sandbox thread died while running the batch: ${failure.message}`,
-            code,
+            `The ${what} ${how} while running the batch.`,
+            code ?? undefined,
             failure === undefined ? undefined : { cause: failure },
           ),
         );
       }
       this.waiting.shift()?.();
-    });
+    };
+    const onMessage = (reply: SandboxReply): void => slot.settle?.(reply);
+    const onError = (err: Error): void => {
+      failure = err;
+    };
+    if (this.kind === 'threads') {
+      const worker = new Worker(ENTRY);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', (code) => onExit(code, null));
+      slot = {
+        post: (m) => worker.postMessage(m),
+        terminate: () => worker.terminate(),
+        sentCalls: new Set(),
+        busy: undefined,
+        settle: undefined,
+      };
+    } else {
+      const child: ChildProcess = fork(ENTRY, [], {
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      child.on('message', onMessage as (m: unknown) => void);
+      child.on('error', onError);
+      child.on('exit', onExit);
+      slot = {
+        post: (m) => child.send(m),
+        terminate: async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            const exited = new Promise((r) => child.once('exit', r));
+            child.kill('SIGKILL');
+            await exited;
+          }
+        },
+        sentCalls: new Set(),
+        busy: undefined,
+        settle: undefined,
+      };
+    }
     this.slots.push(slot);
     return slot;
   }
@@ -148,7 +210,7 @@ export class SandboxPool {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     slot.settle = undefined;
-    void slot.worker.terminate();
+    void slot.terminate();
     this.waiting.shift()?.();
   }
 }

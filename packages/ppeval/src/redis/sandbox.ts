@@ -1,5 +1,6 @@
 /**
- * Entry of a Redis worker's sandbox thread: runs one batch at a time with the runtime's own
+ * Entry of a Redis worker's sandbox: a worker thread (default) or a child process
+ * (`ppeval-worker --sandbox processes`). It runs one batch at a time with the runtime's own
  * `executeBatch`, so results and errors are exactly those of the local pool. The worker
  * process's main thread only talks to Redis, so a CPU-bound function never delays the renewal
  * of its job's lock.
@@ -19,18 +20,51 @@ export interface SandboxRequest {
 /** A message back: the batch's result, or a failure of the executor itself (not an element). */
 export type SandboxReply =
   | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: ReturnType<typeof serializeError> };
+  | { readonly ok: false; readonly error: ReturnType<typeof serializeError> }
+  /** A process sandbox lost the broadcast bytes of `{ kind: 'cached' }`: send them again. */
+  | { readonly ok: false; readonly resend: true };
+
+/** Broadcast bytes kept by a process sandbox: sent once per call, referred to afterwards. */
+const MAX_CACHED_CALLS = 8;
+const cachedBytes = new Map<string, Uint8Array>();
 
 const port = parentPort;
-if (port === null) throw new Error('ppeval: redis/sandbox.js must run in a worker thread.');
+const send = (reply: SandboxReply): void => {
+  if (port !== null) port.postMessage(reply);
+  else process.send?.(reply);
+};
 
-// process.exit() in the function ends this thread visibly (the batch fails and is retried).
+if (port === null) {
+  if (process.send === undefined) {
+    throw new Error('ppeval: redis/sandbox.js runs in a worker thread or a forked process.');
+  }
+  // The worker process died (kill -9): do not outlive it.
+  process.on('disconnect', () => process.exit(70));
+}
+// process.exit() in the function ends the sandbox visibly (the batch fails and is retried).
 installExitGuard();
 
-port.on('message', (message: SandboxRequest) => {
-  executeBatch(message.request).then(
-    (result) => port.postMessage({ ok: true, result } satisfies SandboxReply),
-    (err: unknown) =>
-      port.postMessage({ ok: false, error: serializeError(err) } satisfies SandboxReply),
+function onMessage(message: SandboxRequest): void {
+  let request = message.request;
+  const { broadcast, callId } = request;
+  if (port === null && broadcast.kind === 'cached') {
+    const bytes = cachedBytes.get(callId);
+    if (bytes === undefined) {
+      send({ ok: false, resend: true });
+      return;
+    }
+    request = { ...request, broadcast: { kind: 'inline', bytes } };
+  } else if (port === null && broadcast.kind === 'inline') {
+    cachedBytes.set(callId, broadcast['bytes'] as Uint8Array);
+    while (cachedBytes.size > MAX_CACHED_CALLS) {
+      cachedBytes.delete(cachedBytes.keys().next().value as string);
+    }
+  }
+  executeBatch(request).then(
+    (result) => send({ ok: true, result }),
+    (err: unknown) => send({ ok: false, error: serializeError(err) }),
   );
-});
+}
+
+if (port !== null) port.on('message', onMessage);
+else process.on('message', onMessage as (message: unknown) => void);

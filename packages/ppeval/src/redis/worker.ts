@@ -115,7 +115,7 @@ export async function startRedisWorker(
     );
   }
 
-  const sandboxes = new SandboxPool(o.concurrency);
+  const sandboxes = new SandboxPool(o.concurrency, o.sandbox);
   const calls = new Map<string, Promise<CallContext | undefined>>();
   const modules = new Map<string, { specifier: string; hash: string | undefined } | string>();
 
