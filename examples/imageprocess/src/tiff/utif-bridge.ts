@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { corrupt, unsupported } from './errors.js';
+import { TiffError, corrupt, unsupported } from './errors.js';
 import { ycbcrToRgbLikeLibjpeg } from './jpeg-color.js';
 
 /**
@@ -82,7 +82,7 @@ export function decodeG4(
   try {
     decode._decodeG4(data, 0, data.length, out, 0, width, fillOrder);
   } catch (error) {
-    if (error instanceof Error && 'code' in error) throw error;
+    if (error instanceof TiffError) throw error;
     throw corrupt(`CCITT Group 4 data is damaged (${String(error)})`, error);
   } finally {
     decode._addNtimes = addNtimes;
