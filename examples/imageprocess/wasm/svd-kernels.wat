@@ -55,6 +55,106 @@
         (f64.store (local.get $y) (f64.sub (f64.load (local.get $y))
           (f64.mul (local.get $c) (f64.load (local.get $x))))))))
 
+  ;; Four rows of the Gram step (byte addresses): t[0..3] = row_r . q, then
+  ;; z = (((z + t0 row0) + t1 row1) + t2 row2) + t3 row3, which is the row-by-row order.
+  ;; Four independent dot products share each load of q, and z is read and written once for
+  ;; four rows.
+  (func $gram4 (param $row0 i32) (param $rowBytes i32) (param $q i32) (param $cols i32) (param $t i32) (param $z i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $qp i32) (local $end i32) (local $zp i32) (local $zEnd i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $qv v128) (local $v v128)
+    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
+    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128) (local $q1 f64)
+    (local.set $x0 (local.get $row0))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+    (local.set $qp (local.get $q))
+    (local.set $end (i32.add (local.get $x0) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 3))))
+    (block $dd
+      (loop $dl
+        (br_if $dd (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $qv (v128.load (local.get $qp)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load (local.get $x0)) (local.get $qv))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (v128.load (local.get $x1)) (local.get $qv))))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (v128.load (local.get $x2)) (local.get $qv))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (v128.load (local.get $x3)) (local.get $qv))))
+        (local.set $qv (v128.load offset=16 (local.get $qp)))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (v128.load offset=16 (local.get $x0)) (local.get $qv))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (v128.load offset=16 (local.get $x1)) (local.get $qv))))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (v128.load offset=16 (local.get $x2)) (local.get $qv))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (v128.load offset=16 (local.get $x3)) (local.get $qv))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 32)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
+        (br $dl)))
+    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
+    (local.set $t0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
+    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
+    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
+    (local.set $t3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $end (i32.add (local.get $row0) (local.get $rowBytes)))
+    (block $td
+      (loop $tl
+        (br_if $td (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $q1 (f64.load (local.get $qp)))
+        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.load (local.get $x0)) (local.get $q1))))
+        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.load (local.get $x1)) (local.get $q1))))
+        (local.set $t2 (f64.add (local.get $t2) (f64.mul (f64.load (local.get $x2)) (local.get $q1))))
+        (local.set $t3 (f64.add (local.get $t3) (f64.mul (f64.load (local.get $x3)) (local.get $q1))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 8)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 8)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+        (br $tl)))
+    (f64.store (local.get $t) (local.get $t0))
+    (f64.store offset=8 (local.get $t) (local.get $t1))
+    (f64.store offset=16 (local.get $t) (local.get $t2))
+    (f64.store offset=24 (local.get $t) (local.get $t3))
+    (local.set $t0v (f64x2.splat (local.get $t0)))
+    (local.set $t1v (f64x2.splat (local.get $t1)))
+    (local.set $t2v (f64x2.splat (local.get $t2)))
+    (local.set $t3v (f64x2.splat (local.get $t3)))
+    (local.set $x0 (local.get $row0))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+    (local.set $zp (local.get $z))
+    (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
+    (block $ud
+      (loop $ul
+        (br_if $ud (i32.ge_u (local.get $zp) (local.get $zEnd)))
+        (v128.store (local.get $zp)
+          (f64x2.add
+            (f64x2.add
+              (f64x2.add
+                (f64x2.add (v128.load (local.get $zp)) (f64x2.mul (local.get $t0v) (v128.load (local.get $x0))))
+                (f64x2.mul (local.get $t1v) (v128.load (local.get $x1))))
+              (f64x2.mul (local.get $t2v) (v128.load (local.get $x2))))
+            (f64x2.mul (local.get $t3v) (v128.load (local.get $x3)))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
+        (br $ul)))
+    (if (i32.and (local.get $cols) (i32.const 1))
+      (then
+        (f64.store (local.get $zp)
+          (f64.add
+            (f64.add
+              (f64.add
+                (f64.add (f64.load (local.get $zp)) (f64.mul (local.get $t0) (f64.load (local.get $x0))))
+                (f64.mul (local.get $t1) (f64.load (local.get $x1))))
+              (f64.mul (local.get $t2) (f64.load (local.get $x2))))
+            (f64.mul (local.get $t3) (f64.load (local.get $x3))))))))
+
   (func (export "gramStep") (param $a i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32)
     (local $i i32) (local $row0 i32) (local $row1 i32) (local $rowBytes i32)
     (local $x0 i32) (local $x1 i32) (local $qp i32) (local $end i32) (local $zp i32)
@@ -67,8 +167,15 @@
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 3)))
     (memory.fill (local.get $z) (i32.const 0) (local.get $rowBytes))
     (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
-    ;; Two rows at a time: two independent dot products share the loads of q, and z is read and
-    ;; written once for both rows (the sum over rows stays in row order).
+    (block $quadsDone
+      (loop $quads
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
+        (call $gram4 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $q) (local.get $cols)
+          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quads)))
+    ;; The last rows mod 4: two at a time, then one.
     (block $pairsDone
       (loop $pairs
         (br_if $pairsDone (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
