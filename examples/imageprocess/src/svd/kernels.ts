@@ -84,6 +84,41 @@ function dot(h: Float64Array, x: number, y: number, len: number): number {
   return r;
 }
 
+/** Two dot products with the same vector y, each summed exactly as {@link dot} sums it. */
+function dot2(h: Float64Array, x0: number, x1: number, y: number, len: number): [number, number] {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  let b2 = 0;
+  let b3 = 0;
+  const end4 = len - (len % 4);
+  let p = 0;
+  for (; p < end4; p += 4) {
+    const y0 = h[y + p]!;
+    const y1 = h[y + p + 1]!;
+    const y2 = h[y + p + 2]!;
+    const y3 = h[y + p + 3]!;
+    a0 += h[x0 + p]! * y0;
+    a1 += h[x0 + p + 1]! * y1;
+    a2 += h[x0 + p + 2]! * y2;
+    a3 += h[x0 + p + 3]! * y3;
+    b0 += h[x1 + p]! * y0;
+    b1 += h[x1 + p + 1]! * y1;
+    b2 += h[x1 + p + 2]! * y2;
+    b3 += h[x1 + p + 3]! * y3;
+  }
+  let r = a0 + a2 + (a1 + a3);
+  let s = b0 + b2 + (b1 + b3);
+  for (; p < len; p++) {
+    r += h[x0 + p]! * h[y + p]!;
+    s += h[x1 + p]! * h[y + p]!;
+  }
+  return [r, s];
+}
+
 /** The plain TypeScript kernels over a growable Float64Array heap. */
 export function createJsKernels(): Kernels {
   let heap = new Float64Array(0);
@@ -103,7 +138,17 @@ export function createJsKernels(): Kernels {
     gramStep(a, rows, cols, q, t, z) {
       const h = heap;
       h.fill(0, z, z + cols);
-      for (let i = 0; i < rows; i++) {
+      let i = 0;
+      // Two rows at a time halve the traffic on q and z; each row's sums keep their own order.
+      for (; i + 2 <= rows; i += 2) {
+        const r0 = a + i * cols;
+        const r1 = r0 + cols;
+        const [t0, t1] = dot2(h, r0, r1, q, cols);
+        h[t + i] = t0;
+        h[t + i + 1] = t1;
+        for (let j = 0; j < cols; j++) h[z + j] = h[z + j]! + t0 * h[r0 + j]! + t1 * h[r1 + j]!;
+      }
+      if (i < rows) {
         const row = a + i * cols;
         const ti = dot(h, row, q, cols);
         h[t + i] = ti;
