@@ -79,7 +79,10 @@ export interface PpevalStream {
 export interface Ppeval {
   <F extends AnyFunction>(fn: F, ...args: PpevalArgs<Parameters<F>>): Promise<ResultOf<F>[]>;
   <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<R[]>;
-  /** Yields `{ index, value }` as elements finish. Leaving the loop early cancels the rest. */
+  /**
+   * Yields `{ index, value }` as elements finish. Leaving the loop early cancels the rest.
+   * Results not yet taken are buffered (the workers never wait for the consumer).
+   */
   readonly stream: PpevalStream;
   /** The same call with options (merged over those of this form). */
   with(options: PpevalOptions & { readonly settle: true }): SettlingPpeval;
