@@ -28,6 +28,10 @@ const CLONEABLE_CLASSES: readonly (abstract new (...args: never[]) => unknown)[]
  * @param allowSharedBuffer - Whether a bare SharedArrayBuffer may travel (threads only).
  */
 export function findUnsendable(value: unknown, allowSharedBuffer = false): string | undefined {
+  // Most elements and results are numbers or strings: skip the walk's bookkeeping for them.
+  if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') {
+    return undefined;
+  }
   return walk(value, '', new Set(), allowSharedBuffer);
 }
 
