@@ -94,14 +94,12 @@ class CallRun {
     const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
     this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
     // With a timeout, a batch must start when sent (its clock runs from there): no queueing.
-    const perWorker = options.timeout !== undefined ? 1 : 2;
+    // With a call-level concurrency below the pool's, a queued batch could start on another
+    // free worker: no queueing either, so that at most `concurrency` batches ever run.
+    const limited = options.concurrency !== undefined && options.concurrency < backend.workers;
     this.#capacity = Math.max(
       1,
-      options.concurrency !== undefined
-        ? Math.min(backend.capacity, workers * perWorker)
-        : options.timeout !== undefined
-          ? workers
-          : backend.capacity,
+      options.timeout !== undefined || limited ? workers : backend.capacity,
     );
   }
 

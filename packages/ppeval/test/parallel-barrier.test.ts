@@ -38,4 +38,10 @@ describe('parallelism', () => {
       await single.close();
     }
   });
+
+  it('uses at most the call-level `concurrency` workers at once', async () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const call = pool.ppeval.with({ concurrency: 1 })(barrier, array([0, 1]), cell, 2, 200);
+    await expect(call).rejects.toThrow(/only 1 of 2 arrived/);
+  });
 });
