@@ -16,7 +16,7 @@ import type { ExplicitFunction } from './locate.js';
 import { newCallId } from './local-backend.js';
 import type { PpevalOptions, ResolvedCallOptions } from './options.js';
 import { resolveCallOptions, show } from './options.js';
-import type { Outcome } from './run-call.js';
+import type { FlowControl, Outcome } from './run-call.js';
 import { runCall } from './run-call.js';
 import { StatsRecorder } from './stats.js';
 
@@ -81,7 +81,7 @@ export interface Ppeval {
   <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<R[]>;
   /**
    * Yields `{ index, value }` as elements finish. Leaving the loop early cancels the rest.
-   * Results not yet taken are buffered (the workers never wait for the consumer).
+   * While 64 results wait for the loop, no new batch is sent (backpressure).
    */
   readonly stream: PpevalStream;
   /** The same call with options (merged over those of this form). */
@@ -100,6 +100,14 @@ export interface SettlingPpeval {
 }
 
 type BackendSource = () => Backend;
+
+/**
+ * A stream stops sending batches while this many results wait for its consumer, and starts
+ * again once it is down to {@link STREAM_LOW_WATER}: a slow consumer holds back the workers
+ * instead of letting results pile up in memory.
+ */
+const STREAM_HIGH_WATER = 64;
+const STREAM_LOW_WATER = 16;
 
 /** Builds the `ppeval` of a pool. */
 export function makePpeval(backend: BackendSource, options: PpevalOptions = {}): Ppeval {
@@ -152,6 +160,7 @@ async function execute(
   args: readonly unknown[],
   onOutcome: (index: number, outcome: Outcome) => void,
   stop?: AbortSignal,
+  flow?: FlowControl,
 ): Promise<void> {
   const stats = new StatsRecorder();
   let total = 0;
@@ -185,6 +194,7 @@ async function execute(
       stats,
       onOutcome,
       ...(stop ? { stop } : {}),
+      ...(flow ? { flow } : {}),
     });
   } catch (error) {
     failed = true;
@@ -218,6 +228,12 @@ async function* streamCall(
   }
   const queue: StreamItem<unknown>[] = [];
   const stop = new AbortController();
+  let resume: (() => void) | undefined;
+  let paused = false;
+  const flow: FlowControl = {
+    paused: () => (paused = queue.length >= STREAM_HIGH_WATER),
+    onResume: (fn) => (resume = fn),
+  };
   let finished = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -231,6 +247,7 @@ async function* streamCall(
       wake?.();
     },
     stop.signal,
+    flow,
   ).then(
     () => {
       finished = true;
@@ -246,6 +263,10 @@ async function* streamCall(
     for (;;) {
       const item = queue.shift();
       if (item) {
+        if (paused && queue.length <= STREAM_LOW_WATER) {
+          paused = false;
+          resume?.();
+        }
         yield item;
         continue;
       }

@@ -40,6 +40,15 @@ export interface CallInput {
   readonly onOutcome: (index: number, outcome: Outcome) => void;
   /** Stops the call from inside the library (a stream whose consumer left). */
   readonly stop?: AbortSignal;
+  /** Lets a consumer hold back new batches while it catches up (a stream's buffer). */
+  readonly flow?: FlowControl;
+}
+
+/** Backpressure: while `paused()` holds, no new batch is sent; `resume` sends them again. */
+export interface FlowControl {
+  paused(): boolean;
+  /** Receives the function the consumer calls once it is ready for more. */
+  onResume(resume: () => void): void;
 }
 
 interface Flight {
@@ -90,6 +99,7 @@ class CallRun {
 
   constructor(input: CallInput) {
     this.#in = input;
+    input.flow?.onResume(() => this.#pump());
     const { backend, options } = input;
     const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
     this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
@@ -129,7 +139,11 @@ class CallRun {
   }
 
   #pump(): void {
-    while (!this.#finished && this.#flights.size < this.#capacity) {
+    while (
+      !this.#finished &&
+      this.#flights.size < this.#capacity &&
+      !(this.#in.flow?.paused() ?? false)
+    ) {
       const pending = this.#takeNext();
       if (pending === undefined) break;
       this.#dispatch(pending);

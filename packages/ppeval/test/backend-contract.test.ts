@@ -127,4 +127,24 @@ describe('the engine drives any backend through the Backend contract', () => {
     expect(backend.inFlight).toBe(0);
     expect([backend.opened, backend.closed, backend.runsAfterClose]).toEqual([1, 1, 0]);
   });
+
+  it('holds back new batches while a stream consumer is behind (backpressure)', async () => {
+    const backend = new RecordingBackend();
+    const ppeval = makePpeval(() => backend);
+    const stream = ppeval.with({ chunkSize: 10 }).stream(addScaled, array(range(0, 2000)), 0, 1);
+    const first = await stream.next();
+    expect(first.done).toBe(false);
+    // Give an engine without backpressure ample time to run all 2,000 elements.
+    for (let i = 0; i < 200; i++) await tick();
+    const ran = backend.runsPerIndex.size;
+    expect(ran).toBeLessThan(200);
+    // Consuming lets the call go on to the end.
+    let count = 1;
+    for await (const item of stream) {
+      expect(item.value).toBe(item.index);
+      count += 1;
+    }
+    expect(count).toBe(2000);
+    expect(backend.runsPerIndex.size).toBe(2000);
+  });
 });
