@@ -18,8 +18,11 @@ export interface SpeedupPoint {
 
 /** A labelled point that is not ours: Star-P's published figure, the target. */
 export interface ReferencePoint {
+  /** Legend label, e.g. 'Star-P (8 Opterons)'. */
   readonly label: string;
+  /** Worker (processor) count of the reference figure. */
   readonly workers: number;
+  /** Its speedup, printed beside the point (e.g. 6.4 as `6.4x`). */
   readonly speedup: number;
 }
 
