@@ -32,6 +32,7 @@ describe('lowRankApproximation validates its arguments', () => {
   it.each([0, -1, 2.5, Number.NaN, 4, Number.POSITIVE_INFINITY])(
     'refuses rank %s with the valid range 1..min(rows, cols)',
     (rank) => {
+      expect(() => lowRankApproximation(band, 3, 4, rank)).toThrow(RangeError);
       expect(() => lowRankApproximation(band, 3, 4, rank)).toThrow(
         new RegExp(`\`rank\` to be an integer from 1 to min\\(rows, cols\\) = 3, got \`${rank}\``),
       );
@@ -39,6 +40,7 @@ describe('lowRankApproximation validates its arguments', () => {
   );
 
   it('refuses a rank given as a string (callers convert first)', () => {
+    expect(() => lowRankApproximation(band, 3, 4, '2' as unknown as number)).toThrow(TypeError);
     expect(() => lowRankApproximation(band, 3, 4, '2' as unknown as number)).toThrow(
       /got '2' \(string\)/,
     );

@@ -1,3 +1,7 @@
+/**
+ * The rank-k approximation behind compress: a fast exact-to-the-sample Lanczos method, a dense
+ * method for high ranks, and ml-matrix's full SVD as the reference (see README.md here).
+ */
 import { denseLowRank } from './dense.js';
 import { exactLowRank } from './exact.js';
 import { createJsKernels } from './kernels.js';
@@ -14,13 +18,34 @@ import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
  *   repeated or rank-deficient) go to the dense method.
  * - `'auto'`: `'lanczos'` for ranks up to min(rows, cols) / 5, `'dense'` above; Lanczos also
  *   hands over to the dense method when its Krylov space outgrows what it can win.
+ *
+ * @example
+ * ```ts
+ * const method: SvdMethod = 'exact'; // the slow reference, for checking the fast methods
+ * lowRankApproximation(band, rows, cols, 20, { method });
+ * ```
  */
 export type SvdMethod = 'auto' | 'lanczos' | 'dense' | 'exact';
 
-/** Which arithmetic kernels the fast methods use. */
+/**
+ * Which arithmetic kernels the fast methods use: WebAssembly SIMD or plain TypeScript. Both give
+ * bit-identical results; the WebAssembly ones are several times faster.
+ *
+ * @example
+ * ```ts
+ * lowRankApproximation(band, rows, cols, 50, { kernels: 'js' });
+ * ```
+ */
 export type SvdKernels = 'wasm' | 'js';
 
-/** Options of {@link lowRankApproximation}. */
+/**
+ * Options of {@link lowRankApproximation}; unknown keys are refused.
+ *
+ * @example
+ * ```ts
+ * const options: LowRankOptions = { method: 'lanczos', kernels: 'wasm' };
+ * ```
+ */
 export interface LowRankOptions {
   /**
    * The algorithm.
@@ -50,7 +75,12 @@ function describe(value: unknown): string {
 }
 
 function checkDimension(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+  if (typeof value !== 'number') {
+    throw new TypeError(
+      `Expected \`${name}\` to be an integer from 1 and up, got ${describe(value)}.`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
       `Expected \`${name}\` to be an integer from 1 and up, got ${describe(value)}.`,
     );
@@ -101,7 +131,8 @@ function defaultKernels(): SvdKernels {
  * @param rank - How many singular triplets to keep: an integer from 1 to min(rows, cols).
  * @param options - See {@link LowRankOptions}.
  * @returns A new Float64Array of `rows * cols` values, row-major.
- * @throws TypeError or RangeError naming the argument, the value received and the valid range.
+ * @throws TypeError for an argument of the wrong type, RangeError for a value out of range: each
+ *   names the argument, the value received and what is valid.
  *
  * @example
  * ```ts
@@ -167,7 +198,8 @@ export function lowRankApproximationDetailed(
   }
   const maxRank = Math.min(rows, cols);
   if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 1 || rank > maxRank) {
-    throw new RangeError(
+    const ErrorClass = typeof rank === 'number' ? RangeError : TypeError;
+    throw new ErrorClass(
       `Expected \`rank\` to be an integer from 1 to min(rows, cols) = ${maxRank}, got ${describe(rank)}.`,
     );
   }
