@@ -95,7 +95,6 @@ describe('observability', () => {
       counts,
     );
     expect(stats!.batches).toBe(12);
-    expect(stats!.workers).toHaveLength(2);
   });
 
   it('a throwing onProgress fails the call with that error', async () => {
