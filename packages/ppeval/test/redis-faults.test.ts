@@ -120,7 +120,7 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
       expect(err).toBeInstanceOf(WorkerExitError);
       expect((err as WorkerExitError).index).toBe(3);
       expect((err as Error).message).toMatch(/stalled more than allowable limit/);
-      await workers(1, fast);
+      list.push(...(await workers(1, fast)));
       const out = await pool.ppeval.with({ chunkSize: 1, retries: 1 })(
         killOnce,
         array(range(0, 6)),

@@ -40,6 +40,8 @@ const JOB_ATTEMPTS = 2;
 const READ_BLOCK_MS = 1000;
 /** How long Redis may stay unreachable before pending batches fail with a BackendError. */
 const CONNECTION_LOST_MS = 30_000;
+/** How long closing a call or the pool waits for an unreachable Redis (keys carry a TTL). */
+const CLOSE_WAIT_MS = 5000;
 /** How often the pool re-reads the worker registry. */
 const WORKER_REFRESH_MS = 5000;
 
@@ -239,11 +241,14 @@ export class RedisBackend implements Backend {
         Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength),
       );
     }
-    await this.#client
-      .multi()
-      .hset(callKey, ...fields)
-      .pexpire(callKey, this.#options.keyTtlMs)
-      .exec();
+    await this.#withDeadline(
+      this.#client
+        .multi()
+        .hset(callKey, ...fields)
+        .pexpire(callKey, this.#options.keyTtlMs)
+        .exec(),
+      'store the call',
+    );
     let closed = false;
     return {
       broadcast: { kind: 'redis' },
@@ -253,13 +258,42 @@ export class RedisBackend implements Backend {
       },
       close: async () => {
         closed = true;
-        await Promise.all(this.#cancels.get(callId) ?? []);
-        this.#cancels.delete(callId);
-        await this.#client.del(callKey);
-        // Workers drop what they cached for the call (its broadcast bytes).
-        await this.#client.publish(this.#keys.cancelChannel, `${END_OF_CALL}${callId}`);
+        const cleanup = (async () => {
+          await Promise.all(this.#cancels.get(callId) ?? []);
+          this.#cancels.delete(callId);
+          await this.#client.del(callKey);
+          // Workers drop what they cached for the call (its broadcast bytes).
+          await this.#client.publish(this.#keys.cancelChannel, `${END_OF_CALL}${callId}`);
+        })();
+        // Without Redis the call still ends: its keys expire after keyTtlMs.
+        await this.#withDeadline(cleanup, 'delete the call', CLOSE_WAIT_MS).catch(() => {});
       },
     };
+  }
+
+  /** Rejects with a BackendError when Redis stays unreachable while `work` waits for it. */
+  async #withDeadline<T>(work: Promise<T>, what: string, ms = CONNECTION_LOST_MS): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BackendError(
+              `Could not ${what} in Redis at ${this.#target.display} within ` +
+                `${ms / 1000} s` +
+                (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
+                '. Check the server and the network.',
+            ),
+          ),
+        ms,
+      );
+      timer.unref();
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<void> {
@@ -270,8 +304,9 @@ export class RedisBackend implements Backend {
       await this.#ready?.catch(() => {});
       if (this.#connections === undefined) return;
       try {
-        await this.#client.del(this.#keys.results(this.#poolId));
-        await this.#queue.close();
+        const stream = this.#keys.results(this.#poolId);
+        await this.#withDeadline(this.#client.del(stream), 'close', CLOSE_WAIT_MS);
+        await this.#withDeadline(this.#queue.close(), 'close', CLOSE_WAIT_MS);
       } catch {
         // Closing must not fail because Redis went away; the keys carry a TTL.
       }
