@@ -85,3 +85,16 @@ export function formatMachine(m: MachineInfo): string {
     `${m.os}, Node ${m.node}, load ${m.loadAverage1m.toFixed(2)}`
   );
 }
+
+/**
+ * Cores this process can really keep busy: os.availableParallelism() (CPU affinity), lowered to
+ * a cgroup CPU quota when one is set (a container limited to 2 CPUs on a 16-core host has 2,
+ * which Node 20's availableParallelism does not see).
+ *
+ * @example
+ * usableCores({ ...describeMachine(), availableParallelism: 16, cgroupCpuLimit: 2.5 }); // 2
+ */
+export function usableCores(m: MachineInfo): number {
+  const quota = m.cgroupCpuLimit === null ? Infinity : Math.max(1, Math.floor(m.cgroupCpuLimit));
+  return Math.min(m.availableParallelism, quota);
+}

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderSpeedupChart } from './chart.js';
 import { BenchOptionError } from './errors.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, usableCores } from './machine.js';
 import {
   displayPath,
   formatDuration,
@@ -37,7 +37,8 @@ const IMAGE_ENV = ['IMAGEPROCESS_DIR', 'IMAGEPROCESS_OUT'] as const;
 async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const opts = parseScalingOptions(ctx.args, ctx.tiny);
   const machine = describeMachine();
-  const plan = planWorkerCounts(opts.workers, machine.availableParallelism);
+  const cores = usableCores(machine);
+  const plan = planWorkerCounts(opts.workers, cores);
 
   const images = await prepareImages(opts.images, opts.count, ctx.tiny, (done, total) =>
     ctx.progress(done, total, 'generating the default images (once, then cached)'),
@@ -67,12 +68,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     );
     if (plan.missing.length > 0) {
       ctx.log(
-        `This machine has ${machine.availableParallelism} core(s) available: ${plan.missing.join(', ')} ` +
+        `This machine has ${cores} core(s) available: ${plan.missing.join(', ')} ` +
           `workers not measured (no extrapolation). Run on a machine with at least ` +
           `${Math.max(...plan.missing)} cores for the full curve.`,
       );
     }
-    if (machine.loadAverage1m > 0.5 * machine.availableParallelism) {
+    if (machine.loadAverage1m > 0.5 * cores) {
       ctx.log(
         `Note: load average ${machine.loadAverage1m.toFixed(2)} at the start: other processes were ` +
           'using the CPU, so treat these figures as noisy.',
@@ -116,12 +117,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       analyzeWorkers(serialSamples, samples.get(r) ?? [], r.workers),
     );
 
-    printTable(ctx, serial, serialCores, rows, plan.missing, machine.availableParallelism);
+    printTable(ctx, serial, serialCores, rows, plan.missing, cores);
     const at8 = rows.find((r) => r.workers === TARGET.workers);
     if (at8 === undefined) {
       ctx.log(
         `\nTarget (${TARGET.speedup}x on ${TARGET.workers} workers): not measured here, ` +
-          `${machine.availableParallelism} core(s) available.`,
+          `${cores} core(s) available.`,
       );
     } else {
       ctx.log(
@@ -136,14 +137,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       const svg = await renderSpeedupChart({
         title: `ppeval scaling: compress(i, ${opts.rank}) over ${opts.count} images`,
         subtitle: [
-          `${machine.cpuModel}, ${machine.availableParallelism} cores available, Node ${machine.node}, ` +
+          `${machine.cpuModel}, ${cores} cores available, Node ${machine.node}, ` +
             `load ${machine.loadAverage1m.toFixed(1)} at start, ${machine.date.slice(0, 10)}`,
           `images: ${images.source} (${images.shapes.join(', ')})`,
           `median of ${opts.reps} interleaved rounds, bars min-max`,
           ...(plan.missing.length > 0
-            ? [
-                `${plan.missing.join(', ')} workers not measured: ${machine.availableParallelism} core(s)`,
-              ]
+            ? [`${plan.missing.join(', ')} workers not measured: ${cores} core(s)`]
             : []),
           ...(ctx.tiny ? ['TINY RUN: figures meaningless'] : []),
         ],
@@ -182,9 +181,11 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         measured: plan.measured,
         missing: plan.missing.map((w) => ({
           workers: w,
-          reason: `only ${machine.availableParallelism} core(s) available`,
+          reason: `only ${cores} core(s) available`,
         })),
         availableParallelism: machine.availableParallelism,
+        cgroupCpuLimit: machine.cgroupCpuLimit,
+        usableCores: cores,
       },
       serial: {
         wallMs: serial,

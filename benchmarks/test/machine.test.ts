@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { describeMachine, formatMachine } from '../src/machine.js';
+import { describeMachine, formatMachine, usableCores } from '../src/machine.js';
 
 describe('describeMachine', () => {
   it('describes the machine the process runs on', () => {
@@ -33,5 +33,19 @@ describe('formatMachine', () => {
       'Test CPU, 16 cores (8 available, cgroup limit 4 CPUs), 64.0 GiB, linux 6 x64, Node v20.0.0, load 0.25',
     );
     expect(formatMachine({ ...m, cgroupCpuLimit: null })).not.toContain('cgroup');
+  });
+});
+
+describe('usableCores', () => {
+  const m = { ...describeMachine(), availableParallelism: 16 };
+
+  it('is the available parallelism without a cgroup quota', () => {
+    expect(usableCores({ ...m, cgroupCpuLimit: null })).toBe(16);
+  });
+
+  it('is lowered to a cgroup quota, rounded down, never below 1', () => {
+    expect(usableCores({ ...m, cgroupCpuLimit: 2.5 })).toBe(2);
+    expect(usableCores({ ...m, cgroupCpuLimit: 0.5 })).toBe(1);
+    expect(usableCores({ ...m, cgroupCpuLimit: 64 })).toBe(16);
   });
 });
