@@ -35,14 +35,25 @@ export interface MachineInfo {
 }
 
 function readCgroupCpuLimit(): number | null {
+  const ratio = (quota: number, period: number): number | null =>
+    Number.isFinite(quota) && Number.isFinite(period) && quota > 0 && period > 0
+      ? quota / period
+      : null;
   try {
     // cgroup v2: "max 100000" (no limit) or "<quota> <period>".
     const [quota, period] = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/);
     if (quota === undefined || period === undefined || quota === 'max') return null;
-    const limit = Number(quota) / Number(period);
-    return Number.isFinite(limit) && limit > 0 ? limit : null;
+    return ratio(Number(quota), Number(period));
   } catch {
-    // Not Linux, cgroup v1, or no access: no limit we can see.
+    // Not cgroup v2: try v1 below.
+  }
+  try {
+    // cgroup v1: a quota of -1 means no limit.
+    const quota = Number(readFileSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us', 'utf8'));
+    const period = Number(readFileSync('/sys/fs/cgroup/cpu/cpu.cfs_period_us', 'utf8'));
+    return ratio(quota, period);
+  } catch {
+    // Not Linux, or no access: no limit we can see.
     return null;
   }
 }
