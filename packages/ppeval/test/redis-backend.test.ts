@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, PpevalArgumentError, TaskError, array, createPool, range } from 'ppeval';
 import type { Pool } from 'ppeval';
 import { failAt, nap, rich, scale, size, withTable } from './fixtures/redis/fns.mjs';
+import { shout } from './fixtures/redis/common.cjs';
+import { area } from './fixtures/redis/typed.js';
 import { countRuns, redisPool } from './helpers/redis-pool.js';
 import {
   hasRedisServer,
@@ -50,6 +52,15 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     const runs = countRuns(log);
     expect(runs.size).toBe(300);
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('runs CommonJS and TypeScript exports too (TypeScript through tsx in the workers)', async () => {
+    expect(await pool.ppeval(shout, array(['a', 'b']), 2)).toEqual(['A!!', 'B!!']);
+    const boxes = [
+      { w: 2, h: 3 },
+      { w: 4, h: 5 },
+    ];
+    expect(await pool.ppeval(area, array(boxes), 10)).toEqual([60, 200]);
   });
 
   it('keeps what JSON would lose: BigInt, typed arrays, Date, Map', async () => {
