@@ -110,6 +110,26 @@ describe.skipIf(!hasRedisServer)('Redis workers import only what they may', () =
     );
   });
 
+  it('refuses new code while it still runs an older import of the same file', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{"name":"project"}');
+    const file = join(project, 'fn.mjs');
+    writeFileSync(file, 'export function version(x) { return [1, x]; }\n');
+    const fn = { module: pathToFileURL(file), export: 'version' };
+    await worker('rebuilt', ['--root', project]);
+    const pool = redisPool({ url: redis.url, queue: 'rebuilt' });
+    try {
+      expect(await pool.ppeval(fn, array([7]))).toEqual([[1, 7]]);
+      writeFileSync(file, 'export function version(x) { return [2, x, "new"]; }\n');
+      const err = await pool.ppeval(fn, array([7])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect((err as Error).message).toMatch(/already runs an older version.*Restart the worker/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('exits when the process that started it dies (no orphan)', async () => {
     // A parent that starts a worker, prints its pid, then waits to be killed.
     const parent = spawn(

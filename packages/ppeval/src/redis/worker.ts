@@ -117,7 +117,8 @@ export async function startRedisWorker(
 
   const sandboxes = new SandboxPool(o.concurrency, o.sandbox);
   const calls = new Map<string, Promise<CallContext | undefined>>();
-  const modules = new Map<string, { specifier: string; hash: string | undefined } | string>();
+  // Sandboxes keep the modules they imported: the version each file had when first used.
+  const imported = new Map<string, string>();
 
   const writeRecord = (
     meta: CallMeta,
@@ -171,6 +172,17 @@ export async function startRedisWorker(
           'on every worker, then restart the workers.',
       );
     }
+    if (module.hash !== undefined) {
+      const first = imported.get(module.specifier) ?? module.hash;
+      if (first !== module.hash) {
+        return refuse(
+          `The ppeval worker ${id} already runs an older version of ${module.specifier} ` +
+            `(hash ${first}; the file now hashes to ${module.hash}). Restart the worker to load ` +
+            'the new code.',
+        );
+      }
+      imported.set(module.specifier, module.hash);
+    }
     let bytes: Uint8Array | undefined;
     if (meta.hasBroadcast) {
       if (broadcast === null || broadcast === undefined) return undefined;
@@ -189,18 +201,11 @@ export async function startRedisWorker(
   };
 
   const resolveLocator = (locator: ModuleLocator) => {
-    const cacheKey = JSON.stringify(locator);
-    let resolved = modules.get(cacheKey);
-    if (resolved === undefined) {
-      try {
-        resolved = resolveModule(locator, roots);
-      } catch (err) {
-        resolved = (err as Error).message;
-      }
-      modules.set(cacheKey, resolved);
-      if (modules.size > 256) modules.delete(modules.keys().next().value as string);
+    try {
+      return resolveModule(locator, roots);
+    } catch (err) {
+      return (err as Error).message;
     }
-    return resolved;
   };
 
   const processor = async (job: Job<JobData>): Promise<void> => {
