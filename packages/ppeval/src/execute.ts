@@ -27,8 +27,12 @@ export interface ExecuteOptions {
   allowSharedBuffers?: boolean;
 }
 
-/** How many calls' broadcast arguments a worker keeps (calls may overlap on one pool). */
-const BROADCAST_CACHE_SIZE = 4;
+/**
+ * How many calls' broadcast arguments a worker keeps: the current call and one overlapping it.
+ * More would hold finished calls' copies (a child process deserializes its own) in memory; with
+ * more calls interleaved on one pool, a worker reloads a broadcast it evicted (correct, slower).
+ */
+const BROADCAST_CACHE_SIZE = 2;
 
 const broadcastCache = new Map<string, Promise<unknown[]>>();
 let exitRequested: number | undefined;
