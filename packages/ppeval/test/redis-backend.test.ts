@@ -133,7 +133,7 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     // Only the queue's own keys (wait, active, events, ...: a bounded set whose members come and
     // go), the workers' registrations and one result stream per open pool: no job, no call.
     const perCall = (keys: string[]) =>
-      keys.filter((k) => !/^ppeval:ppeval:([a-z-]+|worker:.*|res:[0-9a-f]+)$/.test(k));
+      keys.filter((k) => !/^ppeval:ppeval:([a-z-]+|worker:.*|(res|pool):[0-9a-f]+)$/.test(k));
     const memory = async () => Number(/used_memory:(\d+)/.exec(await c.info('memory'))?.[1] ?? NaN);
     // A job's key goes a moment after its result arrived: wait until a call left nothing.
     const settled = async (): Promise<string[]> => {

@@ -42,6 +42,8 @@ const READ_BLOCK_MS = 1000;
 const CONNECTION_LOST_MS = 30_000;
 /** How long closing a call or the pool waits for an unreachable Redis (keys carry a TTL). */
 const CLOSE_WAIT_MS = 5000;
+/** Lifetime of the pool's liveness key, refreshed every third of it: long enough for a caller whose event loop is busy for a while. */
+const POOL_TTL_MS = 60_000;
 /** How often the pool re-reads the worker registry. */
 const WORKER_REFRESH_MS = 5000;
 
@@ -97,6 +99,7 @@ export class RedisBackend implements Backend {
   #unreachableSince: number | undefined;
   #lastError: Error | undefined;
   #ready: Promise<void> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(options: ResolvedBackendOptions, target: RedisTarget) {
     this.#options = options;
@@ -198,6 +201,7 @@ export class RedisBackend implements Backend {
       await Promise.race([
         this.#open()
           .then(() => Promise.all([this.#client.ping(), this.#reader.ping()]))
+          .then(() => this.#startHeartbeat())
           .then(() => this.#refreshWorkers(true)),
         timeout,
       ]);
@@ -230,6 +234,7 @@ export class RedisBackend implements Backend {
       name: spec.fn.name,
       locator,
       results: this.#keys.results(this.#poolId),
+      pool: this.#keys.pool(this.#poolId),
       maxPayloadBytes: this.#options.maxPayloadBytes,
       hasBroadcast: broadcast !== undefined,
     };
@@ -271,6 +276,16 @@ export class RedisBackend implements Backend {
     };
   }
 
+  /** Marks the pool alive now and every few seconds while it is open. */
+  async #startHeartbeat(): Promise<void> {
+    const key = this.#keys.pool(this.#poolId);
+    const beat = (): Promise<unknown> => this.#client.set(key, '1', 'PX', POOL_TTL_MS);
+    await beat();
+    if (this.#heartbeat !== undefined || this.#closed) return;
+    this.#heartbeat = setInterval(() => void beat().catch(() => {}), POOL_TTL_MS / 3);
+    this.#heartbeat.unref();
+  }
+
   /** Rejects with a BackendError when Redis stays unreachable while `work` waits for it. */
   async #withDeadline<T>(work: Promise<T>, what: string, ms = CONNECTION_LOST_MS): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -304,8 +319,9 @@ export class RedisBackend implements Backend {
       await this.#ready?.catch(() => {});
       if (this.#connections === undefined) return;
       try {
-        const stream = this.#keys.results(this.#poolId);
-        await this.#withDeadline(this.#client.del(stream), 'close', CLOSE_WAIT_MS);
+        clearInterval(this.#heartbeat);
+        const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
+        await this.#withDeadline(this.#client.del(...keys), 'close', CLOSE_WAIT_MS);
         await this.#withDeadline(this.#queue.close(), 'close', CLOSE_WAIT_MS);
       } catch {
         // Closing must not fail because Redis went away; the keys carry a TTL.

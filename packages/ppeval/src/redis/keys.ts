@@ -14,6 +14,9 @@
  *   a result only while this key exists, so a late result cannot re-create keys of a finished
  *   call.
  *
+ * - `ppeval:<queue>:pool:<poolId>`: exists while the pool lives (a TTL refreshed by the pool);
+ *   workers skip the batches of a caller that died instead of running them for nobody.
+ *
  * Per worker: `ppeval:<queue>:worker:<id>` (its concurrency, with a TTL refreshed while it
  * lives), which tells callers how many workers there are.
  *
@@ -32,6 +35,7 @@ export function keysOf(queue: string) {
   return {
     call: (callId: string) => `${base}:call:${callId}`,
     results: (poolId: string) => `${base}:res:${poolId}`,
+    pool: (poolId: string) => `${base}:pool:${poolId}`,
     worker: (workerId: string) => `${base}:worker:${workerId}`,
     workerPattern: `${base}:worker:*`,
     cancelChannel: `${base}:cancel`,
@@ -65,6 +69,8 @@ export interface CallMeta {
   readonly locator: unknown;
   /** The pool's result stream. */
   readonly results: string;
+  /** The pool's liveness key: workers skip the batches of a pool that died. */
+  readonly pool: string;
   /** Largest result payload a worker may write. */
   readonly maxPayloadBytes: number;
   /** Whether the call has broadcast values (field `b`). */

@@ -211,8 +211,8 @@ export async function startRedisWorker(
   const processor = async (job: Job<JobData>): Promise<void> => {
     const jobId = job.id ?? '';
     const ctx = await loadCall(job.data.c);
-    // The call ended (finished, failed or aborted): nobody waits for this batch.
-    if (ctx === undefined) return;
+    // The call ended (finished, failed or aborted), or its caller died: nobody waits for it.
+    if (ctx === undefined || (await redis.exists(ctx.meta.pool)) === 0) return;
     if (ctx.request === undefined) {
       onEvent({ level: 'warn', message: `refused a batch: ${ctx.refusal ?? ''}` });
       await writeRecord(ctx.meta, job.data.c, jobId, 'refused', ctx.refusal ?? 'refused');
