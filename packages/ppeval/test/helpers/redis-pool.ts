@@ -1,10 +1,11 @@
 /** How the Redis tests make a pool: `createPool({ backend: 'redis', ... })`, as a user does. */
 import { readFileSync, existsSync } from 'node:fs';
-import type { Pool } from 'ppeval';
-import { createRedisPool, type RedisPoolOptions } from '../../dist/redis/pool.js';
+import { createPool } from 'ppeval';
+import type { Pool, RedisPoolOptions } from 'ppeval';
 
+/** A pool on the Redis backend. */
 export function redisPool(options: Omit<RedisPoolOptions, 'backend'>): Pool {
-  return createRedisPool({ backend: 'redis', ...options });
+  return createPool({ backend: 'redis', ...options });
 }
 
 /** Runs per element from a fixture log: index -> number of `tag` lines. */
