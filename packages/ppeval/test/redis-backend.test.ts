@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, PpevalArgumentError, TaskError, array, createPool, range } from 'ppeval';
+import {
+  AbortError,
+  ElementTimeoutError,
+  PpevalArgumentError,
+  TaskError,
+  array,
+  createPool,
+  range,
+} from 'ppeval';
 import type { Pool } from 'ppeval';
 import { failAt, nap, rich, scale, size, withTable } from './fixtures/redis/fns.mjs';
 import { shout } from './fixtures/redis/common.cjs';
@@ -158,6 +166,22 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     await other.close();
     const left = await c.keys('*');
     expect(left.filter((k) => !before.includes(k) && /:call:|:res:/.test(k))).toEqual([]);
+  });
+
+  it('stops an element past its timeout on its remote worker, which serves the next call', async () => {
+    const log = join(dir, 'timeout.log');
+    const err = await pool.ppeval
+      .with({ timeout: 500 })(nap, array(range(0, 4)), 2, 20_000, log)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ElementTimeoutError);
+    expect((err as ElementTimeoutError).index).toBe(2);
+    expect(await pool.ppeval(nap, array(range(0, 6)), -1, 0)).toEqual(
+      range(0, 6).map((k) => k * 3),
+    );
+    // Its worker terminated the sleeping sandbox (it says so on stderr) instead of letting it
+    // sleep 20 s.
+    expect(workers.some((w) => w.stderr().includes('cancelled batch'))).toBe(true);
+    expect(countRuns(log).has(2)).toBe(false);
   });
 
   it('cancels queued batches when the AbortSignal fires', async () => {

@@ -197,11 +197,14 @@ function checkObject(
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!known.includes(key)) {
-      throw new PpevalArgumentError(
-        `Unknown option \`${key}\` for ${where}. Known options: ${known.join(', ')}.`,
-      );
-    }
+    if (known.includes(key)) continue;
+    const hint =
+      key === 'concurrency' || key === 'runtime'
+        ? ` Workers set their own: \`ppeval-worker --concurrency N --sandbox threads|processes\`.`
+        : '';
+    throw new PpevalArgumentError(
+      `Unknown option \`${key}\` for ${where}. Known options: ${known.join(', ')}.${hint}`,
+    );
   }
   if (typeof o.url !== 'string' || o.url === '') {
     throw new PpevalArgumentError(
