@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   AbortError,
+  BackendError,
   ElementTimeoutError,
   PpevalArgumentError,
   TaskError,
@@ -13,7 +14,7 @@ import {
   range,
 } from 'ppeval';
 import type { Pool } from 'ppeval';
-import { failAt, nap, rich, scale, size, withTable } from './fixtures/redis/fns.mjs';
+import { failAt, nap, rich, scale, size, withTable, zeros } from './fixtures/redis/fns.mjs';
 import { shout } from './fixtures/redis/common.cjs';
 import { area } from './fixtures/redis/typed.js';
 import { countRuns, redisPool } from './helpers/redis-pool.js';
@@ -129,6 +130,12 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
       );
       const err2 = await small.ppeval(size, array([big])).catch((e: unknown) => e);
       expect((err2 as Error).message).toMatch(/arguments of element 0 take .*maxPayloadBytes/);
+      // Results are checked by the worker.
+      const err3 = await small.ppeval(zeros, array([10, 200_000])).catch((e: unknown) => e);
+      expect(err3).toBeInstanceOf(BackendError);
+      expect((err3 as Error).message).toMatch(
+        /results of elements .* over the pool's maxPayloadBytes/,
+      );
     } finally {
       await small.close();
     }
