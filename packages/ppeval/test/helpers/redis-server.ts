@@ -120,6 +120,12 @@ export async function startRedis(
   ];
   if (options.password !== undefined) args.push('--requirepass', options.password);
   const proc = spawn('redis-server', args, { stdio: 'ignore' });
+  // A test process that exits without stop() (a failed hook, an uncaught error) takes its server
+  // along.
+  const reap = (): void => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  };
+  process.once('exit', reap);
   const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
   const url = `${ca === undefined ? 'redis' : 'rediss'}://${auth}127.0.0.1:${port}`;
   const clients: Redis[] = [];
@@ -152,6 +158,7 @@ export async function startRedis(
     dir,
     client,
     async stop() {
+      process.removeListener('exit', reap);
       for (const c of clients) c.disconnect();
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
@@ -217,12 +224,18 @@ export function startWorker(
   };
 }
 
-/** Whether a process id is alive (signal 0). */
+/** Whether a process id is alive (signal 0); a zombie waiting to be reaped counts as dead. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) S ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
