@@ -8,6 +8,8 @@
  * (b) Scaling: elements of about `--cpu-ms` of CPU work each on 1 to 4 worker processes (one
  *     thread each), as speedup over one process. On a machine with fewer cores than processes
  *     the speedup stops at the core count; the report says how many cores there are.
+ * (c) The same with elements that wait `50 ms` without CPU: how evenly the queue spreads batches
+ *     over processes, independent of the free cores.
  *
  * Options: `--repeats N` (default 3), `--max-workers N` (default 4), `--cpu-ms MS` (default 50).
  * Skipped, with a note, when redis-server is not installed.
@@ -39,11 +41,22 @@ const WORKER_BIN = path.join(
 /** The workers run in the benchmarks package, whose modules they may import. */
 const WORKER_CWD = path.dirname(require.resolve('../package.json'));
 
+/**
+ * An element that waits `ms` without using CPU: measures how evenly the queue spreads batches
+ * over worker processes, whatever the number of free cores. Runs in the Redis workers.
+ */
+export function idleElement(k: number, ms: number): number {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  return k;
+}
+
 interface Sizes {
   readonly trivialElements: number;
   readonly latencyCalls: number;
   readonly cpuElements: number;
   readonly cpuMs: number;
+  readonly idleElements: number;
+  readonly idleMs: number;
   readonly repeats: number;
   readonly maxWorkers: number;
 }
@@ -75,6 +88,8 @@ function parseSizes(ctx: BenchContext): Sizes {
     latencyCalls: tiny ? 3 : 30,
     cpuElements: tiny ? 4 * maxWorkers : 16 * maxWorkers,
     cpuMs: count(values['cpu-ms'], 'cpu-ms', tiny ? 2 : 50, 10_000),
+    idleElements: tiny ? 4 * maxWorkers : 16 * maxWorkers,
+    idleMs: tiny ? 5 : 50,
     repeats: count(values.repeats, 'repeats', tiny ? 1 : 3, 100),
     maxWorkers,
   };
@@ -249,7 +264,7 @@ const redis: SubBenchmark = {
 
       // (b) Scaling over worker processes.
       const iterations = calibrate(sizes.cpuMs);
-      const scaling: { workers: number; wallMs: number; workMs: number }[] = [];
+      const scaling: { workers: number; wallMs: number; workMs: number; idleWallMs: number }[] = [];
       for (let k = 1; k <= sizes.maxWorkers; k++) {
         const queue = `scaling-${k}`;
         const procs = await startWorkers(server.url, queue, k);
@@ -270,10 +285,19 @@ const redis: SubBenchmark = {
               }),
             );
           }
+          const idle: number[] = [];
+          for (let r = 0; r < sizes.repeats; r++) {
+            idle.push(
+              await timeIt(() =>
+                pool.ppeval(idleElement, array(range(0, sizes.idleElements)), sizes.idleMs),
+              ),
+            );
+          }
           scaling.push({
             workers: k,
             wallMs: summarize(samples).median,
             workMs: summarize(work).median,
+            idleWallMs: summarize(idle).median,
           });
         } finally {
           await pool.close();
@@ -328,6 +352,23 @@ const redis: SubBenchmark = {
       )) {
         ctx.log(line);
       }
+      ctx.log('');
+      const idleOne = scaling[0]?.idleWallMs ?? NaN;
+      ctx.log(
+        `(c) ${sizes.idleElements} elements waiting ${sizes.idleMs} ms without CPU: how evenly ` +
+          'the queue spreads batches, whatever the free cores',
+      );
+      for (const line of formatTable(
+        ['workers', 'wall time', 'speedup', 'ideal'],
+        scaling.map((s) => [
+          String(s.workers),
+          formatDuration(s.idleWallMs),
+          `${(idleOne / s.idleWallMs).toFixed(2)}x`,
+          formatDuration((sizes.idleElements * sizes.idleMs) / s.workers),
+        ]),
+      )) {
+        ctx.log(line);
+      }
       if (sizes.maxWorkers > cores) {
         ctx.log(`Note: ${cores} cores here, so more than ${cores} processes cannot speed up.`);
       }
@@ -343,6 +384,7 @@ const redis: SubBenchmark = {
         scaling: scaling.map((s) => ({
           ...s,
           speedup: one / s.wallMs,
+          idleSpeedup: (scaling[0]?.idleWallMs ?? NaN) / s.idleWallMs,
           idealMs: (scaling[0]?.workMs ?? NaN) / Math.min(s.workers, cores),
         })),
       };
