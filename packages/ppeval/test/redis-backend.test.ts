@@ -191,6 +191,22 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     expect(countRuns(log).has(2)).toBe(false);
   });
 
+  it('fails with advice when no worker serves the queue, leaving no job queued', async () => {
+    const lonely = redisPool({ url: redis.url, queue: 'nobody', noWorkersTimeoutMs: 500 });
+    try {
+      const err = await lonely.ppeval(scale, array(range(0, 10)), 2).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect((err as Error).message).toMatch(
+        /No ppeval-worker has served the queue 'nobody'.*npx ppeval-worker --queue nobody/,
+      );
+    } finally {
+      await lonely.close();
+    }
+    const c = redis.client();
+    expect(await c.llen('ppeval:nobody:wait')).toBe(0);
+    expect((await c.keys('ppeval:nobody:*')).filter((k) => /:call:|-\d+$/.test(k))).toEqual([]);
+  });
+
   it('cancels queued batches when the AbortSignal fires', async () => {
     const log = join(dir, 'abort.log');
     const controller = new AbortController();

@@ -54,6 +54,7 @@ interface Connections {
 }
 
 interface Pending {
+  readonly callId: string;
   readonly resolve: (result: BatchResult) => void;
   readonly reject: (error: unknown) => void;
   /** The read generation when the job's key was first found missing. */
@@ -100,6 +101,7 @@ export class RedisBackend implements Backend {
   #lastError: Error | undefined;
   #ready: Promise<void> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #noWorkersSince: number | undefined;
 
   constructor(options: ResolvedBackendOptions, target: RedisTarget) {
     this.#options = options;
@@ -314,11 +316,12 @@ export class RedisBackend implements Backend {
   close(): Promise<void> {
     this.#closed = true;
     this.#closing ??= (async () => {
-      for (const [, pending] of this.#pending) pending.reject(new PoolClosedError());
-      this.#pending.clear();
+      this.#failAll(new PoolClosedError());
       await this.#ready?.catch(() => {});
       if (this.#connections === undefined) return;
       try {
+        const cancels = [...this.#cancels.values()].flatMap((set) => [...set]);
+        await this.#withDeadline(Promise.all(cancels), 'cancel the queued batches', CLOSE_WAIT_MS);
         clearInterval(this.#heartbeat);
         const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
         await this.#withDeadline(this.#client.del(...keys), 'close', CLOSE_WAIT_MS);
@@ -395,7 +398,7 @@ export class RedisBackend implements Backend {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     const jobId = `${callId}-${(this.#jobSeq += 1)}`;
     const result = new Promise<BatchResult>((resolve, reject) => {
-      this.#pending.set(jobId, { resolve, reject, missingSince: undefined });
+      this.#pending.set(jobId, { callId, resolve, reject, missingSince: undefined });
     });
     // It may settle (abort) while the job is still being added, before it is awaited.
     result.catch(() => {});
@@ -405,11 +408,7 @@ export class RedisBackend implements Backend {
       if (pending === undefined) return;
       this.#pending.delete(jobId);
       pending.reject(new AbortError(undefined, { cause: signal.reason }));
-      const cancels = this.#cancels.get(callId) ?? new Set<Promise<void>>();
-      this.#cancels.set(callId, cancels);
-      const cancel = this.#cancelJob(jobId);
-      cancels.add(cancel);
-      void cancel.finally(() => cancels.delete(cancel));
+      this.#cancel(callId, jobId);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     // Not awaited on its own: while Redis is away the add waits, and the watchdog may fail the
@@ -513,6 +512,7 @@ export class RedisBackend implements Backend {
       if (Date.now() - lastCheck >= READ_BLOCK_MS) {
         lastCheck = Date.now();
         await this.#checkVanished().catch(() => {});
+        await this.#checkWorkers().catch(() => {});
       }
     }
   }
@@ -570,6 +570,28 @@ export class RedisBackend implements Backend {
     });
   }
 
+  /** Fails the pending batches when no worker has served the queue for too long. */
+  async #checkWorkers(): Promise<void> {
+    const limit = this.#options.noWorkersTimeoutMs;
+    if (limit === 0) return;
+    await this.#refreshWorkers(false);
+    if (this.#workers > 0) {
+      this.#noWorkersSince = undefined;
+      return;
+    }
+    this.#noWorkersSince ??= Date.now();
+    if (Date.now() - this.#noWorkersSince < limit) return;
+    this.#noWorkersSince = undefined;
+    this.#failAll(
+      new BackendError(
+        `No ppeval-worker has served the queue '${this.#options.queue}' on ` +
+          `${this.#target.display} for ${limit / 1000} s. Start workers where the project is ` +
+          `installed: \`PPEVAL_REDIS_URL=<url> npx ppeval-worker --queue ${this.#options.queue}\` ` +
+          '(or raise the pool option `noWorkersTimeoutMs`; 0 waits forever).',
+      ),
+    );
+  }
+
   async #refreshWorkers(force: boolean): Promise<void> {
     if (!force && Date.now() - this.#workersReadAt < WORKER_REFRESH_MS) return;
     this.#workersReadAt = Date.now();
@@ -594,9 +616,22 @@ export class RedisBackend implements Backend {
     this.#workers = values.reduce((sum, v) => sum + (Number(v) || 0), 0);
   }
 
+  /** Fails every pending batch and drops its job, so that nothing stays queued. */
   #failAll(error: Error): void {
-    for (const [, pending] of this.#pending) pending.reject(error);
+    for (const [jobId, pending] of this.#pending) {
+      pending.reject(error);
+      this.#cancel(pending.callId, jobId);
+    }
     this.#pending.clear();
+  }
+
+  /** Cancels a job in the background; the call's close waits for it. */
+  #cancel(callId: string, jobId: string): void {
+    const cancels = this.#cancels.get(callId) ?? new Set<Promise<void>>();
+    this.#cancels.set(callId, cancels);
+    const cancel = this.#cancelJob(jobId);
+    cancels.add(cancel);
+    void cancel.finally(() => cancels.delete(cancel));
   }
 }
 

@@ -42,6 +42,12 @@ export interface RedisBackendOptions {
    * @default 10_000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a call may wait while no `ppeval-worker` serves the queue before it fails with a
+   * `BackendError` that says how to start one. `0` waits forever.
+   * @default 30_000
+   */
+  readonly noWorkersTimeoutMs?: number;
 }
 
 /** Defaults of {@link RedisBackendOptions}. */
@@ -50,6 +56,7 @@ export const REDIS_BACKEND_DEFAULTS = {
   maxPayloadBytes: 32 * 1024 * 1024,
   keyTtlMs: 86_400_000,
   connectTimeoutMs: 10_000,
+  noWorkersTimeoutMs: 30_000,
 } as const;
 
 /** Options of a worker process: `ppeval-worker --redis URL ...` or `startRedisWorker()`. */
@@ -103,7 +110,15 @@ export const REDIS_WORKER_DEFAULTS = {
   maxStalledCount: 1,
 } as const;
 
-const BACKEND_KEYS = ['url', 'queue', 'tls', 'maxPayloadBytes', 'keyTtlMs', 'connectTimeoutMs'];
+const BACKEND_KEYS = [
+  'url',
+  'queue',
+  'tls',
+  'maxPayloadBytes',
+  'keyTtlMs',
+  'connectTimeoutMs',
+  'noWorkersTimeoutMs',
+];
 const WORKER_KEYS = [
   'url',
   'queue',
@@ -140,6 +155,12 @@ export function resolveBackendOptions(options: unknown): ResolvedBackendOptions 
       'connectTimeoutMs',
       1,
       REDIS_BACKEND_DEFAULTS.connectTimeoutMs,
+    ),
+    noWorkersTimeoutMs: integer(
+      o.noWorkersTimeoutMs,
+      'noWorkersTimeoutMs',
+      0,
+      REDIS_BACKEND_DEFAULTS.noWorkersTimeoutMs,
     ),
   };
 }
