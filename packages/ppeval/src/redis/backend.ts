@@ -42,7 +42,10 @@ const READ_BLOCK_MS = 1000;
 const CONNECTION_LOST_MS = 30_000;
 /** How long closing a call or the pool waits for an unreachable Redis (keys carry a TTL). */
 const CLOSE_WAIT_MS = 5000;
-/** Lifetime of the pool's liveness key, refreshed every third of it: long enough for a caller whose event loop is busy for a while. */
+/**
+ * Lifetime of the pool's liveness key, refreshed every third of it: long enough for a caller
+ * whose event loop is busy for a while.
+ */
 const POOL_TTL_MS = 60_000;
 /** How often the pool re-reads the worker registry. */
 const WORKER_REFRESH_MS = 5000;
@@ -55,6 +58,8 @@ interface Connections {
 
 interface Pending {
   readonly callId: string;
+  /** Settles once the job is in Redis (or could not be added): cancel only after it. */
+  added: Promise<unknown>;
   readonly resolve: (result: BatchResult) => void;
   readonly reject: (error: unknown) => void;
   /** The read generation when the job's key was first found missing. */
@@ -398,7 +403,13 @@ export class RedisBackend implements Backend {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     const jobId = `${callId}-${(this.#jobSeq += 1)}`;
     const result = new Promise<BatchResult>((resolve, reject) => {
-      this.#pending.set(jobId, { callId, resolve, reject, missingSince: undefined });
+      this.#pending.set(jobId, {
+        callId,
+        added: Promise.resolve(),
+        resolve,
+        reject,
+        missingSince: undefined,
+      });
     });
     // It may settle (abort) while the job is still being added, before it is awaited.
     result.catch(() => {});
@@ -408,12 +419,12 @@ export class RedisBackend implements Backend {
       if (pending === undefined) return;
       this.#pending.delete(jobId);
       pending.reject(new AbortError(undefined, { cause: signal.reason }));
-      this.#cancel(callId, jobId);
+      this.#cancel(callId, jobId, pending.added);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     // Not awaited on its own: while Redis is away the add waits, and the watchdog may fail the
     // pending batch first.
-    this.#queue
+    const added = this.#queue
       .add(
         'batch',
         { c: callId, b: payload },
@@ -431,6 +442,8 @@ export class RedisBackend implements Backend {
           ),
         );
       });
+    const pending = this.#pending.get(jobId);
+    if (pending !== undefined) pending.added = added;
     try {
       return await result;
     } finally {
@@ -620,16 +633,16 @@ export class RedisBackend implements Backend {
   #failAll(error: Error): void {
     for (const [jobId, pending] of this.#pending) {
       pending.reject(error);
-      this.#cancel(pending.callId, jobId);
+      this.#cancel(pending.callId, jobId, pending.added);
     }
     this.#pending.clear();
   }
 
   /** Cancels a job in the background; the call's close waits for it. */
-  #cancel(callId: string, jobId: string): void {
+  #cancel(callId: string, jobId: string, added: Promise<unknown>): void {
     const cancels = this.#cancels.get(callId) ?? new Set<Promise<void>>();
     this.#cancels.set(callId, cancels);
-    const cancel = this.#cancelJob(jobId);
+    const cancel = added.then(() => this.#cancelJob(jobId));
     cancels.add(cancel);
     void cancel.finally(() => cancels.delete(cancel));
   }
