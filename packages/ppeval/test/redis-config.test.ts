@@ -148,4 +148,18 @@ describe('module roots', () => {
     );
     expect(() => makeRoots(root, [join(dir, 'missing')])).toThrow(/--root/);
   });
+
+  it('runs only side-effect-free built-ins unless told otherwise', () => {
+    const root = join(dir, 'root');
+    const zlib = resolveModule({ kind: 'builtin', specifier: 'node:zlib' }, makeRoots(root, []));
+    expect(zlib.specifier).toBe('node:zlib');
+    const shell: ModuleLocator = { kind: 'builtin', specifier: 'node:child_process' };
+    expect(() => resolveModule(shell, makeRoots(root, []))).toThrow(
+      /refuses to run functions of node:child_process.*--allow-builtin child_process/,
+    );
+    expect(resolveModule(shell, makeRoots(root, [], ['child_process'])).specifier).toBe(
+      'node:child_process',
+    );
+    expect(() => makeRoots(root, [], ['leftpad'])).toThrow(/--allow-builtin/);
+  });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,12 @@ describe.skipIf(!hasRedisServer)('Redis workers import only what they may', () =
     expect(remote.map((b) => Buffer.from(b).toString('hex'))).toEqual(
       here.map((b) => Buffer.from(b).toString('hex')),
     );
+    // A job could name any built-in function: those that run commands are refused by default.
+    const shell = redisPool({ url: redis.url, queue: 'builtin' });
+    const err = await shell.ppeval(execFileSync, array(['true'])).catch((e: unknown) => e);
+    await shell.close();
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as Error).message).toContain('--allow-builtin child_process');
   });
 
   it('refuses a call whose code differs from its own copy (code version)', async () => {

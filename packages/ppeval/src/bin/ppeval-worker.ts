@@ -29,6 +29,9 @@ Options:
   --queue NAME             queue shared with the callers (default: ${REDIS_WORKER_DEFAULTS.queue})
   --concurrency N          batches at once, one thread each (default: available cores)
   --tls-ca FILE            trust this CA certificate (PEM) for rediss:// URLs
+  --allow-builtin NAME     also run functions of Node's built-in module NAME (repeatable);
+                           by default only zlib, crypto, buffer, path, url, util and the
+                           like, never child_process, fs or vm
   --sandbox KIND           threads (default) or processes: isolate each batch in a child
                            process (native crashes, process-global state)
   --root DIR               also import modules under DIR (repeatable); the project root of
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
         root: { type: 'string', multiple: true },
         'tls-ca': { type: 'string' },
         sandbox: { type: 'string' },
+        'allow-builtin': { type: 'string', multiple: true },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
           concurrency: intFlag(values.concurrency, '--concurrency'),
         }),
         roots: values.root ?? [],
+        allowBuiltins: values['allow-builtin'] ?? [],
         ...(values.sandbox !== undefined && {
           sandbox: values.sandbox as RedisWorkerOptions['sandbox'],
         }),

@@ -71,10 +71,33 @@ export function describeModule(moduleSpecifier: string): ModuleLocator {
   };
 }
 
-/** The directories a worker may import from, resolved to real paths. */
+/** What a worker may import: directories (real paths) and built-in modules (bare names). */
 export interface ModuleRoots {
   readonly dirs: readonly string[];
+  readonly builtins: ReadonlySet<string>;
 }
+
+/**
+ * Built-in modules whose functions compute without touching the machine: a job may name them
+ * unless the worker was told otherwise. `child_process`, `fs`, `vm`, `net` and the like would let
+ * anyone who can write to Redis run commands or write files on every worker, so a worker runs
+ * them only when started with `--allow-builtin NAME`.
+ */
+export const SAFE_BUILTINS: readonly string[] = [
+  'assert',
+  'assert/strict',
+  'buffer',
+  'crypto',
+  'path',
+  'path/posix',
+  'path/win32',
+  'querystring',
+  'string_decoder',
+  'url',
+  'util',
+  'util/types',
+  'zlib',
+];
 
 /**
  * The default root of a worker started in `cwd`: the nearest directory at or above `cwd` with a
@@ -94,15 +117,32 @@ export function projectRoot(cwd: string): string {
   return workspaceRoot ?? nearest ?? resolve(cwd);
 }
 
-/** Builds the allowed roots from the project root and extra `--root` directories. */
-export function makeRoots(cwd: string, extra: readonly string[]): ModuleRoots {
+/**
+ * Builds what a worker may import: the project root of `cwd`, the extra `--root` directories,
+ * {@link SAFE_BUILTINS} and the extra `--allow-builtin` modules.
+ */
+export function makeRoots(
+  cwd: string,
+  extra: readonly string[],
+  extraBuiltins: readonly string[] = [],
+): ModuleRoots {
+  const builtins = new Set(SAFE_BUILTINS);
+  for (const name of extraBuiltins) {
+    const bare = name.replace(/^node:/, '');
+    if (!isBuiltinSpecifier(bare)) {
+      throw new PpevalArgumentError(
+        `Expected --allow-builtin to name one of Node's built-in modules, got '${name}'.`,
+      );
+    }
+    builtins.add(bare);
+  }
   const dirs = [projectRoot(cwd), ...extra.map((d) => resolve(cwd, d))].map((d) => {
     if (!existsSync(d) || !statSync(d).isDirectory()) {
       throw new PpevalArgumentError(`Expected --root to be an existing directory, got '${d}'.`);
     }
     return realpathSync(d);
   });
-  return { dirs: [...new Set(dirs)] };
+  return { dirs: [...new Set(dirs)], builtins };
 }
 
 /** A module a worker resolved for a job: what to import, and the hash of the local copy. */
@@ -119,10 +159,20 @@ export interface ResolvedModule {
  */
 export function resolveModule(locator: ModuleLocator, roots: ModuleRoots): ResolvedModule {
   if (locator.kind === 'builtin') {
-    if (!isBuiltinSpecifier(locator.specifier)) {
+    const bare = locator.specifier.replace(/^node:/, '');
+    if (!isBuiltinSpecifier(bare)) {
       throw refusal(locator.specifier, roots, 'it is not one of Node’s built-in modules');
     }
-    return { specifier: locator.specifier, hash: undefined };
+    if (!roots.builtins.has(bare)) {
+      throw new BackendError(
+        `This ppeval worker refuses to run functions of node:${bare}: of Node's built-in ` +
+          `modules it runs only ${[...roots.builtins].join(', ')}, which compute without ` +
+          'touching the machine. If jobs may use it, start the worker with ' +
+          `\`ppeval-worker --allow-builtin ${bare}\` (anyone who can write to the Redis server ` +
+          'can then use it too).',
+      );
+    }
+    return { specifier: `node:${bare}`, hash: undefined };
   }
   const candidates: string[] = [];
   const { packageName, packagePath } = locator;

@@ -84,6 +84,12 @@ export interface RedisWorkerOptions {
    * @default 'threads'
    */
   readonly sandbox?: 'threads' | 'processes';
+  /**
+   * Built-in modules besides the safe ones (`SAFE_BUILTINS`: zlib, crypto, buffer, path, ...)
+   * whose functions jobs may name, e.g. `['fs']`.
+   * @default []
+   */
+  readonly allowBuiltins?: readonly string[];
   /** The directory whose project the worker serves. @default process.cwd() */
   readonly cwd?: string;
   /**
@@ -125,6 +131,7 @@ const WORKER_KEYS = [
   'tls',
   'concurrency',
   'roots',
+  'allowBuiltins',
   'sandbox',
   'cwd',
   'lockDurationMs',
@@ -178,6 +185,13 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
       `Expected \`roots\` to be an array of directory paths, got ${describeValue(roots)}.`,
     );
   }
+  const allowBuiltins = o.allowBuiltins ?? [];
+  if (!Array.isArray(allowBuiltins) || allowBuiltins.some((r) => typeof r !== 'string')) {
+    throw new PpevalArgumentError(
+      'Expected `allowBuiltins` to be an array of built-in module names, got ' +
+        `${describeValue(allowBuiltins)}.`,
+    );
+  }
   const cwd = o.cwd ?? process.cwd();
   if (typeof cwd !== 'string') {
     throw new PpevalArgumentError(
@@ -198,6 +212,7 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
     tls: tlsOption(o.tls),
     concurrency: integer(o.concurrency, 'concurrency', 1, availableParallelism()),
     roots: roots as string[],
+    allowBuiltins: allowBuiltins as string[],
     sandbox,
     cwd,
     lockDurationMs,

@@ -80,7 +80,7 @@ export async function startRedisWorker(
 ): Promise<RedisWorker> {
   const o = resolveWorkerOptions(options);
   const target = parseRedisUrl(o.url, o.tls);
-  const roots: ModuleRoots = makeRoots(o.cwd, o.roots);
+  const roots: ModuleRoots = makeRoots(o.cwd, o.roots, o.allowBuiltins);
   const keys = keysOf(o.queue);
   const id = `${hostname()}:${process.pid}`;
   const connection = { ...target.options, maxRetriesPerRequest: null };
