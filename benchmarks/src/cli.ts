@@ -253,6 +253,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   }
   process.off('SIGINT', onSigint);
+  if (names.length > 1 && !interrupt.signal.aborted) {
+    process.stdout.write(
+      `Summary: ${names.map((n) => `${n} ${failed.includes(n) ? 'FAILED' : 'ok'}`).join(', ')}; results in ${displayPath(resultsDir)}.\n`,
+    );
+  }
   if (interrupt.signal.aborted) return 130;
   if (failed.length > 0) {
     process.stderr.write(`\nFailed: ${failed.join(', ')}.\n`);
