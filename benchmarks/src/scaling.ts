@@ -43,7 +43,13 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const images = await prepareImages(opts.images, opts.count, ctx.tiny, (done, total) =>
     ctx.progress(done, total, 'generating the default images (once, then cached)'),
   );
-  const outDir = await mkdtemp(path.join(os.tmpdir(), 'ppeval-bench-out-'));
+  let outDir: string;
+  try {
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'ppeval-bench-out-'));
+  } catch (err) {
+    await images.cleanup();
+    throw err;
+  }
   // compress(i, rank) finds its folders in the environment, which workers inherit when they
   // start: set it before any pool exists, restore it afterwards.
   const savedEnv = IMAGE_ENV.map((k) => process.env[k]);
@@ -82,7 +88,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ctx.log('');
 
     runners.push(openSerialRunner(opts.count, opts.rank));
-    for (const w of plan.measured) runners.push(await openParallelRunner(w, opts.count, opts.rank));
+    for (const w of plan.measured) runners.push(openParallelRunner(w, opts.count, opts.rank));
 
     const schedule = (opts.warmup > 0 ? interleave(runners, opts.warmup) : []).map(
       ([round, runner]) => ({ round, runner, warm: true }),
