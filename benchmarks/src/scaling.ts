@@ -213,14 +213,21 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       loadAverage1mAtEnd: os.loadavg()[0] ?? 0,
     };
   } finally {
-    for (const r of runners) await r.close();
+    // Close every pool and remove every temporary folder even if one step fails. A failure
+    // here is reported, not thrown: it must not hide the run's own error or its results.
+    const closed = await Promise.allSettled(runners.map((r) => r.close()));
     IMAGE_ENV.forEach((k, i) => {
       const v = savedEnv[i];
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     });
-    await rm(outDir, { recursive: true, force: true });
-    await images.cleanup();
+    const removed = await Promise.allSettled([
+      rm(outDir, { recursive: true, force: true }),
+      images.cleanup(),
+    ]);
+    for (const r of [...closed, ...removed]) {
+      if (r.status === 'rejected') ctx.log(`Warning: cleaning up failed: ${String(r.reason)}`);
+    }
   }
 }
 
