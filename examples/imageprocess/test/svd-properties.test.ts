@@ -101,6 +101,33 @@ describe('Lanczos on hard spectra', () => {
     expect(trace).toBeCloseTo(3, 10);
   });
 
+  it('stays with Lanczos on exactly low-rank images (flat colour, gradient) and returns them', () => {
+    const rows = 120;
+    const cols = 90;
+    const flat = new Float64Array(rows * cols).fill(137);
+    const gradient = Float64Array.from(
+      { length: rows * cols },
+      (_, i) => Math.floor(i / cols) * 0.5 + (i % cols),
+    );
+    for (const [a, r] of [
+      [flat, 1],
+      [gradient, 2],
+    ] as const) {
+      for (const k of [r, r + 3, 20]) {
+        const details = lowRankApproximationDetailed(a, rows, cols, k, { method: 'lanczos' });
+        // The invariant subspace is detected and the rest of the space probed as null, so the
+        // dense method is not needed.
+        expect(details.method).toBe('lanczos');
+        expect(details.krylovDimension).toBeLessThanOrEqual(r + 2);
+        expect(frobenius(details.output, a) / frobenius(a)).toBeLessThan(1e-12);
+      }
+    }
+    // Rank 1 of the gradient: the best approximation, not the matrix.
+    const one = lowRankApproximation(gradient, rows, cols, 1, { method: 'lanczos' });
+    const svd = exactSvd(gradient, rows, cols);
+    expect(frobenius(one, rebuild(svd, rows, cols, 1)) / frobenius(gradient)).toBeLessThan(1e-10);
+  });
+
   it('agrees with the exact result on white noise, whose spectrum is flat', () => {
     const rows = 150;
     const cols = 130;

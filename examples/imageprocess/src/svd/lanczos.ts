@@ -30,7 +30,8 @@ function xorshift(seed: number): () => number {
  * by Lanczos on AᵀA with full reorthogonalization (two classical Gram-Schmidt passes) and a
  * residual stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j. Gives up (converged: false) when the Krylov
  * dimension reaches `maxSteps` without every top-k residual below tolerance, or on an invariant
- * subspace short of the whole space; the caller then uses the dense method.
+ * subspace outside which AᵀA is not null (repeated singular values); the caller then uses the
+ * dense method.
  */
 export function lanczosLowRank(
   kernels: Kernels,
@@ -47,7 +48,7 @@ export function lanczosLowRank(
   // Row j of T holds A q_j, a by-product of the Gram step: A V_k = T Y_k then costs a small
   // GEMM instead of a pass over A per singular vector.
   const tOff = zOff + n;
-  const hOff = tOff + cap * rows;
+  const hOff = tOff + (cap + 1) * rows;
   const end = hOff + cap + 1;
   let heap = kernels.reserve(end);
 
@@ -75,6 +76,20 @@ export function lanczosLowRank(
   for (let j = 0; j < n; j++) heap[qOff + j] = random();
   scale(qOff, 1 / norm(qOff));
 
+  const restOfSpaceIsNull = (count: number): boolean => {
+    for (let j = 0; j < n; j++) heap[zOff + j] = random();
+    const before = norm(zOff);
+    orthogonalize(count);
+    const after = norm(zOff);
+    // Nothing left outside the basis (to round-off): the basis spans the whole space.
+    if (after <= 1e-8 * before) return true;
+    scale(zOff, 1 / after);
+    const probe = qOff + count * n;
+    heap.copyWithin(probe, zOff, zOff + n);
+    kernels.gramStep(aOff, rows, n, probe, tOff + count * rows, zOff);
+    return norm(zOff) <= TOLERANCE * normG;
+  };
+
   let steps = 0;
   let converged = false;
   const firstTest = Math.max(rank + 2, Math.ceil(1.8 * rank));
@@ -85,14 +100,18 @@ export function lanczosLowRank(
     kernels.gramStep(aOff, rows, n, qOff + j * n, tOff + j * rows, zOff);
     normG = Math.max(normG, norm(zOff));
     alpha[j] = orthogonalize(j + 1);
-    let b = norm(zOff);
+    const b = norm(zOff);
     steps = j + 1;
     if (b <= 64 * Number.EPSILON * normG) {
-      // An invariant subspace. Unless it is the whole space, eigenvalues outside it may still
-      // exceed the ones found (repeated or exactly rank-deficient spectra), which Lanczos cannot
-      // see: leave those rare inputs to the dense method.
-      if (steps < n) return { converged: false, steps };
-      b = 0;
+      // An invariant subspace: its Ritz pairs are exact, but eigenvalues outside it stay
+      // invisible to Lanczos. Probe the rest of the space with one random vector: if AᵀA maps
+      // it to (numerically) nothing, the matrix's rank is exhausted (flat colours, gradients,
+      // exactly low-rank data) and the basis found so far gives A_k. Otherwise the spectrum has
+      // repeated values in several directions: leave those rare inputs to the dense method.
+      if (steps < n && !restOfSpaceIsNull(steps)) return { converged: false, steps };
+      beta[j] = 0;
+      converged = true;
+      break;
     } else {
       scale(zOff, 1 / b);
     }
@@ -109,11 +128,13 @@ export function lanczosLowRank(
   }
   if (!converged) return { converged: false, steps };
 
-  // Ritz vectors: eigenvectors of T_m (rows of Zᵀ in the heap), then V_kᵀ = Y_k Q.
+  // Ritz vectors: eigenvectors of T_m (rows of Zᵀ in the heap), then V_kᵀ = Y_k Q. After an
+  // exhausted rank the basis may hold fewer than k vectors: the missing ones add nothing to A_k.
   const m = steps;
+  const p = Math.min(rank, m);
   const ztOff = end;
   const vtOff = ztOff + m * m;
-  heap = kernels.reserve(vtOff + rank * n);
+  heap = kernels.reserve(vtOff + p * n);
   heap.fill(0, ztOff, ztOff + m * m);
   for (let i = 0; i < m; i++) heap[ztOff + i * m + i] = 1;
   const d = alpha.slice(0, m);
@@ -121,17 +142,17 @@ export function lanczosLowRank(
   tridiagonalEigen(d, e, (i, c, s) => kernels.rotate(ztOff + i * m, ztOff + (i + 1) * m, m, c, s));
   const order = descendingOrder(d);
   // Gather the top-k rows of Zᵀ into the first k rows (in order) for one GEMM with Q.
-  const ySel = vtOff + rank * n;
-  heap = kernels.reserve(ySel + rank * m);
-  for (let r = 0; r < rank; r++) {
+  const ySel = vtOff + p * n;
+  heap = kernels.reserve(ySel + p * m);
+  for (let r = 0; r < p; r++) {
     const src = ztOff + order[r]! * m;
     heap.copyWithin(ySel + r * m, src, src + m);
   }
-  const btOff = ySel + rank * m;
-  heap = kernels.reserve(btOff + rank * rows);
-  kernels.gemmNN(ySel, rank, m, m, qOff, n, n, vtOff, n);
-  kernels.gemmNN(ySel, rank, m, m, tOff, rows, rows, btOff, rows);
-  const output = rebuildFromProducts(kernels, btOff, rows, n, vtOff, rank, btOff + rank * rows);
+  const btOff = ySel + p * m;
+  heap = kernels.reserve(btOff + p * rows);
+  kernels.gemmNN(ySel, p, m, m, qOff, n, n, vtOff, n);
+  kernels.gemmNN(ySel, p, m, m, tOff, rows, rows, btOff, rows);
+  const output = rebuildFromProducts(kernels, btOff, rows, n, vtOff, p, btOff + p * rows);
   return { converged: true, output, steps };
 }
 
