@@ -63,6 +63,15 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('streams { index, value } as batches finish', async () => {
+    const seen = new Map<number, number>();
+    for await (const { index, value } of pool.stream(scale, array(range(0, 50)), 4)) {
+      seen.set(index, value);
+    }
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual(range(0, 50));
+    expect(range(0, 50).map((k) => seen.get(k))).toEqual(range(0, 50).map((k) => k * 4));
+  });
+
   it('runs CommonJS and TypeScript exports too (TypeScript through tsx in the workers)', async () => {
     expect(await pool.ppeval(shout, array(['a', 'b']), 2)).toEqual(['A!!', 'B!!']);
     const boxes = [
