@@ -5,7 +5,7 @@ import { rebuildFromProducts } from './rebuild.js';
 /**
  * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
  * of a real photo one level off at rank 100 and 1e-9 0.01 %; 1e-10 is where the output becomes
- * the exact one (a prototype's measurements, see NOTES.md), 1e-11 buys margin for a few steps.
+ * the exact one (measured on a prototype before this code); 1e-11 buys margin for a few steps.
  */
 const TOLERANCE = 1e-11;
 
@@ -28,10 +28,10 @@ function xorshift(seed: number): () => number {
 /**
  * Best rank-k approximation of the rows x cols matrix already at heap offset 0 (rows >= cols),
  * by Lanczos on AᵀA with full reorthogonalization (two classical Gram-Schmidt passes) and a
- * residual stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j. Gives up (converged: false) when the Krylov
- * dimension reaches `maxSteps` without every top-k residual below tolerance, or on an invariant
- * subspace outside which AᵀA is not null (repeated singular values); the caller then uses the
- * dense method.
+ * residual stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j.
+ * Gives up (converged: false) when the Krylov dimension reaches `maxSteps` without every top-k
+ * residual below tolerance, or on an invariant subspace outside which AᵀA is not null (repeated
+ * singular values); the caller then uses the dense method.
  */
 export function lanczosLowRank(
   kernels: Kernels,
