@@ -6,6 +6,7 @@ import {
   exactSvd,
   frobenius,
   noiseImage,
+  random,
   rebuild,
   transpose,
   withSpectrum,
@@ -147,6 +148,33 @@ describe('Lanczos on hard spectra', () => {
     const a = noiseImage(120, 100, 6);
     expect(lowRankApproximationDetailed(a, 120, 100, 10).method).toBe('lanczos');
     expect(lowRankApproximationDetailed(a, 120, 100, 90).method).toBe('dense');
+  });
+});
+
+describe('regressions', () => {
+  it('the dense method converges on a Gram matrix with a large null space (30 distinct rows)', () => {
+    // Saved input: the QL iteration used a purely relative deflation test and stalled at
+    // round-off next to the zero eigenvalues ("did not converge for eigenvalue 0 of 200").
+    const rows = 300;
+    const cols = 200;
+    const next = random(300 + 200 + 30);
+    const distinct = Array.from({ length: 30 }, () =>
+      Array.from({ length: cols }, () => Math.floor(next() * 256)),
+    );
+    const a = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const source = distinct[Math.floor(next() * 30)]!;
+      for (let j = 0; j < cols; j++) a[i * cols + j] = source[j]!;
+    }
+    const svd = exactSvd(a, rows, cols);
+    for (const kernels of ['wasm', 'js'] as const) {
+      const five = lowRankApproximation(a, rows, cols, 5, { method: 'dense', kernels });
+      expect(frobenius(five, rebuild(svd, rows, cols, 5)) / frobenius(a)).toBeLessThan(1e-10);
+      for (const k of [30, 100, 197]) {
+        const out = lowRankApproximation(a, rows, cols, k, { method: 'dense', kernels });
+        expect(frobenius(out, a) / frobenius(a)).toBeLessThan(1e-10);
+      }
+    }
   });
 });
 

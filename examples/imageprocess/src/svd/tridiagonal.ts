@@ -16,13 +16,19 @@ export function tridiagonalEigen(
 ): void {
   const n = d.length;
   if (n > 0) e[n - 1] = 0;
+  // Deflate against the matrix's norm, not only the neighbouring diagonal: next to eigenvalues
+  // near zero (rank-deficient Gram matrices) an off-diagonal entry stagnates at round-off of the
+  // large entries, and a purely relative test then never passes. Eigenvalues are accurate to
+  // ε‖T‖ in absolute terms, all that A_k needs.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!));
   for (let l = 0; l < n; l++) {
     let iterations = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+        if (Math.abs(e[m]!) <= Number.EPSILON * Math.max(dd, norm)) break;
       }
       if (m === l) break;
       if (++iterations > 100) {
