@@ -55,6 +55,113 @@
         (f64.store (local.get $y) (f64.sub (f64.load (local.get $y))
           (f64.mul (local.get $c) (f64.load (local.get $x))))))))
 
+  ;; out[0..3] = x_r . y for the four rows x_r = x + r * ldx (byte addresses), each summed exactly
+  ;; as $dot sums it; the four share every load of y.
+  (func $dot4 (param $x i32) (param $ldx i32) (param $y i32) (param $len i32) (param $out i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $yp i32) (local $end i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $yv v128) (local $v v128)
+    (local $r0 f64) (local $r1 f64) (local $r2 f64) (local $r3 f64) (local $ys f64)
+    (local.set $x0 (local.get $x))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $ldx)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $ldx)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $ldx)))
+    (local.set $yp (local.get $y))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 3))))
+    (block $dd
+      (loop $dl
+        (br_if $dd (i32.ge_u (local.get $yp) (local.get $end)))
+        (local.set $yv (v128.load (local.get $yp)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load (local.get $x0)) (local.get $yv))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (v128.load (local.get $x1)) (local.get $yv))))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (v128.load (local.get $x2)) (local.get $yv))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (v128.load (local.get $x3)) (local.get $yv))))
+        (local.set $yv (v128.load offset=16 (local.get $yp)))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (v128.load offset=16 (local.get $x0)) (local.get $yv))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (v128.load offset=16 (local.get $x1)) (local.get $yv))))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (v128.load offset=16 (local.get $x2)) (local.get $yv))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (v128.load offset=16 (local.get $x3)) (local.get $yv))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 32)))
+        (local.set $yp (i32.add (local.get $yp) (i32.const 32)))
+        (br $dl)))
+    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
+    (local.set $r0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
+    (local.set $r1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
+    (local.set $r2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
+    (local.set $r3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $len) (i32.const 3))))
+    (block $td
+      (loop $tl
+        (br_if $td (i32.ge_u (local.get $yp) (local.get $end)))
+        (local.set $ys (f64.load (local.get $yp)))
+        (local.set $r0 (f64.add (local.get $r0) (f64.mul (f64.load (local.get $x0)) (local.get $ys))))
+        (local.set $r1 (f64.add (local.get $r1) (f64.mul (f64.load (local.get $x1)) (local.get $ys))))
+        (local.set $r2 (f64.add (local.get $r2) (f64.mul (f64.load (local.get $x2)) (local.get $ys))))
+        (local.set $r3 (f64.add (local.get $r3) (f64.mul (f64.load (local.get $x3)) (local.get $ys))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 8)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 8)))
+        (local.set $yp (i32.add (local.get $yp) (i32.const 8)))
+        (br $tl)))
+    (f64.store (local.get $out) (local.get $r0))
+    (f64.store offset=8 (local.get $out) (local.get $r1))
+    (f64.store offset=16 (local.get $out) (local.get $r2))
+    (f64.store offset=24 (local.get $out) (local.get $r3)))
+
+  ;; y = (((y - c0 x0) - c1 x1) - c2 x2) - c3 x3 for the rows x_r = x + r * ldx and the
+  ;; coefficients at coef (byte addresses): four rows of subtractRows in one pass over y.
+  (func $axpySub4 (param $y i32) (param $coef i32) (param $x i32) (param $ldx i32) (param $len i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $end i32)
+    (local $c0 f64) (local $c1 f64) (local $c2 f64) (local $c3 f64)
+    (local $c0v v128) (local $c1v v128) (local $c2v v128) (local $c3v v128)
+    (local.set $c0 (f64.load (local.get $coef)))
+    (local.set $c1 (f64.load offset=8 (local.get $coef)))
+    (local.set $c2 (f64.load offset=16 (local.get $coef)))
+    (local.set $c3 (f64.load offset=24 (local.get $coef)))
+    (local.set $c0v (f64x2.splat (local.get $c0)))
+    (local.set $c1v (f64x2.splat (local.get $c1)))
+    (local.set $c2v (f64x2.splat (local.get $c2)))
+    (local.set $c3v (f64x2.splat (local.get $c3)))
+    (local.set $x0 (local.get $x))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $ldx)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $ldx)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $ldx)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $main
+        (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+        (v128.store (local.get $y)
+          (f64x2.sub
+            (f64x2.sub
+              (f64x2.sub
+                (f64x2.sub (v128.load (local.get $y)) (f64x2.mul (local.get $c0v) (v128.load (local.get $x0))))
+                (f64x2.mul (local.get $c1v) (v128.load (local.get $x1))))
+              (f64x2.mul (local.get $c2v) (v128.load (local.get $x2))))
+            (f64x2.mul (local.get $c3v) (v128.load (local.get $x3)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
+        (br $main)))
+    (if (i32.and (local.get $len) (i32.const 1))
+      (then
+        (f64.store (local.get $y)
+          (f64.sub
+            (f64.sub
+              (f64.sub
+                (f64.sub (f64.load (local.get $y)) (f64.mul (local.get $c0) (f64.load (local.get $x0))))
+                (f64.mul (local.get $c1) (f64.load (local.get $x1))))
+              (f64.mul (local.get $c2) (f64.load (local.get $x2))))
+            (f64.mul (local.get $c3) (f64.load (local.get $x3))))))))
+
   ;; Four rows of the Gram step (byte addresses): t[0..3] = row_r . q, then
   ;; z = (((z + t0 row0) + t1 row1) + t2 row2) + t3 row3, which is the row-by-row order.
   ;; Four independent dot products share each load of q, and z is read and written once for
@@ -269,6 +376,13 @@
     (local.set $ldx (i32.shl (local.get $ldx) (i32.const 3)))
     (local.set $y (i32.shl (local.get $y) (i32.const 3)))
     (local.set $out (i32.shl (local.get $out) (i32.const 3)))
+    (block $quadsDone
+      (loop $quads
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $count)))
+        (call $dot4 (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $ldx))) (local.get $ldx)
+          (local.get $y) (local.get $len) (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $quads)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
@@ -283,6 +397,15 @@
     (local.set $ldx (i32.shl (local.get $ldx) (i32.const 3)))
     (local.set $coef (i32.shl (local.get $coef) (i32.const 3)))
     (local.set $y (i32.shl (local.get $y) (i32.const 3)))
+    (block $quadsDone
+      (loop $quads
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $count)))
+        (call $axpySub4 (local.get $y)
+          (i32.add (local.get $coef) (i32.shl (local.get $r) (i32.const 3)))
+          (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $ldx)))
+          (local.get $ldx) (local.get $len))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $quads)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
