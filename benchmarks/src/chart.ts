@@ -174,8 +174,7 @@ export function speedupChartSpec(input: SpeedupChartInput): TopLevelSpec {
  */
 export async function renderSpeedupChart(input: SpeedupChartInput): Promise<string> {
   // Loaded only now: Vega's modules would otherwise sit in the main thread's heap while the
-  // serial loop is timed there, and every major GC would walk them (measured: about 15% more
-  // CPU per image in the serial loop).
+  // serial loop is timed there, and every major GC would walk them.
   const [{ View, parse }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vegaSpec = compile(speedupChartSpec(input)).spec;
   // renderer 'none': nothing is drawn to a DOM; toSVG builds the markup from the scenegraph.
