@@ -49,5 +49,5 @@ export {
 } from './paths.js';
 export { readTiff, writeTiff, decodeTiff, encodeTiff, TiffError } from './tiff/index.js';
 export type { TiffImage, TiffErrorCode, WriteTiffOptions } from './tiff/index.js';
-export { lowRankApproximation } from './svd/index.js';
-export type { SvdMethod } from './svd/index.js';
+export { lowRankApproximation, lowRankApproximationDetailed } from './svd/index.js';
+export type { LowRankDetails, LowRankOptions, SvdKernels, SvdMethod } from './svd/index.js';

@@ -79,4 +79,13 @@ describe('lowRankApproximation validates its arguments', () => {
       }
     }
   });
+
+  it('returns a flat-colour band itself with the exact method (ml-matrix alone never returns)', () => {
+    // Regression: ml-matrix 6.15's SVD loops forever on a constant 300x200 matrix.
+    const flat = new Float64Array(300 * 200).fill(128);
+    for (const method of ['exact', 'auto'] as const) {
+      const out = lowRankApproximation(flat, 300, 200, 5, { method });
+      expect(out.every((x) => Math.abs(x - 128) < 1e-9)).toBe(true);
+    }
+  });
 });

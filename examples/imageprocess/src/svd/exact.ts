@@ -12,6 +12,9 @@ export function exactLowRank(
   cols: number,
   rank: number,
 ): Float64Array {
+  // ml-matrix 6.15's iteration never terminates on a constant matrix of 300x200 or more (a
+  // flat-colour band). Such a band has rank 1 (or 0), so every rank-k approximation is the band.
+  if (isConstant(band)) return band.slice();
   const matrix = Matrix.from1DArray(rows, cols, band);
   // autoTranspose: without it ml-matrix warns on the console for wide matrices and returns an
   // extra singular value.
@@ -43,4 +46,10 @@ export function exactLowRank(
     }
   }
   return out;
+}
+
+function isConstant(band: Float64Array): boolean {
+  const first = band[0];
+  for (let i = 1; i < band.length; i++) if (band[i] !== first) return false;
+  return true;
 }
