@@ -24,7 +24,8 @@ import { analyzeWorkers, interleave, planWorkerCounts } from './scaling-plan.js'
 import type { ParallelSample, ScalingRow } from './scaling-plan.js';
 import { openParallelRunner, openSerialRunner } from './scaling-runners.js';
 import type { Runner } from './scaling-runners.js';
-import { summarize } from './stats.js';
+import { pairedRatios, summarize } from './stats.js';
+import type { Summary } from './stats.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
 /** Star-P's published result: 6.4x on 8 Opterons, 16 images of 3.4 MB. */
@@ -122,8 +123,21 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const rows: ScalingRow[] = parallelRunners.map((r) =>
       analyzeWorkers(serialSamples, samples.get(r) ?? [], r.workers),
     );
+    // Speedup against 1 worker, round by round: the runtime's own scaling, free of any
+    // difference between the main thread's loop and a worker running the same images.
+    const oneWorker = parallelRunners.find((r) => r.workers === 1);
+    const vsOne = rows.map((row, i) =>
+      oneWorker === undefined
+        ? null
+        : summarize(
+            pairedRatios(
+              (samples.get(oneWorker) ?? []).map((s) => s.wallMs),
+              (samples.get(parallelRunners[i] as Runner) ?? []).map((s) => s.wallMs),
+            ),
+          ),
+    );
 
-    printTable(ctx, serial, serialCores, rows, plan.missing, cores);
+    printTable(ctx, serial, serialCores, rows, vsOne, plan.missing, cores);
     const at8 = rows.find((r) => r.workers === TARGET.workers);
     if (at8 === undefined) {
       ctx.log(
@@ -203,6 +217,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         const r = parallelRunners[i] as Runner;
         return {
           ...row,
+          speedupVsOneWorker: vsOne[i] ?? null,
           samples: samples.get(r) ?? [],
           warmupMs: warmupMs.get(r) ?? [],
         };
@@ -233,9 +248,10 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
 
 function printTable(
   ctx: BenchContext,
-  serial: ReturnType<typeof summarize>,
+  serial: Summary,
   serialCores: number,
   rows: readonly ScalingRow[],
+  vsOne: readonly (Summary | null)[],
   missing: readonly number[],
   available: number,
 ): void {
@@ -251,17 +267,22 @@ function printTable(
       '1.00x',
       '-',
       '-',
+      '-',
     ],
-    ...rows.map((r) => [
-      name(r.workers),
-      formatDuration(r.wallMs.median),
-      formatDurationRange(r.wallMs.min, r.wallMs.max),
-      x(r.speedup.median),
-      `${x(r.speedup.min)}-${x(r.speedup.max)}`,
-      pct(r.efficiency),
-    ]),
-    ...missing.map((w) => [`${name(w)}: not measured (${available} cores)`, ...dashes(5)]),
-    [STAR_P.label, '-', '-', x(STAR_P.speedup), '-', pct(STAR_P.speedup / STAR_P.workers)],
+    ...rows.map((r, i) => {
+      const one = vsOne[i];
+      return [
+        name(r.workers),
+        formatDuration(r.wallMs.median),
+        formatDurationRange(r.wallMs.min, r.wallMs.max),
+        x(r.speedup.median),
+        `${x(r.speedup.min)}-${x(r.speedup.max)}`,
+        pct(r.efficiency),
+        one === null || one === undefined ? '-' : x(one.median),
+      ];
+    }),
+    ...missing.map((w) => [`${name(w)}: not measured (${available} cores)`, ...dashes(6)]),
+    [STAR_P.label, '-', '-', x(STAR_P.speedup), '-', pct(STAR_P.speedup / STAR_P.workers), '-'],
   ];
   const headers = [
     'configuration',
@@ -270,6 +291,7 @@ function printTable(
     'speedup',
     'speedup min-max',
     'efficiency',
+    'vs 1 worker',
   ];
   for (const line of formatTable(headers, timing)) ctx.log(line);
 

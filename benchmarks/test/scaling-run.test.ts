@@ -14,6 +14,7 @@ interface Row {
   speedup: { median: number; n: number };
   efficiency: number;
   utilization: number;
+  speedupVsOneWorker: { n: number; min: number; max: number } | null;
   samples: { wallMs: number; busyMs: number[]; cpuMs: number }[];
 }
 
@@ -58,6 +59,8 @@ describe('scaling --tiny, in-process', () => {
       expect(s.cpuMs).toBeGreaterThan(0);
     }
     expect(one.efficiency).toBeCloseTo(one.speedup.median, 12);
+    // Against itself, round by round: exactly 1.
+    expect(one.speedupVsOneWorker).toMatchObject({ n: 3, min: 1, max: 1 });
   });
 
   it('marks worker counts above the cores as not measured, in the results, the table and the chart', async () => {
