@@ -118,7 +118,8 @@ export interface ScalingRow {
   readonly coresUsed: number;
   /**
    * CPU time of the call / CPU time of the serial loop in the same round, median over rounds:
-   * the work inflation that CPU sharing with other processes cannot cause.
+   * work inflation that time slices taken by other processes cannot cause (their use of shared
+   * caches and memory bandwidth still can).
    */
   readonly cpuWorkRatio: number;
 }
