@@ -1,3 +1,5 @@
+import { describe } from './tiff/errors.js';
+
 /**
  * Stable codes of {@link ImageprocessError}:
  * - `ERR_IMAGEPROCESS_RANK`: the rank is not an integer, or outside 1..min(width, height).
@@ -43,24 +45,8 @@ export class ImageprocessError extends Error {
   }
 }
 
-/**
- * A short description of a value and its type for error messages.
- *
- * @example
- * describeValue(12); // '`12` (number)'
- */
-export function describeValue(value: unknown): string {
-  if (value === null) return '`null`';
-  if (value === undefined) return '`undefined`';
-  if (typeof value === 'string') return `\`${JSON.stringify(value).slice(1, -1)}\` (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `\`${String(value)}\` (${typeof value})`;
-  }
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${value.byteLength}`;
-  if (typeof value === 'function') return 'a function';
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-}
+/** A short description of a value and its type for error messages: `` `12` (number) ``. */
+export const describeValue: (value: unknown) => string = describe;
 
 /**
  * Refuses option keys outside `known`: a misspelt option must not be silently ignored.

@@ -5,13 +5,13 @@
  * @module
  */
 import type { Backend } from './backend.js';
-import { PoolClosedError } from './errors.js';
 import { LocalBackend } from './local-backend.js';
 import type { Runtime } from './local-backend.js';
 import type { PoolOptions } from './options.js';
 import { resolvePoolOptions } from './options.js';
 import type { Ppeval, PpevalStream } from './ppeval.js';
 import { makePpeval } from './ppeval.js';
+import { poolOver } from './pool-over.js';
 import { createRedisPool } from './redis/pool.js';
 import type { RedisPoolOptions } from './redis/pool.js';
 
@@ -62,23 +62,7 @@ export function createPool(options: RedisPoolOptions): Pool;
 export function createPool(options: PoolOptions | RedisPoolOptions = {}): Pool {
   if (isRedis(options)) return createRedisPool(options);
   const settings = resolvePoolOptions(options);
-  const backend: Backend = new LocalBackend(settings);
-  let closed = false;
-  const source = (): Backend => {
-    if (closed) throw new PoolClosedError();
-    return backend;
-  };
-  const ppeval = makePpeval(source);
-  return {
-    ppeval,
-    stream: ppeval.stream,
-    concurrency: settings.concurrency,
-    runtime: settings.runtime,
-    close: () => {
-      closed = true;
-      return backend.close();
-    },
-  };
+  return poolOver(new LocalBackend(settings), () => settings.concurrency, settings.runtime);
 }
 
 function isRedis(options: unknown): options is RedisPoolOptions {

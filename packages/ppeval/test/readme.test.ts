@@ -5,10 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const rootReadme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
 describe('README', () => {
-  it('quick start runs as shown and prints the output in its comment', () => {
-    const block = /## Quick start\s+```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  it.each([
+    ['packages/ppeval/README.md', readme],
+    ['README.md', rootReadme],
+  ])('%s: the quick start runs as shown and prints the output in its comment', (_name, text) => {
+    const block = /## Quick start\s+```js\n([\s\S]*?)```/.exec(text)?.[1];
     expect(block, 'the quick start has a js block').toBeDefined();
     const expected = /console\.log\(.*\); \/\/ (.*)$/m.exec(block!)?.[1];
     expect(expected, 'the quick start shows its output').toBeDefined();

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import type { Backend } from '../backend.js';
-import { PoolClosedError, PpevalArgumentError } from '../errors.js';
+import { PpevalArgumentError } from '../errors.js';
 import type { Pool } from '../pool.js';
-import { makePpeval } from '../ppeval.js';
+import { poolOver } from '../pool-over.js';
 import { createRedisBackend } from './backend.js';
 import { describeValue } from './connection.js';
 import type { RedisBackendOptions } from './options.js';
@@ -43,23 +42,6 @@ export function createRedisPool(options: RedisPoolOptions): Pool {
   }
   const { backend: _backend, ...rest } = options;
   const backend = createRedisBackend(rest);
-  let closed = false;
-  const source = (): Backend => {
-    if (closed) throw new PoolClosedError();
-    return backend;
-  };
-  const ppeval = makePpeval(source);
-  return {
-    ppeval,
-    stream: ppeval.stream,
-    get concurrency() {
-      return backend.workers;
-    },
-    // Each worker runs elements in worker threads.
-    runtime: 'threads',
-    close: () => {
-      closed = true;
-      return backend.close();
-    },
-  };
+  // Each worker runs elements in worker threads.
+  return poolOver(backend, () => backend.workers, 'threads');
 }
