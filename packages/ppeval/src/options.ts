@@ -222,7 +222,7 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   const timeout = o['timeout'];
   if (
     timeout !== undefined &&
-    !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)
+    !(typeof timeout === 'number' && timeout >= 1 && timeout <= 2 ** 31 - 1)
   ) {
     throw new PpevalArgumentError(
       `Expected \`timeout\` to be a number of milliseconds from 1 to 2147483647, got ${show(timeout)}.`,

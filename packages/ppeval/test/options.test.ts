@@ -58,6 +58,8 @@ describe('option validation', () => {
 
   it.each([
     [{ timeout: 0 }, /`timeout` to be a number of milliseconds from 1/],
+    [{ timeout: 0.5 }, /`timeout` to be a number of milliseconds from 1 to 2147483647, got `0\.5`/],
+    [{ timeout: 2 ** 31 }, /`timeout` to be a number of milliseconds from 1 to 2147483647/],
     [{ retries: -1 }, /`retries` to be an integer from 0 and up, got `-1` \(number\)/],
     [{ settle: 'yes' }, /`settle` to be a boolean, got `'yes'` \(string\)/],
     [{ chunkSize: 0 }, /`chunkSize` to be 'auto' or an integer from 1 and up/],
