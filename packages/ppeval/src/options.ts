@@ -53,7 +53,8 @@ export interface PoolOptions {
   readonly resourceLimits?: ResourceLimits;
   /**
    * Node options of each worker.
-   * @defaultValue the caller's `process.execArgv`
+   * @defaultValue the caller's `process.execArgv`, minus the flags that belong to an inline
+   * program (`--eval`, `--print`, `--input-type`), which would stop a worker from starting
    */
   readonly execArgv?: readonly string[];
 }

@@ -27,8 +27,9 @@ export interface WorkerStats {
  *
  * @example
  * ```ts
+ * let stats: CallStats | undefined;
  * await ppeval.with({ onStats: (s) => (stats = s) })(fn, array(items));
- * console.log(`${s.elements} elements in ${s.wallMs.toFixed(0)} ms on ${s.workers.length} workers`);
+ * console.log(`${stats!.elements} elements in ${stats!.wallMs.toFixed(0)} ms`);
  * ```
  */
 export interface CallStats {
