@@ -15,13 +15,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
 import { array, createPool, range } from 'ppeval';
 import type { CallStats } from 'ppeval';
 import Tinypool from 'tinypool';
 
 import { BenchOptionError } from './errors.js';
+import { integerOption, parseBenchOptions } from './options.js';
 import { burn, burnElement, trivial } from './overhead-tasks.js';
 import { formatDuration, formatTable } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
@@ -119,26 +119,10 @@ function median(values: readonly number[]): number {
 }
 
 function parseSizes(ctx: BenchContext): Sizes {
-  const { values } = parseArgs({
-    args: [...ctx.args],
-    options: {
-      repeats: { type: 'string' },
-      workers: { type: 'string' },
-      case: { type: 'string' },
-    },
-    strict: true,
-  });
-  const count = (raw: string | undefined, flag: string, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new BenchOptionError(
-        `Expected --${flag} to be an integer from 1 and up, got \`${raw}\` (string).`,
-      );
-    }
-    return n;
-  };
-  const which = values.case ?? 'all';
+  const values = parseBenchOptions('overhead', ctx.args, ['repeats', 'workers', 'case']);
+  const count = (raw: string | undefined, flag: string, fallback: number): number =>
+    integerOption(flag, raw, fallback, 1);
+  const which = values['case'] ?? 'all';
   if (which !== 'all' && which !== 'trivial' && which !== 'cpu') {
     throw new BenchOptionError(
       `Expected --case to be trivial, cpu or all, got \`${which}\` (string).`,
@@ -149,8 +133,8 @@ function parseSizes(ctx: BenchContext): Sizes {
     trivialElements: ctx.tiny ? 2_000 : 100_000,
     cpuElements: ctx.tiny ? 8 : 64,
     cpuMs: ctx.tiny ? 5 : 50,
-    repeats: count(values.repeats, 'repeats', ctx.tiny ? 1 : 3),
-    workers: count(values.workers, 'workers', availableParallelism()),
+    repeats: count(values['repeats'], 'repeats', ctx.tiny ? 1 : 3),
+    workers: count(values['workers'], 'workers', availableParallelism()),
   };
 }
 
@@ -267,6 +251,11 @@ const overhead: SubBenchmark = {
   name: 'overhead',
   description:
     "ppeval's own cost against raw tinypool and piscina: 100,000 trivial elements, 64 elements of 50 ms",
+  usage: [
+    '  --repeats N        timed repetitions; the median is reported (default 3; --tiny: 1)',
+    '  --workers N        worker threads of every pool (default: available cores)',
+    '  --case WHICH       trivial, cpu or all (default all)',
+  ].join('\n'),
   run,
 };
 

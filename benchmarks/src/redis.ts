@@ -21,11 +21,10 @@ import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { array, createPool, range } from 'ppeval';
 import type { Pool } from 'ppeval';
 
-import { BenchOptionError } from './errors.js';
+import { integerOption, parseBenchOptions } from './options.js';
 import { burn, burnElement, trivial } from './overhead-tasks.js';
 import { formatDuration, formatTable } from './report.js';
 import { summarize } from './stats.js';
@@ -62,25 +61,9 @@ interface Sizes {
 }
 
 function parseSizes(ctx: BenchContext): Sizes {
-  const { values } = parseArgs({
-    args: [...ctx.args],
-    options: {
-      repeats: { type: 'string' },
-      'max-workers': { type: 'string' },
-      'cpu-ms': { type: 'string' },
-    },
-    strict: true,
-  });
-  const count = (raw: string | undefined, flag: string, fallback: number, max: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      throw new BenchOptionError(
-        `Expected --${flag} to be an integer from 1 to ${max}, got \`${raw}\` (string).`,
-      );
-    }
-    return n;
-  };
+  const values = parseBenchOptions('redis', ctx.args, ['repeats', 'max-workers', 'cpu-ms']);
+  const count = (raw: string | undefined, flag: string, fallback: number, max: number): number =>
+    integerOption(flag, raw, fallback, 1, max);
   const tiny = ctx.tiny;
   const maxWorkers = count(values['max-workers'], 'max-workers', tiny ? 2 : 4, 16);
   return {
@@ -90,7 +73,7 @@ function parseSizes(ctx: BenchContext): Sizes {
     cpuMs: count(values['cpu-ms'], 'cpu-ms', tiny ? 2 : 50, 10_000),
     idleElements: tiny ? 4 * maxWorkers : 16 * maxWorkers,
     idleMs: tiny ? 5 : 50,
-    repeats: count(values.repeats, 'repeats', tiny ? 1 : 3, 100),
+    repeats: count(values['repeats'], 'repeats', tiny ? 1 : 3, 100),
     maxWorkers,
   };
 }
@@ -221,6 +204,12 @@ const redis: SubBenchmark = {
   name: 'redis',
   description:
     'Redis backend: per-element overhead against the local pool on loopback, and scaling with 1 to 4 worker processes',
+  usage: [
+    '  --repeats N        timed repetitions; the median is reported (default 3; --tiny: 1)',
+    '  --max-workers N    scale from 1 to N worker processes, one thread each (default 4;',
+    '                     --tiny: 2)',
+    '  --cpu-ms MS        CPU time of one element in the scaling run (default 50; --tiny: 2)',
+  ].join('\n'),
   async run(ctx) {
     const sizes = parseSizes(ctx);
     if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {

@@ -2,8 +2,8 @@
  * Options of `npm run bench -- scaling`, parsed from the sub-command's arguments with Node's
  * own parser: unknown options and malformed values are refused with the value that arrived.
  */
-import { parseArgs } from 'node:util';
 import { BenchOptionError } from './errors.js';
+import { integerOption as integer, parseBenchOptions } from './options.js';
 import { DEFAULT_WORKER_COUNTS } from './scaling-plan.js';
 
 /** The scaling benchmark's settings after parsing. */
@@ -36,17 +36,6 @@ export const SCALING_USAGE = [
   '                   available cores are reported as not measured',
 ].join('\n');
 
-function integer(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new BenchOptionError(
-      `Expected --${name} to be an integer from ${min} and up, got \`${raw}\` (string).`,
-    );
-  }
-  return value;
-}
-
 /**
  * Parse the scaling sub-command's arguments.
  *
@@ -56,27 +45,14 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
  * parseScalingOptions(['--rank', '20', '--workers', '1,2'], false).workers; // [1, 2]
  */
 export function parseScalingOptions(args: readonly string[], tiny: boolean): ScalingOptions {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        images: { type: 'string' },
-        count: { type: 'string' },
-        rank: { type: 'string' },
-        reps: { type: 'string' },
-        warmup: { type: 'string' },
-        workers: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
-  } catch (err) {
-    throw new BenchOptionError(
-      `${(err as Error).message.replace(/\.?$/, '.')} The scaling options are --images, --count, --rank, --reps, --warmup and --workers (see \`npm run bench -- scaling --help\`).`,
-      { cause: err },
-    );
-  }
+  const values = parseBenchOptions('scaling', args, [
+    'images',
+    'count',
+    'rank',
+    'reps',
+    'warmup',
+    'workers',
+  ]);
   const workersRaw = values['workers'];
   let workers: number[] = [...DEFAULT_WORKER_COUNTS];
   if (workersRaw !== undefined) {

@@ -11,10 +11,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { lowRankApproximation, readTiff, synthesizeImage } from 'imageprocess';
 import type { SvdMethod } from 'imageprocess';
 import { BenchOptionError } from './errors.js';
+import { integerOption, parseBenchOptions } from './options.js';
 import { formatDuration, formatTable } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
@@ -45,43 +45,26 @@ interface SvdOptions {
   repeat: number;
 }
 
-function integerOption(
-  raw: string | undefined,
-  name: string,
-  min: number,
-  fallback: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new BenchOptionError(
-      `Expected --${name} to be an integer from ${min} and up, got \`${raw}\` (string).`,
-    );
-  }
-  return value;
-}
+/** One line per option, for `npm run bench -- svd --help`. */
+const SVD_USAGE = [
+  '  --photo FILE       the TIFF image (default ../shared/data/photos/photo01_flower_left.tif,',
+  '                     a synthetic 1064x1064 RGB image when absent)',
+  '  --rank K           rank of the approximation (default 50; --tiny: 5)',
+  `  --methods LIST     comma-separated, from ${Object.keys(VARIANTS).join(', ')}`,
+  `                     (default ${DEFAULT_VARIANTS.join(',')})`,
+  "  --exact-bands N    bands also run through ml-matrix's full SVD, about 18 s each at",
+  '                     1064x1064 (default 1; --tiny: 3)',
+  '  --repeat N         rounds; each band keeps its best time (default 1)',
+].join('\n');
 
 function parseSvdOptions(args: readonly string[], tiny: boolean): SvdOptions {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        photo: { type: 'string' },
-        rank: { type: 'string' },
-        methods: { type: 'string' },
-        'exact-bands': { type: 'string' },
-        repeat: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
-  } catch (err) {
-    throw new BenchOptionError(
-      `${(err as Error).message.replace(/\.?$/, '.')} The svd options are --photo FILE, --rank K, --methods LIST (${Object.keys(VARIANTS).join(', ')}), --exact-bands N (bands run through ml-matrix's full SVD, about 18 s each at 1064x1064; default 1) and --repeat N.`,
-      { cause: err },
-    );
-  }
+  const values = parseBenchOptions('svd', args, [
+    'photo',
+    'rank',
+    'methods',
+    'exact-bands',
+    'repeat',
+  ]);
   const variants = (values['methods'] ?? DEFAULT_VARIANTS.join(','))
     .split(',')
     .map((v) => v.trim());
@@ -100,10 +83,10 @@ function parseSvdOptions(args: readonly string[], tiny: boolean): SvdOptions {
   }
   return {
     photo,
-    rank: integerOption(values['rank'], 'rank', 1, tiny ? 5 : 50),
+    rank: integerOption('rank', values['rank'], tiny ? 5 : 50, 1),
     variants,
-    exactBands: integerOption(values['exact-bands'], 'exact-bands', 0, tiny ? 3 : 1),
-    repeat: integerOption(values['repeat'], 'repeat', 1, 1),
+    exactBands: integerOption('exact-bands', values['exact-bands'], tiny ? 3 : 1, 0),
+    repeat: integerOption('repeat', values['repeat'], 1, 1),
   };
 }
 
@@ -462,6 +445,7 @@ const svd: SubBenchmark = {
   name: 'svd',
   description:
     'rank-k SVD of one photo: each method against ml-matrix and NumPy, time and agreement',
+  usage: SVD_USAGE,
   run,
 };
 export default svd;

@@ -81,6 +81,21 @@ describe('--help', () => {
       expect(run.stdout).toContain(option);
     }
   });
+
+  it.each(['scaling', 'overhead', 'svd', 'redis'])(
+    '%s: --help lists every option its parser accepts',
+    async (name) => {
+      // The refusal of an unknown option names the options the parser accepts.
+      const refused = await runCli(cli, [name, '--no-such-option', '--results-dir', os.tmpdir()]);
+      expect(refused.code).toBe(2);
+      const accepted = /options are (.*) \(see/.exec(refused.stderr)?.[1]?.match(/--[a-z-]+/g);
+      expect(accepted, refused.stderr).toBeDefined();
+      const help = await runCli(cli, [name, '--help']);
+      expect(help.code).toBe(0);
+      const options = help.stdout.slice(help.stdout.indexOf('\nOptions:\n'));
+      for (const option of accepted!) expect(options).toMatch(new RegExp(`^ +${option} `, 'm'));
+    },
+  );
 });
 
 describe('a missing or broken sub-benchmark module', () => {
