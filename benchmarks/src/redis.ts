@@ -111,6 +111,7 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   while (!(await ping(port))) {
     if (Date.now() > deadline || proc.exitCode !== null) {
       proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server did not answer PING on port ${port}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -147,26 +148,38 @@ async function startWorkers(url: string, queue: string, n: number): Promise<Chil
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  await Promise.all(
-    procs.map(
-      (proc) =>
-        new Promise<void>((resolve, reject) => {
-          let err = '';
-          proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-          proc.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-          proc.once('exit', (code) => reject(new Error(`ppeval-worker exited (${code}): ${err}`)));
-        }),
-    ),
-  );
+  try {
+    await Promise.all(
+      procs.map(
+        (proc) =>
+          new Promise<void>((resolve, reject) => {
+            let err = '';
+            proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+            proc.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+            proc.once('error', reject);
+            proc.once('exit', (code) =>
+              reject(new Error(`ppeval-worker exited (${code}): ${err}`)),
+            );
+          }),
+      ),
+    );
+  } catch (err) {
+    // One worker failed to start: the others must not outlive the benchmark.
+    await stopWorkers(procs, 'SIGKILL');
+    throw err;
+  }
   return procs;
 }
 
-async function stopWorkers(procs: readonly ChildProcess[]): Promise<void> {
+async function stopWorkers(
+  procs: readonly ChildProcess[],
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   await Promise.all(
     procs.map(async (proc) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
       const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
+      proc.kill(signal);
       await exited;
     }),
   );
@@ -224,8 +237,8 @@ const redis: SubBenchmark = {
     try {
       // (a) Overhead: one worker thread on each side.
       ctx.progress(step, steps, 'overhead');
-      const local = createPool({ concurrency: 1, idleTimeout: Infinity });
       const workers = await startWorkers(server.url, 'overhead', 1);
+      const local = createPool({ concurrency: 1, idleTimeout: Infinity });
       const remote = createPool({ backend: 'redis', url: server.url, queue: 'overhead' });
       const overhead = { local: [] as number[], redis: [] as number[] };
       let latency: { local: number; redis: number };
