@@ -120,7 +120,20 @@ export class LocalBackend implements Backend {
         broadcast = { kind: 'inline', bytes };
       } else {
         file = path.join(tmpdir(), `ppeval-${process.pid}-${spec.callId}.bcast`);
-        await writeFile(file, bytes, { mode: 0o600 });
+        try {
+          await writeFile(file, bytes, { mode: 0o600 });
+        } catch (error) {
+          // A disk that filled up half-way leaves part of the file behind: remove it.
+          await rm(file, { force: true }).catch(() => undefined);
+          throw new BackendError(
+            `Could not write the broadcast arguments (${bytes.byteLength} bytes) to the ` +
+              `temporary file ${file}, through which child processes receive them: ` +
+              `${error instanceof Error ? error.message : String(error)}. Point TMPDIR at a ` +
+              "writable directory with room for them, or use runtime: 'threads', which " +
+              'shares them in memory.',
+            { cause: error },
+          );
+        }
         broadcast = { kind: 'file', path: file, size: bytes.byteLength };
       }
     }

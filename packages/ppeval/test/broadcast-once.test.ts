@@ -1,6 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { array, createPool, range } from 'ppeval';
+import { BackendError, array, createPool, range } from 'ppeval';
 import type { CallStats } from 'ppeval';
 import { broadcastInfo } from './fixtures/runtime/math.mjs';
 
@@ -49,6 +52,31 @@ describe('broadcast arguments reach each worker once per call', () => {
     expect(out.map((o) => o.at)).toEqual(range(0, 40));
     expect(stats!.batches).toBe(40);
     for (const w of stats!.workers) expect(w.broadcastLoads).toBe(1);
+  });
+
+  it('fails the call with advice, leaving no file, when the temporary file cannot be written', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'ppeval-test-'));
+    const saved = process.env['TMPDIR'];
+    // A missing directory: the write fails before any worker is involved.
+    process.env['TMPDIR'] = path.join(parent, 'missing');
+    try {
+      const big = new Float64Array((1024 * 1024) / 8);
+      const error: unknown = await processes
+        .ppeval(broadcastInfo, array([0, 1]), big)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(
+        /Could not write the broadcast arguments \(1048\d{3} bytes\).*ENOENT.*Point TMPDIR at a writable directory/,
+      );
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      rmSync(parent, { recursive: true, force: true });
+    }
+    // The pool still works once the directory is writable again.
+    const out = await processes.ppeval(broadcastInfo, array([0, 1]), new Float64Array(1 << 17));
+    expect(out.map((o) => o.at)).toEqual([0, 0]);
   });
 
   it('sends a small broadcast inline to child processes', async () => {
