@@ -63,6 +63,15 @@ function message(error: unknown): string {
   return String(error);
 }
 
+// ml-matrix 6.15's SVD (the exact method) can loop forever on exactly structured bands; a
+// larger timeout would not help there, so the advice is to change method.
+const EXACT_HANG_HINT =
+  ' With --method exact this usually means that ml-matrix never finishes on this image (it loops forever on bands with exactly repeated rows or columns, such as stripes or checkerboards): use --method auto, whose result equals the exact one.';
+
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_PPEVAL_TIMEOUT';
+}
+
 async function ensureOutDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
@@ -142,7 +151,8 @@ async function compressCommand(files: string[], options: CompressCommandOptions)
       failed++;
       const text = message(outcome.reason);
       // TIFF errors already start with the path; say it once.
-      const detail = text.startsWith(`${inputs[i]}: `) ? text.slice(inputs[i]!.length + 2) : text;
+      let detail = text.startsWith(`${inputs[i]}: `) ? text.slice(inputs[i]!.length + 2) : text;
+      if (options.method === 'exact' && isTimeout(outcome.reason)) detail += EXACT_HANG_HINT;
       process.stderr.write(`error: ${inputs[i]}: ${detail}\n`);
     }
   });
@@ -335,7 +345,14 @@ function buildProgram(): Command {
       '-o, --out <dir>',
       'output folder (default: $IMAGEPROCESS_OUT, else examples/imageprocess/out)',
     )
-    .addOption(new Option('--method <m>', 'SVD method').choices(METHODS).default('auto'))
+    .addOption(
+      new Option(
+        '--method <m>',
+        "SVD method ('exact' is ml-matrix's slow reference, which can run forever on striped or checkered images: pair it with --timeout)",
+      )
+        .choices(METHODS)
+        .default('auto'),
+    )
     .addOption(
       new Option('--compression <c>', 'TIFF compression of the outputs')
         .choices(COMPRESSIONS)

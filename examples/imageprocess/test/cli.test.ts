@@ -99,6 +99,35 @@ describe('imageprocess CLI', () => {
     expect(readdirSync(out)).toEqual(['good1_rank28.tif']);
   });
 
+  it('--method exact with --timeout: a band ml-matrix never finishes fails alone, with advice', async () => {
+    // Vertical stripes: every row the same. ml-matrix 6.15's SVD loops forever on this band.
+    const width = 60;
+    const height = 40;
+    const data = new Uint8Array(width * height);
+    for (let p = 0; p < data.length; p++) data[p] = p % 2 === 0 ? 200 : 10;
+    const stripes = join(root, 'stripes.tif');
+    await writeTiff(stripes, { width, height, channels: 1, bitsPerSample: 8, alpha: false, data });
+    const out = join(root, 'out-exact');
+    const { code, stderr } = await run([
+      'compress',
+      '--rank',
+      '5',
+      '--method',
+      'exact',
+      '--timeout',
+      '1',
+      '--jobs',
+      '2',
+      '--out',
+      out,
+      stripes,
+      join(root, 'good1.tif'),
+    ]);
+    expect(code).toBe(1);
+    expect(readdirSync(out)).toEqual(['good1_rank5.tif']);
+    expect(stderr).toMatch(/stripes\.tif: .*timeout.*use --method auto/);
+  });
+
   it('refuses a malformed rank before any work, exit 2', async () => {
     const { code, stderr } = await run([
       'compress',

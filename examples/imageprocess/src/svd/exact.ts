@@ -14,6 +14,8 @@ export function exactLowRank(
 ): Float64Array {
   // ml-matrix 6.15's iteration never terminates on a constant matrix of 300x200 or more (a
   // flat-colour band). Such a band has rank 1 (or 0), so every rank-k approximation is the band.
+  // Other exactly structured bands (repeated rows or columns) still hang inside ml-matrix; no
+  // cheap test finds them all, so callers bound this method with a worker timeout instead.
   if (isConstant(band)) return band.slice();
   const matrix = Matrix.from1DArray(rows, cols, band);
   // autoTranspose: without it ml-matrix warns on the console for wide matrices and returns an

@@ -12,6 +12,9 @@ import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
 /**
  * How {@link lowRankApproximation} computes the truncated SVD.
  * - `'exact'`: ml-matrix's full SingularValueDecomposition, truncated (the reference; slow).
+ *   ml-matrix 6.15 can loop forever on bands with exactly repeated rows or columns (stripes,
+ *   checkerboards); being synchronous it cannot be interrupted, so run it in a worker with a
+ *   timeout on inputs that are not photographs (see README.md, Known limits).
  * - `'dense'`: the fast dense method, for ranks close to min(rows, cols).
  * - `'lanczos'`: the iterative rank-k method (Lanczos on AᵀA, full reorthogonalization, residual
  *   stopping test), run until it converges; the rare spectra it cannot handle alone (exactly
