@@ -126,9 +126,13 @@ export function makePpeval(backend: BackendSource, options: PpevalOptions = {}):
 }
 
 function mergeOptions(base: PpevalOptions, more: unknown): PpevalOptions {
-  // Validate now so that a bad option fails where it is written, not at the first call.
+  // Validate now so that a bad option fails where it is written, not at the first call: the
+  // new options alone (unknown keys, values), then together with the earlier ones (`timeout`
+  // with a `chunkSize` above 1 set by another `with`).
   resolveCallOptions(more);
-  return { ...base, ...(more as PpevalOptions) };
+  const merged = { ...base, ...(more as PpevalOptions) };
+  resolveCallOptions(merged);
+  return merged;
 }
 
 /** A call that settles into an array (in element order). */

@@ -70,6 +70,12 @@ describe('option validation', () => {
     expect(() => ppeval.with(options as never)).toThrow(message);
   });
 
+  it('checks chained options together at the last with()', () => {
+    const timed = ppeval.with({ timeout: 100 });
+    expect(() => timed.with({ chunkSize: 4 })).toThrow(/remove `chunkSize` or set it to 1/);
+    expect(() => timed.with({ chunkSize: 1 })).not.toThrow();
+  });
+
   it('ppeval rejects (never throws) for bad input', async () => {
     const call = ppeval(42 as never, array([1]));
     expect(call).toBeInstanceOf(Promise);
