@@ -33,11 +33,11 @@ process.once('SIGINT', () => {
 const METHODS: readonly SvdMethod[] = ['auto', 'lanczos', 'dense', 'exact'];
 const COMPRESSIONS = ['none', 'deflate', 'lzw'] as const;
 
-function positiveInteger(name: string) {
+function positiveInteger(name: string, min = 1) {
   return (text: string): number => {
     const value = Number(text);
-    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-      throw new InvalidArgumentError(`${name} must be an integer from 1, got '${text}'.`);
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min}, got '${text}'.`);
     }
     return value;
   };
@@ -388,12 +388,7 @@ function buildProgram(): Command {
     .description(
       'the original, compress(imno, 20) and compress(imno, 50) side by side, with PSNR and storage ratio',
     )
-    .option(
-      '-i, --imno <n>',
-      'image number',
-      (text) => positiveInteger('--imno')(String(Number(text) + 1)) - 1,
-      0,
-    )
+    .option('-i, --imno <n>', 'image number', positiveInteger('--imno', 0), 0)
     .option(
       '--ranks <list>',
       'comma-separated ranks',

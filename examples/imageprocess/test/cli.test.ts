@@ -142,6 +142,15 @@ describe('imageprocess CLI', () => {
     expect(existsSync(join(root, 'o0'))).toBe(false);
   });
 
+  it('refuses a malformed image number with what was typed, exit 2', async () => {
+    for (const imno of ['abc', '-1', '1.5']) {
+      const { code, stderr } = await run(['figure', '--imno', imno, '--out', join(root, 'o-imno')]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--imno must be an integer from 0, got '${imno}'`);
+    }
+    expect(existsSync(join(root, 'o-imno'))).toBe(false);
+  });
+
   it('reports an output folder that cannot be written, exit 2', async () => {
     const { code, stderr } = await run([
       'compress',
