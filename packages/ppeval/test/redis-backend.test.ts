@@ -220,17 +220,34 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     const log = join(dir, 'abort.log');
     const controller = new AbortController();
     const c = redis.client();
+    // Every element sleeps 20 s: the 6 worker threads stay busy, so the next batches wait in
+    // the queue until the abort (without their removal they would still be there after it).
     const call = pool.ppeval
-      .with({ signal: controller.signal, chunkSize: 1 })(nap, array(range(0, 200)), -1, 0, log)
+      .with({ signal: controller.signal, chunkSize: 1 })(nap, array(range(0, 200)), -2, 20_000, log)
       .catch((e: unknown) => e);
-    // Abort as soon as the first element started: most batches are still queued.
-    while (countRuns(log, 'start').size === 0) await new Promise((r) => setTimeout(r, 5));
+    const queued = async (): Promise<number> => await c.llen('ppeval:ppeval:wait');
+    while (countRuns(log, 'start').size === 0 || (await queued()) === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const cancelled = (): number =>
+      workers.reduce((n, w) => n + w.stderr().split('cancelled batch').length - 1, 0);
+    const cancelledBefore = cancelled();
     controller.abort(new Error('enough'));
     const err = await call;
     expect(err).toBeInstanceOf(AbortError);
     expect((err as Error & { cause: Error }).cause.message).toBe('enough');
-    const waiting = await c.llen('ppeval:ppeval:wait');
-    expect(waiting).toBe(0);
+    expect(await queued()).toBe(0);
     expect((await c.keys('*:call:*')).length).toBe(0);
+    // Only the batches that had a thread started (at most one per thread), and their workers
+    // stopped them rather than letting them sleep 20 s (a batch may be stopped while its
+    // sandbox still imports the module, before it logged its start).
+    const started = countRuns(log, 'start').size;
+    expect(started).toBeLessThanOrEqual(6);
+    for (let i = 0; i < 500 && cancelled() - cancelledBefore < started; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(cancelled() - cancelledBefore).toBeGreaterThanOrEqual(started);
+    expect(cancelled() - cancelledBefore).toBeLessThanOrEqual(6);
+    expect(countRuns(log, 'run').size).toBe(0);
   });
 });
