@@ -67,6 +67,29 @@ export interface CompressFileResult {
 const IMAGE_OPTION_KEYS = ['method'] as const;
 const FILE_OPTION_KEYS = ['method', 'compression'] as const;
 const COMPRESS_OPTION_KEYS = ['method', 'compression', 'imageDir', 'outDir'] as const;
+const METHODS: readonly SvdMethod[] = ['auto', 'lanczos', 'dense', 'exact'];
+const COMPRESSIONS = ['none', 'deflate', 'lzw'] as const;
+
+// Checked before any file is read: a misspelt method or compression would otherwise surface
+// only after decoding and an SVD (or, through ppeval, once per image).
+function checkOptionValues(options: CompressOptions | undefined): void {
+  const method: unknown = options?.method;
+  if (method !== undefined && !METHODS.includes(method as SvdMethod)) {
+    throw new ImageprocessError(
+      'ERR_IMAGEPROCESS_ARGUMENT',
+      `Expected the \`method\` option to be one of ${METHODS.map((m) => `'${m}'`).join(', ')}, got ${describeValue(method)}.`,
+    );
+  }
+  const compression: unknown = options?.compression;
+  if (compression !== undefined && !(COMPRESSIONS as readonly unknown[]).includes(compression)) {
+    throw new ImageprocessError(
+      'ERR_IMAGEPROCESS_ARGUMENT',
+      `Expected the \`compression\` option to be one of ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got ${describeValue(compression)}.`,
+    );
+  }
+  imageDir(options?.imageDir);
+  outputDir(options?.outDir);
+}
 
 /**
  * Compresses decoded pixels: each colour band (a height x width matrix) is replaced by its best
@@ -86,6 +109,7 @@ export function compressImage(
   options?: CompressImageOptions,
 ): TiffImage {
   checkOptionKeys('compressImage', options, IMAGE_OPTION_KEYS);
+  checkOptionValues(options);
   checkImage(image);
   const k = parseRank(rank);
   checkRankRange(k, image.width, image.height);
@@ -132,6 +156,7 @@ export async function compressFile(
   options?: CompressFileOptions,
 ): Promise<CompressFileResult> {
   checkOptionKeys('compressFile', options, FILE_OPTION_KEYS);
+  checkOptionValues(options);
   checkPath('inputPath', inputPath);
   checkPath('outputPath', outputPath);
   const k = parseRank(rank);
@@ -199,6 +224,7 @@ export async function compress(
   options?: CompressOptions,
 ): Promise<0> {
   checkOptionKeys('compress', options, COMPRESS_OPTION_KEYS);
+  checkOptionValues(options);
   const n = parseImageNumber(imno);
   const k = parseRank(rank);
   const input = join(imageDir(options?.imageDir), `flower${n}.tif`);
@@ -229,6 +255,7 @@ export interface ParallelOptions extends CompressOptions {
  */
 export async function serial(rank: number | string = 50, options?: CompressOptions): Promise<0[]> {
   checkOptionKeys('serial', options, COMPRESS_OPTION_KEYS);
+  checkOptionValues(options);
   parseRank(rank);
   await prepareDefaultImages(options?.imageDir);
   const codes: 0[] = [];
@@ -249,6 +276,7 @@ export async function parallel(
   options?: ParallelOptions,
 ): Promise<0[]> {
   checkOptionKeys('parallel', options, [...COMPRESS_OPTION_KEYS, 'concurrency']);
+  checkOptionValues(options);
   parseRank(rank);
   await prepareDefaultImages(options?.imageDir);
   if (options === undefined) return ppeval(compress, array(range(0, DEFAULT_IMAGE_COUNT)), rank);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ImageprocessError, describeValue } from './errors.js';
 
 /** The example's own folder (examples/imageprocess), found from this module's location. */
 export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +32,7 @@ export const OUTPUT_DIR_ENV = 'IMAGEPROCESS_OUT';
  * imageDir(); // '/…/examples/imageprocess/data' unless IMAGEPROCESS_DIR is set
  */
 export function imageDir(explicit?: string): string {
+  checkFolder('imageDir', explicit);
   return resolve(explicit ?? nonEmpty(process.env[IMAGE_DIR_ENV]) ?? DEFAULT_IMAGE_DIR);
 }
 
@@ -42,9 +44,19 @@ export function imageDir(explicit?: string): string {
  * outputDir('/tmp/results'); // '/tmp/results'
  */
 export function outputDir(explicit?: string): string {
+  checkFolder('outDir', explicit);
   return resolve(explicit ?? nonEmpty(process.env[OUTPUT_DIR_ENV]) ?? DEFAULT_OUTPUT_DIR);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function checkFolder(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+    throw new ImageprocessError(
+      'ERR_IMAGEPROCESS_ARGUMENT',
+      `Expected the \`${name}\` option to be a folder path (a non-empty string), got ${describeValue(value)}; omit it to use the default folder.`,
+    );
+  }
 }

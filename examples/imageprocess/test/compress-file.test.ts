@@ -128,4 +128,32 @@ describe('compress(imno, rank)', () => {
       /Unknown option `imagedir`/,
     );
   });
+
+  it('refuses a bad method, compression or folder before reading anything', async () => {
+    const out = join(dir, 'o-values');
+    const bad = [
+      { method: 'fast' },
+      { compression: 'zip' },
+      { imageDir: 5 },
+      { outDir: '' },
+    ] as const;
+    for (const options of bad) {
+      const key = Object.keys(options)[0]!;
+      const expected = { code: 'ERR_IMAGEPROCESS_ARGUMENT', message: expect.stringContaining(key) };
+      await expect(
+        compress(0, 5, { imageDir: dir, outDir: out, ...options } as never),
+      ).rejects.toMatchObject(expected);
+      if (key !== 'imageDir' && key !== 'outDir') {
+        await expect(
+          compressFile(join(dir, 'flower0.tif'), join(out, 'x.tif'), 5, options as never),
+        ).rejects.toMatchObject(expected);
+      }
+    }
+    expect(() =>
+      compressImage(synthesizeImage({ width: 8, height: 8, seed: 1 }), 2, {
+        method: 'fast',
+      } as never),
+    ).toThrow(expect.objectContaining({ code: 'ERR_IMAGEPROCESS_ARGUMENT' }));
+    expect(existsSync(out)).toBe(false);
+  });
 });
