@@ -145,8 +145,17 @@ export async function startRedis(
       if ((await probe.ping()) === 'PONG') break;
     } catch (err) {
       if (Date.now() > deadline || proc.exitCode !== null) {
+        // Leave nothing behind: the probe's reconnection timer, the listener, the folder.
+        process.removeListener('exit', reap);
+        probe.disconnect();
         proc.kill('SIGKILL');
-        throw new Error(`redis-server did not start on port ${port}: ${String(err)}`);
+        const log = existsSync(join(dir, 'redis.log'))
+          ? readFileSync(join(dir, 'redis.log'), 'utf8')
+          : '';
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(
+          `redis-server did not start on port ${port}: ${String(err)}\n${log.slice(-2000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
