@@ -177,7 +177,7 @@ export class LocalBackend implements Backend {
       const pool = this.#tinypool();
       const failures = this.#failures.signal;
       try {
-        return await raceFailure(pool.run(batch, { signal }) as Promise<BatchResult>, failures);
+        return await raceFailure(this.#start(pool, batch, signal), failures);
       } catch (error) {
         if (failures.aborted) throw failures.reason;
         if (signal.aborted) throw error;
@@ -189,6 +189,29 @@ export class LocalBackend implements Backend {
         throw this.#describe(error);
       }
     }
+  }
+
+  /** Hands one batch to tinypool, forwarding `signal` only once tinypool holds the task. */
+  #start(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    // tinypool listens on the signal it gets before it can fail to create a worker (Node
+    // refuses a flag of execArgv): its listener would then look for a task it never queued,
+    // fail an assertion and crash the whole process. So it gets a signal of its own, aborted
+    // only for a task it accepted.
+    const own = new AbortController();
+    let task: Promise<BatchResult>;
+    try {
+      task = pool.run(batch, { signal: own.signal }) as Promise<BatchResult>;
+    } catch (error) {
+      // No worker can be created: the pool cannot start (see #broken).
+      this.#broken(pool, error);
+      return Promise.reject(error as Error);
+    }
+    const forward = (): void => own.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    const detach = (): void => signal.removeEventListener('abort', forward);
+    task.then(detach, detach);
+    return task;
   }
 
   #describe(error: unknown): Error {
@@ -226,7 +249,11 @@ function inheritableExecArgv(): string[] {
 }
 
 function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {
-  if (failures.aborted) return Promise.reject(failures.reason as Error);
+  if (failures.aborted) {
+    // The failure is the answer; the work's own outcome no longer matters.
+    work.catch(() => undefined);
+    return Promise.reject(failures.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onFailure = (): void => reject(failures.reason as Error);
     failures.addEventListener('abort', onFailure, { once: true });

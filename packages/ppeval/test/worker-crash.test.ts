@@ -113,6 +113,23 @@ describe('a worker that dies mid-element', () => {
     }
   });
 
+  it('rejects with BackendError, never crashes the caller, when Node refuses a worker flag', async () => {
+    // Node throws while creating each worker thread; tinypool then leaves an abort listener for
+    // a task it never queued, which would crash this process when fail-fast aborts the call.
+    const broken = createPool({ concurrency: 2, execArgv: ['--no-such-flag'] });
+    try {
+      const error: unknown = await broken
+        .ppeval(square, array(range(0, 8)))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(
+        /worker threads failed to start: .*invalid execArgv flags: --no-such-flag/,
+      );
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('runs the elements queued behind a crash (one worker, settle: true)', async () => {
     const single = createPool({ concurrency: 1 });
     try {
