@@ -38,9 +38,27 @@ const MAX_DEPTH = 8;
 
 /**
  * Turns a thrown value into data that survives structured clone and `v8.serialize`. Properties
- * that cannot be cloned (functions, symbols) are replaced by their string form.
+ * that cannot be cloned (functions, symbols) are replaced by their string form, and so are
+ * those whose getter throws. Never throws: a value that cannot even be inspected (a revoked
+ * Proxy) becomes an `Error` that says so.
  */
 export function serializeError(thrown: unknown, depth = 0): SerializedError {
+  try {
+    return serializeThrown(thrown, depth);
+  } catch (failure) {
+    return {
+      kind: 'error',
+      name: 'Error',
+      message:
+        'The function threw a value that cannot be read to send it back ' +
+        `(${safeDescribe(failure)}).`,
+      stack: undefined,
+      props: {},
+    };
+  }
+}
+
+function serializeThrown(thrown: unknown, depth: number): SerializedError {
   if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
     return { kind: 'value', value: toCloneable(thrown, 0) };
   }
@@ -48,7 +66,11 @@ export function serializeError(thrown: unknown, depth = 0): SerializedError {
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(err)) {
     if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
-    props[key] = toCloneable((err as unknown as Record<string, unknown>)[key], 0);
+    try {
+      props[key] = toCloneable((err as unknown as Record<string, unknown>)[key], 0);
+    } catch (failure) {
+      props[key] = `[unreadable: ${safeDescribe(failure)}]`;
+    }
   }
   const ctorName = (err.constructor as { name?: unknown } | undefined)?.name;
   const name =
@@ -152,4 +174,12 @@ function toCloneable(value: unknown, depth: number): unknown {
     out[key] = toCloneable((value as Record<string, unknown>)[key], depth + 1);
   }
   return out;
+}
+
+function safeDescribe(failure: unknown): string {
+  try {
+    return failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
+  } catch {
+    return 'an unreadable value';
+  }
 }

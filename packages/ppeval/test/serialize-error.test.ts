@@ -47,4 +47,25 @@ describe('errors across the worker boundary', () => {
     const withFunction = Object.assign(new Error('x'), { callback: function onDone() {} });
     expect((roundTrip(withFunction) as { callback: string }).callback).toBe('[Function onDone]');
   });
+
+  it('never throws: a property whose getter throws, and a value that cannot be inspected', () => {
+    const withGetter = new Error('kept');
+    Object.defineProperty(withGetter, 'secret', {
+      enumerable: true,
+      get() {
+        throw new TypeError('no access');
+      },
+    });
+    const copy = roundTrip(withGetter) as Error & { secret: string };
+    expect(copy.message).toBe('kept');
+    expect(copy.secret).toBe('[unreadable: TypeError: no access]');
+
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const described = roundTrip(revoked.proxy) as Error;
+    expect(described).toBeInstanceOf(Error);
+    expect(described.message).toMatch(
+      /threw a value that cannot be read to send it back \(TypeError: /,
+    );
+  });
 });
