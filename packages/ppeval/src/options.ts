@@ -128,6 +128,12 @@ export interface ResolvedCallOptions {
   readonly onStats: ((stats: CallStats) => void) | undefined;
 }
 
+/**
+ * The smallest `resourceLimits.stackSizeMb` accepted. Node 20.20 aborts the calling process when
+ * a worker thread's stack is too small for its own bootstrap (0.2 MB did, 0.3 MB started).
+ */
+const MIN_STACK_SIZE_MB = 0.5;
+
 /** Default idle timeout of pool workers, in milliseconds. */
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
 
@@ -181,6 +187,14 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
           `Expected \`resourceLimits.${key}\` to be a positive number of megabytes, got ${show(v)}.`,
         );
       }
+    }
+    const stack = (resourceLimits as Record<string, unknown>)['stackSizeMb'];
+    if (typeof stack === 'number' && stack < MIN_STACK_SIZE_MB) {
+      throw new PpevalArgumentError(
+        `Expected \`resourceLimits.stackSizeMb\` to be at least ${MIN_STACK_SIZE_MB} (megabytes; ` +
+          `Node's default is 4), got ${show(stack)}. With a smaller stack a worker thread cannot ` +
+          'even start, and Node ends the whole process instead of reporting it.',
+      );
     }
     if (runtime === 'processes') {
       throw new PpevalArgumentError(

@@ -39,6 +39,10 @@ describe('option validation', () => {
       "Expected `execArgv` to be an array of strings, got `'--inspect'` (string).",
     ],
     [
+      { resourceLimits: { stackSizeMb: 0.1 } },
+      /`resourceLimits\.stackSizeMb` to be at least 0\.5 .*got `0\.1` \(number\)\. With a smaller stack/,
+    ],
+    [
       { runtime: 'processes', resourceLimits: { maxOldGenerationSizeMb: 64 } },
       /applies to worker threads only/,
     ],
