@@ -99,7 +99,9 @@ export class LocalBackend implements Backend {
     this.#failures.abort(
       new BackendError(
         `The ${this.kind === 'threads' ? 'worker threads' : 'child processes'} failed to ` +
-          `start: ${message}. Check the \`execArgv\` option and the flags Node was started with.`,
+          `start: ${message}. Check the \`execArgv\` option` +
+          (this.kind === 'threads' ? ' and `resourceLimits` (a heap too small to start)' : '') +
+          ', and the flags Node was started with.',
         { cause: error },
       ),
     );

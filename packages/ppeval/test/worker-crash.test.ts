@@ -130,6 +130,22 @@ describe('a worker that dies mid-element', () => {
     }
   });
 
+  it('rejects with BackendError naming resourceLimits when the heap is too small to start', async () => {
+    const starved = createPool({
+      concurrency: 2,
+      resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 },
+    });
+    try {
+      const error: unknown = await starved.ppeval(square, array([1, 2])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(
+        /worker threads failed to start: .*memory.*Check the `execArgv` option and `resourceLimits`/,
+      );
+    } finally {
+      await starved.close();
+    }
+  });
+
   it('runs the elements queued behind a crash (one worker, settle: true)', async () => {
     const single = createPool({ concurrency: 1 });
     try {
