@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,7 @@ export class LocalBackend implements Backend {
   #active = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   /** Aborted with a BackendError when the current tinypool cannot start workers. */
-  #failures = new AbortController();
+  #failures = failureController();
 
   constructor(settings: LocalBackendSettings) {
     this.#settings = settings;
@@ -88,7 +89,7 @@ export class LocalBackend implements Backend {
     // #scheduleRelease).
     (pool.options as { minThreads: number }).minThreads = concurrency;
     this.#pool = pool;
-    this.#failures = new AbortController();
+    this.#failures = failureController();
     return pool;
   }
 
@@ -248,6 +249,17 @@ function inheritableExecArgv(): string[] {
     out.push(arg);
   }
   return out;
+}
+
+/**
+ * The controller whose signal every batch in flight on one tinypool listens to: one listener
+ * per batch, so many calls at once exceed Node's default of 10, which would print a
+ * MaxListenersExceededWarning on the caller's stderr.
+ */
+function failureController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {

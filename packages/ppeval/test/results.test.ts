@@ -50,6 +50,24 @@ describe('results in element order', () => {
     expect(out).toEqual([25, 36]);
   });
 
+  it('runs many calls at once on one pool, each with its own broadcast, printing nothing', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const calls = range(0, 8).map((c) =>
+        pool.ppeval.with({ chunkSize: 1 })(addScaled, array(range(0, 20)), 0, c),
+      );
+      const results = await Promise.all(calls);
+      results.forEach((out, c) => expect(out).toEqual(range(0, 20).map((k) => k * c)));
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('gives the same results with child processes', async () => {
     const processes = createPool({ concurrency: 2, runtime: 'processes' });
     try {
