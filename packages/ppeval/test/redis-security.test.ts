@@ -7,8 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BackendError, array, createPool, range } from 'ppeval';
-import { scale } from './fixtures/redis/fns.mjs';
-import { redisPool } from './helpers/redis-pool.js';
+import { nap, scale } from './fixtures/redis/fns.mjs';
+import { countRuns, redisPool } from './helpers/redis-pool.js';
 import {
   hasRedisServer,
   isAlive,
@@ -174,7 +174,7 @@ describe.skipIf(!hasRedisServer)('Redis with a password and TLS', () => {
     await redis?.stop();
   });
 
-  it('works over rediss:// with a password, which no message shows', async () => {
+  it('works over rediss:// with a password, which no message shows and no key stores', async () => {
     const caFile = join(redis.dir, 'cert.pem');
     // The URL from the environment keeps the password out of `ps`.
     const w = startWorker(undefined, ['--concurrency', '1', '--tls-ca', caFile], {
@@ -185,6 +185,25 @@ describe.skipIf(!hasRedisServer)('Redis with a password and TLS', () => {
     expect(redis.url.startsWith('rediss://')).toBe(true);
     const pool = redisPool({ url: redis.url, tls: { ca: redis.ca } });
     expect(await pool.ppeval(scale, array(range(0, 6)), 5)).toEqual(range(0, 6).map((k) => k * 5));
+
+    // While a call's jobs are queued, no key (job, call, result stream, registry) holds the
+    // password. DUMP shows every value's bytes; without compression they are searchable.
+    const admin = redis.client();
+    await admin.config('SET', 'rdbcompression', 'no');
+    const log = join(redis.dir, 'nap.log');
+    const call = pool.ppeval.with({ chunkSize: 1 })(nap, array(range(0, 4)), -2, 300, log);
+    while (countRuns(log, 'start').size === 0) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const keys = await admin.keys('*');
+    expect(keys.some((k) => /:call:/.test(k))).toBe(true);
+    for (const key of keys) {
+      const bytes = (await admin.dumpBuffer(key)) ?? Buffer.alloc(0);
+      for (const secret of [password, encodeURIComponent(password)]) {
+        expect(bytes.includes(secret), `${key} holds the password`).toBe(false);
+      }
+    }
+    expect(await call).toEqual(range(0, 4).map((k) => k * 3));
     await pool.close();
 
     const wrong = redis.url.replace(encodeURIComponent(password), 'not-the-password');
