@@ -77,9 +77,9 @@ export interface PpevalOptions {
    */
   readonly timeout?: number;
   /**
-   * How many times an element whose worker died (exit, crash, heap limit) is run again on a
-   * fresh worker before it fails with `WorkerExitError`. Errors the function throws are never
-   * retried.
+   * How many times an element whose worker died (exit, crash, heap limit) is run again before
+   * it fails with `WorkerExitError`; each run goes to whichever live worker is free (the dead
+   * one has been replaced by a fresh one). Errors the function throws are never retried.
    * @defaultValue 0
    */
   readonly retries?: number;

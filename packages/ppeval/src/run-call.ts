@@ -263,7 +263,7 @@ class CallRun {
             `The worker running ${fn.name}(element ${index}) died: ${error.message}. ` +
               (runs > 1 ? `It died on all ${runs} attempts. ` : '') +
               (options.retries === 0
-                ? 'Set the `retries` option to run such elements again on a fresh worker, or '
+                ? 'Set the `retries` option to run such elements again on another worker, or '
                 : '') +
               (this.#in.backend.kind === 'threads'
                 ? "use runtime: 'processes' to isolate code that can crash."

@@ -75,7 +75,7 @@ describe('a worker that dies mid-element', () => {
     await expectHealthy(threads);
   });
 
-  it('re-runs such an element on a fresh worker with `retries`', async () => {
+  it('re-runs such an element on a live worker with `retries`', async () => {
     // Shared run counters: each element exits its worker on its first run only.
     const runs = new Int32Array(new SharedArrayBuffer(4 * 4));
     const out = await threads.ppeval.with({ retries: 1 })(exitOnFirstRun, array(range(0, 4)), runs);
