@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compressedFileName } from '../src/compress.js';
 import { createRng } from '../src/prng.js';
+import { runCli as run } from './cli-run.js';
 
 // The TIFF files of other software in ../shared/data (absent in a newcomer's clone).
 const suite = join(import.meta.dirname, '../../../../shared/data/tiff-suite');
@@ -12,21 +12,8 @@ const present = existsSync(suite);
 if (!present) {
   console.warn(`cli-bad-input.test.ts: SKIPPED, ${suite} is absent (the TIFF suite is optional).`);
 }
-const cli = join(import.meta.dirname, '../dist/cli.js');
 const root = mkdtempSync(join(tmpdir(), 'imageprocess-bad-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!present)('imageprocess compress over the TIFF suite and damaged copies', () => {
   it('accounts for every file: an output or an error naming it, never a hang or a lost output', async () => {
