@@ -159,6 +159,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   let done = 0;
   try {
     for (const runner of runners) {
+      ctx.signal?.throwIfAborted();
       ctx.progress(done, steps, `${runner.name}: warm-up`);
       await runner.trivial(Math.min(1000, sizes.trivialElements));
       await runner.cpu(workers, iterations);
@@ -168,6 +169,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     // shared) hits them alike.
     for (let r = 0; r < repeats; r++) {
       for (const runner of runners) {
+        ctx.signal?.throwIfAborted();
         if (sizes.cases.includes('trivial')) {
           ctx.progress(done, steps, `${runner.name}: trivial elements`);
           const t = await runner.trivial(sizes.trivialElements);

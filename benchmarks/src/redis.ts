@@ -246,6 +246,7 @@ const redis: SubBenchmark = {
         await trivialMs(local, 1000);
         await trivialMs(remote, 1000);
         for (let r = 0; r < sizes.repeats; r++) {
+          ctx.signal?.throwIfAborted();
           overhead.local.push(await trivialMs(local, sizes.trivialElements));
           overhead.redis.push(await trivialMs(remote, sizes.trivialElements));
         }
@@ -268,6 +269,7 @@ const redis: SubBenchmark = {
       const iterations = calibrate(sizes.cpuMs);
       const scaling: { workers: number; wallMs: number; workMs: number; idleWallMs: number }[] = [];
       for (let k = 1; k <= sizes.maxWorkers; k++) {
+        ctx.signal?.throwIfAborted();
         const queue = `scaling-${k}`;
         const procs = await startWorkers(server.url, queue, k);
         const pool = createPool({ backend: 'redis', url: server.url, queue });
@@ -276,6 +278,7 @@ const redis: SubBenchmark = {
           const samples: number[] = [];
           const work: number[] = [];
           for (let r = 0; r < sizes.repeats; r++) {
+            ctx.signal?.throwIfAborted();
             samples.push(
               await timeIt(async () => {
                 const ms = await pool.ppeval(

@@ -290,6 +290,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   let numpy: NumpyResult | undefined;
   const best = new Map<string, { bandMs: number[]; pixels: Uint8Array[] }>();
   for (let round = 0; round < repeat; round++) {
+    ctx.signal?.throwIfAborted();
     ctx.progress(done++, steps, `NumPy, round ${round + 1} of ${repeat}`);
     const run = await runNumpy(s, rank, 1);
     if (!numpy || !numpy.available || !run.available) numpy ??= run;
@@ -299,6 +300,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       (_, i) => options.variants[(i + round) % options.variants.length]!,
     );
     for (const key of order) {
+      ctx.signal?.throwIfAborted();
       const v = VARIANTS[key]!;
       ctx.progress(done++, steps, `${v.name}, round ${round + 1} of ${repeat}`);
       const record = best.get(key) ?? { bandMs: [], pixels: [] };
@@ -318,6 +320,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const exactBands = Math.min(options.exactBands, s.bands.length);
   const exact: { ms: number; pixels: Uint8Array }[] = [];
   for (let b = 0; b < exactBands; b++) {
+    ctx.signal?.throwIfAborted();
     exact.push(timeBand(s.bands[b]!, s, rank, { name: 'exact', method: 'exact' }, 1));
   }
   const exactBandMs = exact.length ? exact.reduce((a, e) => a + e.ms, 0) / exact.length : undefined;

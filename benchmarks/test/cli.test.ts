@@ -134,3 +134,32 @@ describe('a missing or broken sub-benchmark module', () => {
     );
   });
 });
+
+describe('Ctrl-C', () => {
+  it('stops a running sub-benchmark at its next step, writes no results and exits with 130', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-cli-sigint-'));
+    try {
+      // Thousands of repetitions: minutes of work unless the interrupt stops it.
+      const child = spawn(
+        process.execPath,
+        [cli, 'overhead', '--tiny', '--repeats', '5000', '--results-dir', dir],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      // The report's first line: the run has started (the SIGINT handler is installed).
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('## overhead') && resolve()),
+      );
+      child.kill('SIGINT');
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      expect(code, stderr).toBe(130);
+      expect(stderr).toMatch(/overhead: interrupted; no results written/);
+      expect(existsSync(path.join(dir, 'overhead.json'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
