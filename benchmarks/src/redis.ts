@@ -154,8 +154,13 @@ async function startWorkers(url: string, queue: string, n: number): Promise<Chil
         (proc) =>
           new Promise<void>((resolve, reject) => {
             let err = '';
+            let out = '';
             proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-            proc.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+            // Accumulated: the ready line may arrive split over two chunks.
+            proc.stdout?.on(
+              'data',
+              (d: Buffer) => (out += d.toString()).includes(' ready') && resolve(),
+            );
             proc.once('error', reject);
             proc.once('exit', (code) =>
               reject(new Error(`ppeval-worker exited (${code}): ${err}`)),
