@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lowRankApproximation, lowRankApproximationDetailed } from '../src/svd/index.js';
 import type { SvdMethod } from '../src/svd/index.js';
+import { wasmKernels } from '../src/svd/wasm-kernels.js';
 import {
   agreement,
   exactSvd,
@@ -179,6 +180,11 @@ describe('regressions', () => {
 });
 
 describe('WebAssembly and TypeScript kernels', () => {
+  it('the WebAssembly kernels load on this Node (a broken build must not fall back silently)', () => {
+    // Node 20, the project's floor, has WebAssembly SIMD: only a broken build lands here.
+    expect(wasmKernels()).toBeDefined();
+  });
+
   it('give bit-identical results, odd sizes included', () => {
     for (const [rows, cols, k] of [
       [67, 45, 3],
