@@ -524,8 +524,13 @@ export class RedisBackend implements Backend {
       if (seen.length > 0) void this.#client.xdel(stream, ...seen).catch(() => {});
       if (Date.now() - lastCheck >= READ_BLOCK_MS) {
         lastCheck = Date.now();
-        await this.#checkVanished().catch(() => {});
-        await this.#checkWorkers().catch(() => {});
+        // A failed check (Redis unreachable) is retried on the next read; its error is kept so
+        // that a call that later times out on the connection says why.
+        const remember = (err: unknown): void => {
+          this.#lastError = err instanceof Error ? err : new Error(String(err));
+        };
+        await this.#checkVanished().catch(remember);
+        await this.#checkWorkers().catch(remember);
       }
     }
   }
