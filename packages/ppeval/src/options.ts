@@ -72,7 +72,8 @@ export interface PpevalOptions {
   readonly signal?: AbortSignal;
   /**
    * Milliseconds one element may run; past it, its worker is terminated and the element fails
-   * with `ElementTimeoutError`. Elements then travel one per batch.
+   * with `ElementTimeoutError`. Elements then travel one per batch. The clock starts when the
+   * element is sent to the pool, so a wait behind other calls on the same pool counts too.
    * @defaultValue no limit
    */
   readonly timeout?: number;
