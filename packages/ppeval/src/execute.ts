@@ -90,8 +90,11 @@ export async function executeBatch(
   let fn: (...args: unknown[]) => unknown;
   let broadcast: unknown[];
   let broadcastLoaded = false;
+  let functionUnavailable = false;
   try {
+    functionUnavailable = true;
     fn = await loadFunction(request.fn);
+    functionUnavailable = false;
     let cached = broadcastCache.get(request.callId);
     if (cached === undefined) {
       cached = loadBroadcastOnce(request.broadcast, options);
@@ -112,6 +115,7 @@ export async function executeBatch(
       fnMs: 0,
       workerId,
       broadcastLoaded,
+      ...(functionUnavailable ? { functionUnavailable } : {}),
     };
   }
 

@@ -79,4 +79,10 @@ export interface BatchResult {
   readonly workerId: string;
   /** Whether this batch made the worker load the call's broadcast arguments (once per call). */
   readonly broadcastLoaded: boolean;
+  /**
+   * True when the worker could not load the function at all (its module failed to import, or
+   * refused to load in a worker): every result then carries that error, and the caller fails
+   * the whole call with `LocateError` whatever `settle` says.
+   */
+  readonly functionUnavailable?: boolean;
 }

@@ -224,9 +224,12 @@ class CallRun {
         continue;
       }
       const cause = outcome ? deserializeError(outcome.error) : new Error('missing result');
-      if (cause instanceof Error && cause.name === 'LocateError') {
+      if (result.functionUnavailable === true) {
         // The worker could not load the function: no element can run, whatever `settle` says.
-        return this.#fail(new LocateError(fn.name, cause.message, { cause }));
+        // (A flag from the worker, not the error's name: a user's own error class may be called
+        // LocateError too.)
+        const message = cause instanceof Error ? cause.message : String(cause);
+        return this.#fail(new LocateError(fn.name, message, { cause }));
       }
       const error = new TaskError(index, describeThrow(fn.name, index, cause), { cause });
       if (!options.settle) return this.#fail(error);

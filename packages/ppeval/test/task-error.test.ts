@@ -2,7 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { LocateError, TaskError, array, createPool, range } from 'ppeval';
 import type { Settled } from 'ppeval';
-import { countThenFailAt, failAt, rejectAt } from './fixtures/runtime/failing.mjs';
+import {
+  countThenFailAt,
+  failAt,
+  rejectAt,
+  throwNamedLocateError,
+} from './fixtures/runtime/failing.mjs';
 import { returnsFunction } from './fixtures/runtime/math.mjs';
 import { unloadable } from './fixtures/runtime/worker-only-failure.mjs';
 
@@ -80,6 +85,29 @@ describe('fail fast', () => {
     expect((error.cause as Error).name).toBe('TypeError');
     expect((error.cause as Error).message).toMatch(/cannot be sent back: it is a function/);
   });
+
+  it.each([
+    ['threads', threads],
+    ['processes', processes],
+  ] as const)(
+    'settles a user error merely named LocateError like any other (%s)',
+    async (_, pool) => {
+      const outcomes = await pool.ppeval
+        .with({ settle: true })(throwNamedLocateError, array(range(0, 4)), 2)
+        .catch((e: unknown) => e);
+      expect(Array.isArray(outcomes)).toBe(true);
+      const list = outcomes as Settled<number>[];
+      expect(list.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      const failed = list[2] as { status: 'rejected'; reason: unknown };
+      expect(failed.reason).toBeInstanceOf(TaskError);
+      expect(((failed.reason as TaskError).cause as Error).message).toBe('user error at 2');
+    },
+  );
 
   it('rejects with LocateError when the workers cannot load the function, even when settling', async () => {
     const error: unknown = await threads.ppeval

@@ -353,6 +353,7 @@ export class RedisBackend implements Backend {
       fnMs: results.reduce((sum, r) => sum + r.fnMs, 0),
       workerId: (results[0] as BatchResult).workerId,
       broadcastLoaded: results.some((r) => r.broadcastLoaded),
+      functionUnavailable: results.some((r) => r.functionUnavailable === true),
     } as BatchResult;
   }
 
