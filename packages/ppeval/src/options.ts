@@ -12,7 +12,8 @@ import type { Runtime } from './local-backend.js';
 import type { CallStats } from './stats.js';
 
 /**
- * Options of {@link createPool}.
+ * Options of {@link createPool}. A missing option or `undefined` means its default; `null` is
+ * refused with {@link PpevalArgumentError}, for every option.
  *
  * @example
  * ```ts
@@ -60,7 +61,9 @@ export interface PoolOptions {
 }
 
 /**
- * Options of one call: `ppeval.with(options)(fn, ...args)`.
+ * Options of one call: `ppeval.with(options)(fn, ...args)`. A missing option or `undefined`
+ * means its default (in `with()`, `undefined` also undoes an earlier `with`); `null` is refused
+ * with {@link PpevalArgumentError}, for every option.
  *
  * @example
  * ```ts
@@ -180,7 +183,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   }
   const resourceLimits = o['resourceLimits'];
   if (resourceLimits !== undefined) {
-    checkObject(resourceLimits, '`resourceLimits`', RESOURCE_LIMIT_KEYS);
+    checkObject(resourceLimits, '`resourceLimits`', RESOURCE_LIMIT_KEYS, 'resourceLimits.');
     for (const key of RESOURCE_LIMIT_KEYS) {
       const v = (resourceLimits as Record<string, unknown>)[key];
       if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
@@ -298,6 +301,7 @@ function checkObject(
   value: unknown,
   what: string,
   known: readonly string[],
+  prefix = '',
 ): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -311,8 +315,21 @@ function checkObject(
           `Known options: ${known.map((k) => `\`${k}\``).join(', ')}.`,
       );
     }
+    if ((value as Record<string, unknown>)[key] === null) throw nullOption(`${prefix}${key}`, what);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The one rule for `null`, for every option of every form (createPool, a call, `with()`, the
+ * Redis backend): it is refused, as p-map and piscina refuse it, and as the option types say.
+ * Only a missing option or `undefined` means the default.
+ */
+export function nullOption(name: string, what: string): PpevalArgumentError {
+  return new PpevalArgumentError(
+    `\`${name}\` in ${what} is \`null\` (null), which no option accepts: omit ` +
+      `\`${name}\`, or pass undefined, for its default.`,
+  );
 }
 
 /** Renders a value and its type for a message: `` `0` (number) ``. */

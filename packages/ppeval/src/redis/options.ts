@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { PpevalArgumentError } from '../errors.js';
+import { nullOption } from '../options.js';
 import { describeValue } from './connection.js';
 
 /** Options of a Redis pool: `createPool({ backend: 'redis', url, ...these })`. */
@@ -247,6 +248,7 @@ function checkObject(
       `Expected \`url\` to be a Redis URL such as 'redis://host:6379', got ${describeValue(o.url)}.`,
     );
   }
+  for (const key of Object.keys(o)) if (o[key] === null) throw nullOption(key, where);
   return o;
 }
 
