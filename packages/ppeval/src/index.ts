@@ -8,10 +8,13 @@ export { ppeval, createPool } from './pool.js';
 export type { Pool } from './pool.js';
 export type {
   AnyFunction,
+  ArgsFor,
   Ppeval,
   PpevalArg,
   PpevalArgs,
   PpevalStream,
+  PpevalTarget,
+  ResultFor,
   ResultOf,
   Settled,
   SettlingPpeval,

@@ -36,6 +36,25 @@ export type PpevalArgs<P extends readonly unknown[]> = { [K in keyof P]: PpevalA
 /** What one element of `fn` resolves to. */
 export type ResultOf<F extends AnyFunction> = Awaited<ReturnType<F>>;
 
+/** What ppeval accepts as `fn`: a function, or the explicit form `{ module, export }`. */
+export type PpevalTarget = AnyFunction | ExplicitFunction;
+
+/**
+ * The arguments after `fn`: typed by a function's parameters, untyped for the explicit form.
+ *
+ * One generic signature with this conditional rest type, rather than one overload per form, so
+ * that tsc reports a wrong or missing argument at that argument: with overloads it reported
+ * "No overload matches this call" at the callee, or blamed the explicit form's overload.
+ */
+export type ArgsFor<F> = [F] extends [never]
+  ? unknown[]
+  : F extends AnyFunction
+    ? PpevalArgs<Parameters<F>>
+    : unknown[];
+
+/** What one element resolves to: a function's awaited return type, else the `R` given. */
+export type ResultFor<F, R> = F extends AnyFunction ? ResultOf<F> : R;
+
 /**
  * One element's outcome with `settle: true`.
  *
@@ -65,11 +84,10 @@ export interface StreamItem<R> {
 
 /** The streaming form: `ppeval.stream(fn, ...args)`. */
 export interface PpevalStream {
-  <F extends AnyFunction>(
+  <R = unknown, F extends PpevalTarget = ExplicitFunction>(
     fn: F,
-    ...args: PpevalArgs<Parameters<F>>
-  ): AsyncIterableIterator<StreamItem<ResultOf<F>>>;
-  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): AsyncIterableIterator<StreamItem<R>>;
+    ...args: ArgsFor<F>
+  ): AsyncIterableIterator<StreamItem<ResultFor<F, R>>>;
 }
 
 /**
@@ -77,8 +95,11 @@ export interface PpevalStream {
  * and resolves with the results in element order.
  */
 export interface Ppeval {
-  <F extends AnyFunction>(fn: F, ...args: PpevalArgs<Parameters<F>>): Promise<ResultOf<F>[]>;
-  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<R[]>;
+  // `R` first: `ppeval<string>({ module, export }, ...)` types the explicit form's results.
+  <R = unknown, F extends PpevalTarget = ExplicitFunction>(
+    fn: F,
+    ...args: ArgsFor<F>
+  ): Promise<ResultFor<F, R>[]>;
   /**
    * Yields `{ index, value }` as elements finish. Leaving the loop early cancels the rest.
    * While 64 results wait for the loop, no new batch is sent (backpressure).
@@ -91,11 +112,10 @@ export interface Ppeval {
 
 /** `ppeval.with({ settle: true })`: resolves with every element's outcome instead of failing. */
 export interface SettlingPpeval {
-  <F extends AnyFunction>(
+  <R = unknown, F extends PpevalTarget = ExplicitFunction>(
     fn: F,
-    ...args: PpevalArgs<Parameters<F>>
-  ): Promise<Settled<ResultOf<F>>[]>;
-  <R = unknown>(fn: ExplicitFunction, ...args: unknown[]): Promise<Settled<R>[]>;
+    ...args: ArgsFor<F>
+  ): Promise<Settled<ResultFor<F, R>>[]>;
   with(options: PpevalOptions): SettlingPpeval;
 }
 
