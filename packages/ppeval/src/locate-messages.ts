@@ -52,20 +52,57 @@ export function describeLocation(url: string, location: FunctionLocation): strin
   return `${url}:${location.line + 1}:${location.column + 1}`;
 }
 
-/** A {@link LocateError} that names `fn`, says why, and lists the ways out. */
+/**
+ * Why a function cannot be run by workers, before it is worded for the runtime in use: one
+ * function may be passed to thread, process and Redis pools, and the located result is cached
+ * per function, so the runtime is named only when the refusal reaches a call
+ * ({@link Refusal.toError}).
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly fn: AnyFunction,
+    readonly why: string,
+    readonly fixes: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(why, options);
+    this.name = 'Refusal';
+  }
+
+  /** The {@link LocateError} the caller sees: `runtime` is 'worker threads', 'child processes'... */
+  toError(runtime: string): LocateError {
+    const name = functionName(this.fn);
+    const fix =
+      this.fixes.length === 1 ? `Fix: ${this.fixes[0]}.` : `Fix: ${this.fixes.join('; or ')}.`;
+    return new LocateError(
+      name,
+      `Cannot run \`${name}\` in ${runtime}: ${this.why} Workers receive a module and an ` +
+        `export name, not the function itself. ${fix}`,
+      this.cause === undefined ? undefined : { cause: this.cause },
+    );
+  }
+}
+
+/** A {@link Refusal} that names `fn`, says why, and lists the ways out. */
 export function refusal(
   fn: AnyFunction,
   why: string,
   fixes: readonly string[],
   cause?: unknown,
-): LocateError {
-  const name = functionName(fn);
-  const fix =
-    fixes.length === 1 ? `Fix: ${fixes[0]}.` : `Fix: ${fixes.map((f) => `${f}`).join('; or ')}.`;
-  return new LocateError(
-    name,
-    `Cannot run \`${name}\` in worker threads: ${why} Workers receive a module and an export ` +
-      `name, not the function itself. ${fix}`,
-    cause === undefined ? undefined : { cause },
-  );
+): Refusal {
+  return new Refusal(fn, why, fixes, cause === undefined ? undefined : { cause });
+}
+
+/** How refusals name the workers of a backend kind (`Backend.kind`). */
+export function runtimeLabel(kind: string | undefined): string {
+  switch (kind) {
+    case 'threads':
+      return 'worker threads';
+    case 'processes':
+      return 'child processes';
+    case 'redis':
+      return 'Redis workers';
+    default:
+      return 'workers';
+  }
 }

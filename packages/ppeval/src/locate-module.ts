@@ -276,14 +276,14 @@ interface VitestNode {
   readonly evaluated?: boolean;
 }
 
-interface VitestCopy {
+export interface VitestCopy {
   readonly exports: Record<string, unknown>;
   /** False while the module's top level runs (vite's module runner sets it when done). */
   readonly evaluated: boolean | undefined;
 }
 
 /** Every copy of `file` that vitest's module runner evaluated (or is evaluating) here. */
-function vitestModules(file: string): VitestCopy[] {
+export function vitestModules(file: string): VitestCopy[] {
   const map = vitestFileMap();
   if (map === undefined) return [];
   const nodes = map.get(file) ?? map.get(tryRealpath(file) ?? file);

@@ -28,7 +28,14 @@ import {
   toModuleUrl,
   toWorkerUrl,
 } from './locate-module.js';
-import { describeLocation, describeShape, functionName, refusal } from './locate-messages.js';
+import { explicitModuleFor, findMember, packageOf } from './locate-member.js';
+import {
+  Refusal,
+  describeLocation,
+  describeShape,
+  functionName,
+  refusal,
+} from './locate-messages.js';
 
 /** Where workers find a function: the wire format sent to every worker. */
 export interface FunctionRef {
@@ -83,6 +90,17 @@ const explicitLocated = new Map<string, Promise<FunctionRef>>();
  * ```
  */
 export async function locateFunction(
+  target: ((...args: never[]) => unknown) | ExplicitFunction,
+  runtime = 'workers',
+): Promise<FunctionRef> {
+  try {
+    return await locateTarget(target);
+  } catch (error) {
+    throw error instanceof Refusal ? error.toError(runtime) : error;
+  }
+}
+
+async function locateTarget(
   target: ((...args: never[]) => unknown) | ExplicitFunction,
 ): Promise<FunctionRef> {
   if (typeof target === 'function') {
@@ -212,7 +230,9 @@ async function locateReference(fn: AnyFunction): Promise<FunctionRef> {
       viaTarget = elsewhere !== undefined;
     }
     if (elsewhere === undefined || entryKind(elsewhere.url) !== undefined) {
-      throw notExportedRefusal(fn, innermost, where);
+      const member = (await findMember(url, fn)) ?? (await findMember(url, innermost));
+      if (member !== undefined) throw memberRefusal(fn, url, member.exportPath, where);
+      throw notExportedRefusal(fn, innermost, url, where);
     }
     match = elsewhere;
     moduleUrl = elsewhere.url;
@@ -258,7 +278,7 @@ function checkBindings(
   }
 }
 
-function entryRefusal(fn: AnyFunction, url: string, kind: 'entry' | 'test'): LocateError {
+function entryRefusal(fn: AnyFunction, url: string, kind: 'entry' | 'test'): Refusal {
   const name = functionName(fn);
   if (kind === 'test') {
     return refusal(
@@ -282,7 +302,7 @@ function entryRefusal(fn: AnyFunction, url: string, kind: 'entry' | 'test'): Loc
   );
 }
 
-function importRefusal(fn: AnyFunction, url: string, error: unknown): LocateError {
+function importRefusal(fn: AnyFunction, url: string, error: unknown): Refusal {
   if (error instanceof ModuleImportError && error.reason === 'evaluating') {
     return refusal(
       fn,
@@ -305,8 +325,54 @@ function importRefusal(fn: AnyFunction, url: string, error: unknown): LocateErro
   );
 }
 
-function notExportedRefusal(fn: AnyFunction, innermost: AnyFunction, where: string): LocateError {
+/** A static method or a function of an exported object: name the explicit form that reaches it. */
+function memberRefusal(
+  fn: AnyFunction,
+  url: string,
+  exportPath: readonly string[],
+  where: string,
+): Refusal {
+  const dotted = exportPath.join('.');
+  const holder = exportPath.slice(0, -1).join('.');
+  const explicit = `\`{ module: ${explicitModuleFor(url)}, export: '${dotted}' }\``;
+  return refusal(
+    fn,
+    `it is not an export of its own but \`${dotted}\`, reached through the exported ` +
+      `\`${holder}\` (a static method, or a function of an object; defined at ${where}). ` +
+      `Passed bare it has lost its \`this\`, which may be \`${holder}\`.`,
+    [
+      `pass the explicit form ${explicit}, which workers call as \`${dotted}(...)\`, with ` +
+        `\`${holder}\` as \`this\``,
+    ],
+  );
+}
+
+/** A function inside an installed package that the package does not export. */
+function packageRefusal(fn: AnyFunction, pkg: string, where: string): Refusal {
+  return refusal(
+    fn,
+    `it is defined inside the package \`${pkg}\` (at ${where}), which does not export it, ` +
+      'neither at its top level nor through an exported object.',
+    [
+      `pass a function that \`${pkg}\` exports, or the explicit form ` +
+        `\`{ module: '${pkg}', export: '<name>' }\` naming the export (dotted for one inside ` +
+        "an exported object: 'Parser.parse') that reaches it",
+      'export a function of your own that calls it, from a module of your own, and pass that',
+    ],
+  );
+}
+
+function notExportedRefusal(
+  fn: AnyFunction,
+  innermost: AnyFunction,
+  url: string,
+  where: string,
+): Refusal {
   const name = functionName(fn);
+  const file = filePathOf(url);
+  const pkg = file === undefined ? undefined : packageOf(file);
+  // Never advise editing a file under node_modules.
+  if (pkg !== undefined) return packageRefusal(fn, pkg.name, where);
   switch (describeShape(innermost)) {
     case 'method':
       return refusal(fn, `it is a method (defined at ${where}); a worker cannot reach it.`, [

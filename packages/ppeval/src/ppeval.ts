@@ -12,6 +12,7 @@ import type { ElementError } from './errors.js';
 import { LocateError, PpevalArgumentError } from './errors.js';
 import { isLoadingFunctionModule } from './load.js';
 import { locateFunction } from './locate.js';
+import { runtimeLabel } from './locate-messages.js';
 import type { ExplicitFunction } from './locate.js';
 import { newCallId } from './local-backend.js';
 import type { PpevalOptions, ResolvedCallOptions } from './options.js';
@@ -207,7 +208,10 @@ async function execute(
     const backend = source();
     const prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory);
     total = prepared.total;
-    const ref = await locateFunction(fn as Parameters<typeof locateFunction>[0]);
+    const ref = await locateFunction(
+      fn as Parameters<typeof locateFunction>[0],
+      runtimeLabel(backend.kind),
+    );
     if (total === 0) return;
     await runCall({
       callId: newCallId(),
