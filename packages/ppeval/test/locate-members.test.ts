@@ -25,6 +25,18 @@ describe('refusals name the runtime in use', () => {
     expect(onProcesses).toMatch(/^Cannot run `helper` in child processes: /);
     const onThreads = await refusal(threads.ppeval(utils.helper, array([1])));
     expect(onThreads).toMatch(/^Cannot run `helper` in worker threads: /);
+    // Refused before the Redis backend connects: no server is needed to see the wording.
+    const redis = createPool({
+      backend: 'redis',
+      url: 'redis://127.0.0.1:1',
+      connectTimeoutMs: 500,
+    });
+    try {
+      const onRedis = await refusal(redis.ppeval(utils.helper, array([1])));
+      expect(onRedis).toMatch(/^Cannot run `helper` in Redis workers: /);
+    } finally {
+      await redis.close();
+    }
     // The cached refusal is worded again for each runtime.
     expect(await refusal(processes.ppeval(utils.helper, array([1])))).toMatch(/child processes/);
   });
