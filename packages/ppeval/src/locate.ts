@@ -48,7 +48,9 @@ export interface FunctionRef {
 }
 
 /**
- * The explicit form, for bundled or generated code: export may be dotted ('default.decode').
+ * The explicit form, for bundled or generated code: export may be dotted ('default.decode'),
+ * also for a static method or a function of an exported object ('Parser.parse'), which workers
+ * then call with that object as `this`.
  *
  * `module` is a `file:` URL (string or `URL`), an absolute path, a `node:` specifier or
  * built-in name, or a bare package name resolved from the current working directory.
@@ -80,8 +82,12 @@ const explicitLocated = new Map<string, Promise<FunctionRef>>();
  * closures, local arrow functions, methods, classes, functions their module does not export,
  * functions exported by the program's entry script, and native functions such as `JSON.parse`.
  * A target that is neither a function nor an `{ module, export }` object rejects with
- * {@link PpevalArgumentError}.
+ * {@link PpevalArgumentError}. A static method or a function of an exported object
+ * (`Parser.parse`) is refused with the explicit form that reaches it
+ * (`{ module: 'acorn', export: 'Parser.parse' }`, which workers call with `Parser` as `this`).
  *
+ * @param runtime - how refusals name the workers: 'worker threads', 'child processes',
+ * 'Redis workers' (see `runtimeLabel`)
  * @example
  * ```ts
  * import { gzipSync } from 'node:zlib';
