@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { PpevalArgumentError, createPool, ppeval } from 'ppeval';
+import { resolveWorkerOptions } from '../src/redis/options.js';
 
 // One rule for every option: a missing option or `undefined` means its default, `null` is
 // refused with advice. Before, `null` meant the default for retries, chunkSize and settle only.
@@ -35,6 +36,19 @@ const REDIS_OPTIONS = [
   'keyTtlMs',
   'connectTimeoutMs',
   'noWorkersTimeoutMs',
+] as const;
+
+const REDIS_WORKER_OPTIONS = [
+  'queue',
+  'tls',
+  'concurrency',
+  'roots',
+  'allowBuiltins',
+  'sandbox',
+  'cwd',
+  'lockDurationMs',
+  'stalledIntervalMs',
+  'maxStalledCount',
 ] as const;
 
 function nullMessage(name: string): RegExp {
@@ -78,6 +92,15 @@ describe('null in options', () => {
     );
     expect(error).toBeInstanceOf(PpevalArgumentError);
     expect((error as Error).message).toMatch(nullMessage(key));
+  });
+
+  it.each(REDIS_WORKER_OPTIONS)('startRedisWorker({ %s: null }) is refused', (key) => {
+    // startRedisWorker validates with this before connecting; the error class is the source's.
+    const error = thrown(() =>
+      resolveWorkerOptions({ url: 'redis://127.0.0.1:1', [key]: null }),
+    ) as Error;
+    expect(error.name).toBe('PpevalArgumentError');
+    expect(error.message).toMatch(nullMessage(key));
   });
 
   it('undefined means the default everywhere, and undoes an earlier with()', () => {
