@@ -60,24 +60,21 @@ export function describeLocation(url: string, location: FunctionLocation): strin
  */
 export class Refusal extends Error {
   constructor(
-    readonly fn: AnyFunction,
-    readonly why: string,
-    readonly fixes: readonly string[],
+    /** The function's name for messages. */
+    readonly functionName: string,
+    /** The caller's message, given the runtime ('worker threads', 'child processes'...). */
+    readonly render: (runtime: string) => string,
     options?: ErrorOptions,
   ) {
-    super(why, options);
+    super(render('workers'), options);
     this.name = 'Refusal';
   }
 
-  /** The {@link LocateError} the caller sees: `runtime` is 'worker threads', 'child processes'... */
+  /** The {@link LocateError} the caller sees. */
   toError(runtime: string): LocateError {
-    const name = functionName(this.fn);
-    const fix =
-      this.fixes.length === 1 ? `Fix: ${this.fixes[0]}.` : `Fix: ${this.fixes.join('; or ')}.`;
     return new LocateError(
-      name,
-      `Cannot run \`${name}\` in ${runtime}: ${this.why} Workers receive a module and an ` +
-        `export name, not the function itself. ${fix}`,
+      this.functionName,
+      this.render(runtime),
       this.cause === undefined ? undefined : { cause: this.cause },
     );
   }
@@ -90,7 +87,15 @@ export function refusal(
   fixes: readonly string[],
   cause?: unknown,
 ): Refusal {
-  return new Refusal(fn, why, fixes, cause === undefined ? undefined : { cause });
+  const name = functionName(fn);
+  const fix = fixes.length === 1 ? `Fix: ${fixes[0]}.` : `Fix: ${fixes.join('; or ')}.`;
+  return new Refusal(
+    name,
+    (runtime) =>
+      `Cannot run \`${name}\` in ${runtime}: ${why} Workers receive a module and an export ` +
+      `name, not the function itself. ${fix}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** How refusals name the workers of a backend kind (`Backend.kind`). */

@@ -436,9 +436,10 @@ async function locateExplicit(explicit: ExplicitFunction): Promise<FunctionRef> 
   const name = exportPath.join('.');
   const url = resolveExplicitModule(explicit.module, name);
   if (entryKind(url) !== undefined) {
-    throw new LocateError(
+    throw new Refusal(
       name,
-      `Cannot run \`${name}\` from ${url} in workers: that module is the program's entry ` +
+      (runtime) =>
+        `Cannot run \`${name}\` from ${url} in ${runtime}: that module is the program's entry ` +
         'script (or the running test file), and importing it in a worker would run the whole ' +
         'program again. Move the function to a module of its own and name that module.',
     );

@@ -37,6 +37,11 @@ describe('refusals name the runtime in use', () => {
     } finally {
       await redis.close();
     }
+    // The explicit form's refusals too.
+    const ownFile = { module: import.meta.url, export: 'anything' };
+    expect(await refusal(processes.ppeval(ownFile, array([1])))).toMatch(
+      /^Cannot run `anything` from \S+ in child processes: that module is the program's entry/,
+    );
     // The cached refusal is worded again for each runtime.
     expect(await refusal(processes.ppeval(utils.helper, array([1])))).toMatch(/child processes/);
   });
