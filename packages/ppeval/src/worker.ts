@@ -6,9 +6,12 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { executeBatch, installExitGuard } from './execute.js';
+import { watchParent } from './parent-watchdog.js';
 import type { BatchRequest, BatchResult } from './protocol.js';
 
 installExitGuard();
+// A child process ends with its caller, even while an element keeps it busy.
+if (isMainThread && process.send !== undefined) watchParent();
 
 /** Runs one batch (see `executeBatch`). */
 export default function runBatch(request: BatchRequest): Promise<BatchResult> {

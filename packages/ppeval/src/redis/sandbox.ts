@@ -9,6 +9,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { executeBatch, installExitGuard } from '../execute.js';
+import { watchParent } from '../parent-watchdog.js';
 import type { BatchRequest } from '../protocol.js';
 import { serializeError } from '../serialize-error.js';
 
@@ -38,8 +39,8 @@ if (port === null) {
   if (process.send === undefined) {
     throw new Error('ppeval: redis/sandbox.js runs in a worker thread or a forked process.');
   }
-  // The worker process died (kill -9): do not outlive it.
-  process.on('disconnect', () => process.exit(70));
+  // The worker process died (kill -9): do not outlive it, even while an element is busy.
+  watchParent();
 }
 // process.exit() in the function ends the sandbox visibly (the batch fails and is retried).
 installExitGuard();
