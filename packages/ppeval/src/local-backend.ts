@@ -297,7 +297,7 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   } else {
     const message = typeof err?.message === 'string' ? err.message : String(error);
     const name = typeof err?.name === 'string' ? err.name : 'Error';
-    reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer or an event handler)`;
+    reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer, an event handler, or a promise it left rejected with no handler)`;
   }
   return new BatchLostError(reason, exitCode, { cause: error });
 }

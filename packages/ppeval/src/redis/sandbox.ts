@@ -12,6 +12,7 @@ import { executeBatch, installExitGuard } from '../execute.js';
 import { watchParent } from '../parent-watchdog.js';
 import type { BatchRequest } from '../protocol.js';
 import { serializeError } from '../serialize-error.js';
+import { strayFaultsSurface } from '../stray-faults.js';
 
 /** A message from the worker's main thread. */
 export interface SandboxRequest {
@@ -61,8 +62,10 @@ function onMessage(message: SandboxRequest): void {
       cachedBytes.delete(cachedBytes.keys().next().value as string);
     }
   }
+  // Answers once what the elements left behind (an unhandled rejection) had its chance to end
+  // this sandbox under this batch, not under the next one.
   executeBatch(request).then(
-    (result) => send({ ok: true, result }),
+    (result) => strayFaultsSurface().then(() => send({ ok: true, result })),
     (err: unknown) => send({ ok: false, error: serializeError(err) }),
   );
 }
