@@ -48,8 +48,8 @@ export class LocalBackend implements Backend {
   #idleTimer: NodeJS.Timeout | undefined;
   /** Aborted with a BackendError when the current tinypool cannot start workers. */
   #failures = failureController();
-  /** The workers' Node flags and limits, worked out when the first pool starts. */
-  #flags: WorkerFlags | undefined;
+  /** The workers' Node flags and limits. */
+  readonly #flags: WorkerFlags;
 
   constructor(settings: LocalBackendSettings) {
     this.#settings = settings;
@@ -59,17 +59,15 @@ export class LocalBackend implements Backend {
     // next one without a round trip through the engine.
     this.capacity = settings.concurrency * 2;
     this.sharedMemory = settings.runtime === 'threads';
+    // Here, so that createPool throws for a heap limit that V8's own flags would override.
+    this.#flags = workerFlags(settings.runtime, settings.execArgv, settings.resourceLimits);
   }
 
   /** The running tinypool, created on first use (so an unused pool starts no worker). */
   #tinypool(): Tinypool {
     if (this.#pool) return this.#pool;
     const { runtime, concurrency } = this.#settings;
-    const { execArgv, resourceLimits } = (this.#flags ??= workerFlags(
-      runtime,
-      this.#settings.execArgv,
-      this.#settings.resourceLimits,
-    ));
+    const { execArgv, resourceLimits } = this.#flags;
     const pool = new Tinypool({
       filename: new URL('./worker.js', import.meta.url).href,
       runtime: runtime === 'threads' ? 'worker_threads' : 'child_process',

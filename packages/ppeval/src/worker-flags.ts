@@ -10,6 +10,8 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 
+import { PpevalArgumentError } from './errors.js';
+
 /** Flags and limits for the workers of one pool. */
 export interface WorkerFlags {
   readonly execArgv: string[];
@@ -37,16 +39,19 @@ const THREAD_STACK_RESERVE_KB = 192;
  *   (`--eval`, `--print`, `--input-type`), which would stop a worker from starting. On threads,
  *   its heap and stack flags become limits and of the others only those a thread accepts stay.
  *
- * Limits from flags: `--max-old-space-size` is `maxOldGenerationSizeMb`,
- * `--max-semi-space-size` gives `maxYoungGenerationSizeMb` (V8's young generation is three
- * semi-spaces), `--stack-size` (KB of JavaScript stack) gives `stackSizeMb`, never less than a
- * thread's default. Keys set in `resourceLimits` win.
+ * Limits from flags: `--stack-size` (KB of JavaScript stack) gives `stackSizeMb`, never less
+ * than a thread's default; a `stackSizeMb` in `resourceLimits` wins. `--max-old-space-size` is
+ * `maxOldGenerationSizeMb` and `--max-semi-space-size` gives `maxYoungGenerationSizeMb` (V8's
+ * young generation is three semi-spaces), but V8 applies the caller's own heap flags (command
+ * line or NODE_OPTIONS) to every thread of the process, over any `resourceLimits`: a different
+ * heap limit for threads is refused with {@link PpevalArgumentError}, rather than ignored.
  */
 export function workerFlags(
   runtime: 'threads' | 'processes',
   execArgv: readonly string[] | undefined,
   resourceLimits: ResourceLimits | undefined,
   callerArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env['NODE_OPTIONS'] ?? '',
 ): WorkerFlags {
   const explicit = execArgv !== undefined;
   const groups = flagGroups(explicit ? execArgv : withoutInlineProgram(callerArgv));
@@ -57,7 +62,19 @@ export function workerFlags(
     if (!toLimit(group, limits)) kept.push(group);
   }
   const flags = explicit ? kept.flat() : acceptedByThreads(kept);
-  const merged = { ...limits, ...resourceLimits };
+  const merged: Record<string, number> = { ...limits, ...resourceLimits };
+  // The command line comes after NODE_OPTIONS, and wins.
+  const processWide: Record<string, number> = {};
+  for (const group of flagGroups([...nodeOptions.split(/\s+/).filter(Boolean), ...callerArgv])) {
+    toLimit(group, processWide);
+  }
+  for (const [key, flag] of HEAP_FLAGS) {
+    const fixed = processWide[key];
+    if (fixed === undefined) continue;
+    const wanted = merged[key];
+    if (wanted !== undefined && wanted !== fixed) throw heapConflict(key, flag, wanted, fixed);
+    merged[key] = fixed;
+  }
   return {
     execArgv: flags,
     resourceLimits: Object.keys(merged).length > 0 ? merged : undefined,
@@ -117,6 +134,24 @@ function toLimit(group: readonly string[], limits: Record<string, number>): bool
     return false;
   }
   return true;
+}
+
+/** The heap limits that V8's flags set for the whole process, and the flag of each. */
+const HEAP_FLAGS = [
+  ['maxOldGenerationSizeMb', '--max-old-space-size'],
+  ['maxYoungGenerationSizeMb', '--max-semi-space-size'],
+] as const;
+
+function heapConflict(key: string, flag: string, wanted: number, fixed: number): Error {
+  const asFlag = (mb: number): string =>
+    `${flag}=${key === 'maxYoungGenerationSizeMb' ? mb / 3 : mb}`;
+  return new PpevalArgumentError(
+    `Expected no \`resourceLimits.${key}\` other than ${fixed} for worker threads, got ` +
+      `${wanted} (from \`resourceLimits\` or \`execArgv\`): this program runs with ` +
+      `${asFlag(fixed)}, which V8 applies to every thread of the process, over any ` +
+      `resourceLimits. Leave the limit out, start the program without that flag (NODE_OPTIONS ` +
+      `included), or use runtime: 'processes' with execArgv: ['${asFlag(wanted)}'].`,
+  );
 }
 
 /** Whether a thread accepts a flag group, asked of Node once per process and group. */
