@@ -52,11 +52,16 @@ async function until(test: () => boolean, ms: number): Promise<boolean> {
 
 /**
  * Starts a program whose two child-process workers run elements that never end (busy as `mode`
- * says), kills it with SIGKILL once both run, and returns how long its children outlived it.
+ * says), kills it with SIGKILL once both run (or lets it call process.exit), and returns how
+ * long its children outlived it.
  */
-async function orphanLifetime(mode: 'spin' | 'sleep' | 'pending'): Promise<number> {
-  const log = join(dir, `${mode}.log`);
-  const caller = spawn(process.execPath, [script, mode, log], { stdio: 'ignore' });
+async function orphanLifetime(
+  mode: 'spin' | 'sleep' | 'pending',
+  end: 'kill' | 'exit' = 'kill',
+): Promise<number> {
+  const log = join(dir, `${mode}-${end}.log`);
+  const caller = spawn(process.execPath, [script, mode, log, end], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => caller.once('exit', resolve));
   let workers: number[] = [];
   try {
     const started = await until(
@@ -71,12 +76,13 @@ async function orphanLifetime(mode: 'spin' | 'sleep' | 'pending'): Promise<numbe
       ]),
     ];
     expect(workers.length).toBeGreaterThanOrEqual(2);
+    if (end === 'exit') await exited;
+    else caller.kill('SIGKILL');
     const killed = Date.now();
-    caller.kill('SIGKILL');
     const ended = await until(() => workers.every((pid) => !running(pid)), 5_000);
     expect(
       ended,
-      `children left running 5 s after their caller's SIGKILL: ${workers.filter(running).join(', ')}`,
+      `children left running 5 s after their caller ended: ${workers.filter(running).join(', ')}`,
     ).toBe(true);
     return Date.now() - killed;
   } finally {
@@ -94,6 +100,10 @@ describe.runIf(process.platform === 'linux')('a child process never outlives its
 
   it('while its element sleeps in a blocking wait', async () => {
     expect(await orphanLifetime('sleep')).toBeLessThan(5_000);
+  });
+
+  it('when the caller calls process.exit() while its element loops', async () => {
+    expect(await orphanLifetime('spin', 'exit')).toBeLessThan(5_000);
   });
 
   it('while its element waits on a promise (its event loop free)', async () => {
