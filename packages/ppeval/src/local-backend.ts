@@ -16,6 +16,7 @@ import { BatchLostError } from './backend.js';
 import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from './broadcast.js';
 import { BackendError, PoolClosedError, PpevalArgumentError } from './errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from './protocol.js';
+import { workerFlags, type WorkerFlags } from './worker-flags.js';
 
 /** Where elements run on this machine. */
 export type Runtime = 'threads' | 'processes';
@@ -47,6 +48,8 @@ export class LocalBackend implements Backend {
   #idleTimer: NodeJS.Timeout | undefined;
   /** Aborted with a BackendError when the current tinypool cannot start workers. */
   #failures = failureController();
+  /** The workers' Node flags and limits. */
+  readonly #flags: WorkerFlags;
 
   constructor(settings: LocalBackendSettings) {
     this.#settings = settings;
@@ -56,12 +59,15 @@ export class LocalBackend implements Backend {
     // next one without a round trip through the engine.
     this.capacity = settings.concurrency * 2;
     this.sharedMemory = settings.runtime === 'threads';
+    // Here, so that createPool throws for a heap limit that V8's own flags would override.
+    this.#flags = workerFlags(settings.runtime, settings.execArgv, settings.resourceLimits);
   }
 
   /** The running tinypool, created on first use (so an unused pool starts no worker). */
   #tinypool(): Tinypool {
     if (this.#pool) return this.#pool;
-    const { runtime, concurrency, resourceLimits, execArgv } = this.#settings;
+    const { runtime, concurrency } = this.#settings;
+    const { execArgv, resourceLimits } = this.#flags;
     const pool = new Tinypool({
       filename: new URL('./worker.js', import.meta.url).href,
       runtime: runtime === 'threads' ? 'worker_threads' : 'child_process',
@@ -70,7 +76,7 @@ export class LocalBackend implements Backend {
       maxThreads: concurrency,
       concurrentTasksPerWorker: 1,
       ...(resourceLimits ? { resourceLimits } : {}),
-      execArgv: execArgv ? [...execArgv] : inheritableExecArgv(),
+      execArgv,
       // tinypool gives child processes only the variables named here: pass the caller's.
       ...(runtime === 'processes'
         ? { env: { ...process.env } as Record<string, string>, serialization: 'advanced' as const }
@@ -235,22 +241,6 @@ export class LocalBackend implements Backend {
   }
 }
 
-/** Node options that a worker may inherit: not those that only make sense for `--eval`. */
-function inheritableExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(arg)) {
-      // The separate-value forms take the next argument with them.
-      if (!arg.includes('=') && /^(--input-type|--eval|-e|--print|-p)$/.test(arg)) i += 1;
-      continue;
-    }
-    out.push(arg);
-  }
-  return out;
-}
-
 /**
  * The controller whose signal every batch in flight on one tinypool listens to: one listener
  * per batch, so many calls at once exceed Node's default of 10, which would print a
@@ -305,7 +295,7 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   } else {
     const message = typeof err?.message === 'string' ? err.message : String(error);
     const name = typeof err?.name === 'string' ? err.name : 'Error';
-    reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer or an event handler)`;
+    reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer, an event handler, or a promise it left rejected with no handler)`;
   }
   return new BatchLostError(reason, exitCode, { cause: error });
 }

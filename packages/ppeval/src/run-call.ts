@@ -265,12 +265,7 @@ class CallRun {
             index,
             `The worker running ${fn.name}(element ${index}) died: ${error.message}. ` +
               (runs > 1 ? `It died on all ${runs} attempts. ` : '') +
-              (options.retries === 0
-                ? 'Set the `retries` option to run such elements again on another worker, or '
-                : '') +
-              (this.#in.backend.kind === 'threads'
-                ? "use runtime: 'processes' to isolate code that can crash."
-                : 'fix the crash.'),
+              advice(options.retries === 0, this.#in.backend.kind === 'threads'),
             error.exitCode,
             { cause: error },
           ),
@@ -338,6 +333,16 @@ class CallRun {
       (error: unknown) => this.#reject(failure ? failure.error : error),
     );
   }
+}
+
+/** The way out of a worker death, as one sentence. */
+function advice(noRetries: boolean, threads: boolean): string {
+  const fix = threads
+    ? "use runtime: 'processes' to isolate code that can crash."
+    : 'fix the crash.';
+  if (noRetries)
+    return `Set the \`retries\` option to run such elements again on another worker, or ${fix}`;
+  return fix.charAt(0).toUpperCase() + fix.slice(1);
 }
 
 function describeThrow(fnName: string, index: number, cause: unknown): string {

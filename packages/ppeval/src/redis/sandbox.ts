@@ -9,8 +9,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { executeBatch, installExitGuard } from '../execute.js';
+import { watchParent } from '../parent-watchdog.js';
 import type { BatchRequest } from '../protocol.js';
 import { serializeError } from '../serialize-error.js';
+import { strayFaultsSurface } from '../stray-faults.js';
 
 /** A message from the worker's main thread. */
 export interface SandboxRequest {
@@ -38,8 +40,8 @@ if (port === null) {
   if (process.send === undefined) {
     throw new Error('ppeval: redis/sandbox.js runs in a worker thread or a forked process.');
   }
-  // The worker process died (kill -9): do not outlive it.
-  process.on('disconnect', () => process.exit(70));
+  // The worker process died (kill -9): do not outlive it, even while an element is busy.
+  watchParent();
 }
 // process.exit() in the function ends the sandbox visibly (the batch fails and is retried).
 installExitGuard();
@@ -60,8 +62,10 @@ function onMessage(message: SandboxRequest): void {
       cachedBytes.delete(cachedBytes.keys().next().value as string);
     }
   }
+  // Answers once what the elements left behind (an unhandled rejection) had its chance to end
+  // this sandbox under this batch, not under the next one.
   executeBatch(request).then(
-    (result) => send({ ok: true, result }),
+    (result) => strayFaultsSurface().then(() => send({ ok: true, result })),
     (err: unknown) => send({ ok: false, error: serializeError(err) }),
   );
 }
