@@ -48,12 +48,17 @@ export interface PoolOptions {
   /**
    * Heap limits of each worker thread (`runtime: 'threads'` only); a worker over its limit
    * fails its element with `WorkerExitError`. For processes use `execArgv`
-   * (`['--max-old-space-size=512']`).
+   * (`['--max-old-space-size=512']`). A heap limit that differs from the caller's own V8 heap
+   * flags is refused (V8 applies those to every thread, over `resourceLimits`).
    * @defaultValue Node's defaults
    */
   readonly resourceLimits?: ResourceLimits;
   /**
-   * Node options of each worker.
+   * Node options of each worker. Child processes get every flag. Worker threads get only the
+   * flags Node accepts for a thread (asked of Node once per process); `--stack-size` becomes
+   * `resourceLimits.stackSizeMb`. V8's heap flags hold for every thread of the process, so on
+   * threads a `resourceLimits` heap limit that differs from the caller's `--max-old-space-size`
+   * or `--max-semi-space-size` is refused at `createPool`.
    * @defaultValue the caller's `process.execArgv`, minus the flags that belong to an inline
    * program (`--eval`, `--print`, `--input-type`), which would stop a worker from starting
    */
