@@ -47,7 +47,9 @@ export interface PoolOptions {
   /**
    * Heap limits of each worker thread (`runtime: 'threads'` only); a worker over its limit
    * fails its element with `WorkerExitError`. For processes use `execArgv`
-   * (`['--max-old-space-size=512']`).
+   * (`['--max-old-space-size=512']`). `stackSizeMb` must be at least 0.5 and
+   * `maxOldGenerationSizeMb` at least 4: below those Node ends the whole process when the worker
+   * starts.
    * @defaultValue Node's defaults
    */
   readonly resourceLimits?: ResourceLimits;
