@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,22 @@ describe('the ppeval-worker command', () => {
       code: 0,
       stdout: expect.stringMatching(/^Usage: ppeval-worker/),
     });
+  });
+
+  it('points its bin, in package.json and in the lockfile npm ci reads, at a file outside dist/', () => {
+    // npm ci links bins from package-lock.json before anything is built.
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { bin?: Record<string, string> }>;
+    };
+    const target = pkg.bin['ppeval-worker']!;
+    expect(target.replace(/^\.\//, '')).toBe(
+      lock.packages['packages/ppeval']?.bin?.['ppeval-worker'],
+    );
+    expect(target).not.toMatch(/dist\//);
+    expect(existsSync(join(packageRoot, target))).toBe(true);
   });
 
   it('says to run the build when dist/ is missing (a fresh clone before npm run build)', async () => {
