@@ -176,6 +176,7 @@ describe.concurrent('in plain Node, without vitest', () => {
       refused(/UTIF\.js has no export `decode`.*use export: 'default\.decode'/),
       { ref: { module: 'node:util', exportPath: ['inspect'], name: 'inspect' } },
       { ref: { module: at('typed.ts'), exportPath: ['norm'], name: 'norm' } },
+      { ref: { module: at('typed-enum.ts'), exportPath: ['pick'], name: 'pick' } },
       // Where Node strips types natively (22.18+, 24, 26) it imports typed.ts itself, and the
       // vm-evaluated `norm` is simply not that module's export; Node 20 cannot read it at all.
       stripsTypes
