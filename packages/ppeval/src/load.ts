@@ -17,6 +17,15 @@ import type { FunctionRef } from './locate.js';
 type AnyFunction = (...args: unknown[]) => unknown;
 
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
+/**
+ * Node's refusals that tsx would have handled: no TypeScript support at all (Node 20, or
+ * --no-experimental-strip-types), or syntax that native type stripping (Node 22.18+, 23.6+)
+ * cannot erase, such as enums and parameter properties.
+ */
+const NEEDS_TSX: ReadonlySet<unknown> = new Set([
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX',
+]);
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const functions = new Map<string, Promise<AnyFunction>>();
@@ -138,7 +147,7 @@ async function importModule(ref: FunctionRef): Promise<Record<string, unknown>> 
     try {
       return (await import(ref.module)) as Record<string, unknown>;
     } catch (error) {
-      if (typescript && (error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      if (typescript && NEEDS_TSX.has((error as { code?: unknown }).code)) {
         throw new LocateError(
           ref.name,
           `\`${ref.name}\` is defined in a TypeScript module (${ref.module}); workers import ` +

@@ -246,7 +246,8 @@ async function importModule(
     const typescript =
       file !== undefined &&
       TYPESCRIPT_EXTENSIONS.has(path.extname(file)) &&
-      code === 'ERR_UNKNOWN_FILE_EXTENSION';
+      // No TypeScript support here, or syntax native type stripping refuses (enums...).
+      (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX');
     if (typescript && typescriptCopy) return importTypeScript(url);
     const reason = typescript
       ? 'no TypeScript loader (such as `node --import tsx`) is active in this thread, so the ' +

@@ -50,6 +50,8 @@ export interface PoolOptions {
    * fails its element with `WorkerExitError`. For processes use `execArgv`
    * (`['--max-old-space-size=512']`). A heap limit that differs from the caller's own V8 heap
    * flags is refused (V8 applies those to every thread, over `resourceLimits`).
+   * `stackSizeMb` must be at least 0.5 and `maxOldGenerationSizeMb` at least 4: below those Node
+   * ends the whole process when the worker starts.
    * @defaultValue Node's defaults
    */
   readonly resourceLimits?: ResourceLimits;
@@ -143,6 +145,14 @@ export interface ResolvedCallOptions {
  */
 const MIN_STACK_SIZE_MB = 0.5;
 
+/**
+ * The smallest `resourceLimits.maxOldGenerationSizeMb` accepted. On Node 22, 24 and 26 a worker
+ * thread whose old generation is below about 4 MB aborts the calling process while V8 reads its
+ * startup snapshot ("Fatal JavaScript out of memory: GC during deserialization"; 1 and 2 MB did,
+ * 4 MB reported ERR_WORKER_OUT_OF_MEMORY); Node 20 reported the error for any size.
+ */
+const MIN_OLD_GENERATION_MB = 4;
+
 /** Default idle timeout of pool workers, in milliseconds. */
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
 
@@ -203,6 +213,14 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
         `Expected \`resourceLimits.stackSizeMb\` to be at least ${MIN_STACK_SIZE_MB} (megabytes; ` +
           `Node's default is 4), got ${show(stack)}. With a smaller stack a worker thread cannot ` +
           'even start, and Node ends the whole process instead of reporting it.',
+      );
+    }
+    const old = (resourceLimits as Record<string, unknown>)['maxOldGenerationSizeMb'];
+    if (typeof old === 'number' && old < MIN_OLD_GENERATION_MB) {
+      throw new PpevalArgumentError(
+        `Expected \`resourceLimits.maxOldGenerationSizeMb\` to be at least ${MIN_OLD_GENERATION_MB} ` +
+          `(megabytes), got ${show(old)}. With a smaller heap a worker thread cannot even start, ` +
+          'and Node 22 and later end the whole process instead of reporting it.',
       );
     }
     if (runtime === 'processes') {

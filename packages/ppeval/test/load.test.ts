@@ -159,21 +159,41 @@ describe('loadFunction errors', () => {
     expect(reply.error?.message).toMatch(/could not import .*missing\.mjs/);
   });
 
-  it('says to install tsx when a TypeScript module arrives and tsx is missing', async () => {
-    // A child process whose module hooks hide the tsx package.
+  // A child process whose module hooks hide the tsx package.
+  const withoutTsx = async (...args: string[]): Promise<unknown> => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [fileURLToPath(new URL('./fixtures/locate/no-tsx.mjs', import.meta.url))],
+      [fileURLToPath(new URL('./fixtures/locate/no-tsx.mjs', import.meta.url)), ...args],
       { timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } },
     );
-    expect(JSON.parse(stdout)).toEqual({
-      error: {
-        name: 'LocateError',
-        code: 'ERR_PPEVAL_LOCATE',
-        message: expect.stringMatching(
-          /`norm` is defined in a TypeScript module .*npm install -D tsx/,
-        ),
-      },
-    });
+    return JSON.parse(stdout);
+  };
+  const needsTsx = {
+    error: {
+      name: 'LocateError',
+      code: 'ERR_PPEVAL_LOCATE',
+      message: expect.stringMatching(/is defined in a TypeScript module .*npm install -D tsx/),
+    },
+  };
+  // Node strips types natively from 22.18 and 23.6 on (process.features.typescript): there a
+  // worker imports erasable TypeScript without tsx; Node 20 cannot import .ts at all.
+  const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
+
+  it.runIf(stripsTypes)(
+    'imports erasable TypeScript without tsx where Node strips types natively (22.18+, 24, 26)',
+    async () => {
+      expect(await withoutTsx('typed.ts', 'norm')).toEqual({ loaded: true });
+    },
+  );
+
+  it.skipIf(stripsTypes)(
+    'says to install tsx when a TypeScript module arrives and Node cannot strip types (Node 20)',
+    async () => {
+      expect(await withoutTsx('typed.ts', 'norm')).toEqual(needsTsx);
+    },
+  );
+
+  it('says to install tsx for syntax native type stripping refuses (an enum), on every version', async () => {
+    expect(await withoutTsx('typed-enum.ts', 'pick')).toEqual(needsTsx);
   });
 });

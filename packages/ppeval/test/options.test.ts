@@ -43,6 +43,11 @@ describe('option validation', () => {
       /`resourceLimits\.stackSizeMb` to be at least 0\.5 .*got `0\.1` \(number\)\. With a smaller stack/,
     ],
     [
+      // Node 22+ aborted the calling process for 1 and 2 MB (V8 fatal OOM at the worker's start).
+      { resourceLimits: { maxOldGenerationSizeMb: 2 } },
+      /`resourceLimits\.maxOldGenerationSizeMb` to be at least 4 .*got `2` \(number\)\. With a smaller heap/,
+    ],
+    [
       { runtime: 'processes', resourceLimits: { maxOldGenerationSizeMb: 64 } },
       /applies to worker threads only/,
     ],

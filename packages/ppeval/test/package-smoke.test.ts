@@ -51,7 +51,7 @@ describe("the built package, imported by its name 'ppeval'", () => {
     );
   });
 
-  it('declares types, files and the Node floor in package.json', () => {
+  it('declares types, files and the supported Node versions in package.json', () => {
     const pkg = JSON.parse(
       readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
     ) as Record<string, unknown>;
@@ -61,6 +61,18 @@ describe("the built package, imported by its name 'ppeval'", () => {
       './dist/index.d.ts',
     );
     expect(pkg['files']).toContain('dist');
-    expect((pkg['engines'] as { node: string }).node).toMatch(/>=20/);
+    // What CI runs the suite under (.ci/run): 20.10+, 22, 24, 26; the same in every package.
+    const supported = '^20.10.0 || ^22.0.0 || >=24.0.0';
+    for (const file of [
+      '../package.json',
+      '../../../package.json',
+      '../../../examples/imageprocess/package.json',
+      '../../../benchmarks/package.json',
+    ]) {
+      const json = JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as {
+        engines: { node: string };
+      };
+      expect({ file, node: json.engines.node }).toEqual({ file, node: supported });
+    }
   });
 });

@@ -1,5 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -158,7 +167,56 @@ describe.skipIf(!hasRedisServer)('Redis workers import only what they may', () =
     while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(isAlive(pid)).toBe(false);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'exits when the npx that started it dies (npx relays through sh -c), leaving nothing running',
+    async () => {
+      const npx = spawn(
+        'npx',
+        ['--no-install', 'ppeval-worker', '--redis', redis.url, '--queue', 'orphan-npx'],
+        { cwd: join(packageRoot, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        npx.stdout.on('data', (d: Buffer) => {
+          out += String(d);
+          if (out.includes('ready')) resolve();
+        });
+        npx.once('exit', (code) => reject(new Error(`npx exited (${code}) before ready: ${out}`)));
+      });
+      const below = descendants(npx.pid!);
+      expect(below.length).toBeGreaterThanOrEqual(1);
+      npx.kill('SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while (below.some(isAlive) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const left = below.filter(isAlive);
+      for (const pid of left) process.kill(pid, 'SIGKILL'); // no orphan even when this fails
+      expect(left).toEqual([]);
+    },
+  );
 });
+
+/** Every process below pid (Linux /proc), children before grandchildren. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let i = -1; i < found.length; i += 1) {
+    const of = i < 0 ? pid : found[i]!;
+    for (const [child, parent] of parents) if (parent === of) found.push(child);
+  }
+  return found;
+}
 
 describe.skipIf(!hasRedisServer)('Redis with a password and TLS', () => {
   const password = 'pa ss:w/rd@42';

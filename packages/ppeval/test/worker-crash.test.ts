@@ -133,7 +133,9 @@ describe('a worker that dies mid-element', () => {
   it('rejects with BackendError naming resourceLimits when the heap is too small to start', async () => {
     const starved = createPool({
       concurrency: 2,
-      resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 },
+      // The smallest heap accepted: below 4 MB, Node 22+ aborts the whole test process (V8 fatal
+      // OOM during the worker's snapshot deserialization) instead of failing the worker.
+      resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 },
     });
     try {
       const error: unknown = await starved.ppeval(square, array([1, 2])).catch((e: unknown) => e);

@@ -13,11 +13,12 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { maskUrl } from '../redis/connection.js';
 import { REDIS_WORKER_DEFAULTS, type RedisWorkerOptions } from '../redis/options.js';
 import { PPEVAL_VERSION } from '../redis/version.js';
-import { startRedisWorker, type RedisWorker } from '../redis/worker.js';
+import type { RedisWorker } from '../redis/worker.js';
 
 const HELP = `Usage: ppeval-worker --redis URL [options]
 
@@ -62,6 +63,71 @@ function readCa(file: string): string {
   }
 }
 
+/**
+ * Imports the worker once its optional peers are known to be installed: without them Node's own
+ * error is an ERR_MODULE_NOT_FOUND stack trace that does not say what to do.
+ */
+async function loadWorker(): Promise<typeof import('../redis/worker.js')> {
+  for (const peer of ['bullmq', 'ioredis']) {
+    try {
+      await import(peer);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      fail(
+        `the Redis backend needs the packages bullmq and ioredis, and ${peer} is not installed ` +
+          'where ppeval is. Install them in the project: npm install bullmq ioredis',
+      );
+    }
+  }
+  return import('../redis/worker.js');
+}
+
+/** A process's parent pid from /proc (Linux), or undefined where that cannot be read. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandOf(pid: number): string | undefined {
+  try {
+    return basename(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'busybox']);
+
+/**
+ * The processes whose death should stop this worker: the parent, and above it every shell that
+ * only relays a command (`npx ppeval-worker` runs `sh -c ppeval-worker` under npm: when npx is
+ * killed, the shell lives on with a new parent, so watching the parent alone leaves an orphan).
+ * Each entry is [pid, its parent when we started].
+ */
+function starterChain(): Array<[number, number | undefined]> {
+  const chain: Array<[number, number | undefined]> = [[process.pid, process.ppid]];
+  let pid = process.ppid;
+  while (pid > 1 && chain.length < 4 && SHELLS.has(commandOf(pid) ?? '')) {
+    const parent = parentOf(pid);
+    if (parent === undefined || parent <= 1) break;
+    chain.push([pid, parent]);
+    pid = parent;
+  }
+  return chain;
+}
+
+/** Whether a process of the chain has lost the parent it had when we started. */
+function starterDied(chain: ReadonlyArray<[number, number | undefined]>): boolean {
+  return chain.some(([pid, parent]) =>
+    pid === process.pid ? process.ppid !== parent : parentOf(pid) !== parent,
+  );
+}
+
 function log(level: string, message: string): void {
   process.stderr.write(`${new Date().toISOString()} ppeval-worker ${level}: ${maskUrl(message)}\n`);
 }
@@ -101,7 +167,9 @@ async function main(): Promise<void> {
   const url = values.redis ?? process.env.PPEVAL_REDIS_URL;
   if (url === undefined || url === '') fail(`--redis URL is required.\n\n${HELP}`);
 
-  const parentPid = process.ppid;
+  // Taken before anything slow: a starter that dies during the connection is still seen.
+  const chain = starterChain();
+  const { startRedisWorker } = await loadWorker();
   let worker: RedisWorker;
   try {
     worker = await startRedisWorker(
@@ -151,9 +219,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM', false));
   process.on('SIGINT', () => stop('SIGINT', false));
   // Started by a program that died (a test runner, a shell that closed): leave no orphan.
-  if (parentPid > 1) {
+  // Started by npx, that is its `sh -c` relay (see starterChain).
+  if (process.ppid > 1) {
     setInterval(() => {
-      if (process.ppid !== parentPid && stopping === 0) stop('parent process exited', true);
+      if (stopping === 0 && starterDied(chain)) stop('parent process exited', true);
     }, 500).unref();
   }
   process.on('disconnect', () => stop('parent process disconnected', true));

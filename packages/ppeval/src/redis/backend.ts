@@ -42,6 +42,8 @@ const READ_BLOCK_MS = 1000;
 const CONNECTION_LOST_MS = 30_000;
 /** How long closing a call or the pool waits for an unreachable Redis (keys carry a TTL). */
 const CLOSE_WAIT_MS = 5000;
+/** How long a disconnected socket may take to close before it is destroyed. */
+const DISCONNECT_WAIT_MS = 100;
 /**
  * Lifetime of the pool's liveness key, refreshed every third of it: long enough for a caller
  * whose event loop is busy for a while.
@@ -107,6 +109,8 @@ export class RedisBackend implements Backend {
   #ready: Promise<void> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #noWorkersSince: number | undefined;
+  /** Whether Redis ever answered: if not, close has nothing to clean up there. */
+  #answered = false;
 
   constructor(options: ResolvedBackendOptions, target: RedisTarget) {
     this.#options = options;
@@ -159,7 +163,15 @@ export class RedisBackend implements Backend {
     if (this.#connections !== undefined) return;
     // Commands wait for a reconnection instead of failing, so a dropped connection loses
     // nothing; the watchdog in #startReading turns a long outage into a BackendError.
-    const connection = { ...this.#target.options, maxRetriesPerRequest: null };
+    // disconnect() ends the socket and destroys it only after disconnectTimeout (ioredis: 2 s):
+    // a socket still trying to reach an unreachable server never closes by itself, so the
+    // process would stay alive that long after close(). close() has finished its commands by
+    // then, so a short wait loses nothing.
+    const connection = {
+      ...this.#target.options,
+      maxRetriesPerRequest: null,
+      disconnectTimeout: DISCONNECT_WAIT_MS,
+    };
     const client = new Redis(connection);
     const reader = new Redis(connection);
     const onError = (err: Error): void => {
@@ -208,6 +220,9 @@ export class RedisBackend implements Backend {
       await Promise.race([
         this.#open()
           .then(() => Promise.all([this.#client.ping(), this.#reader.ping()]))
+          .then(() => {
+            this.#answered = true;
+          })
           .then(() => this.#startHeartbeat())
           .then(() => this.#refreshWorkers(true)),
         timeout,
@@ -324,15 +339,23 @@ export class RedisBackend implements Backend {
       this.#failAll(new PoolClosedError());
       await this.#ready?.catch(() => {});
       if (this.#connections === undefined) return;
-      try {
-        const cancels = [...this.#cancels.values()].flatMap((set) => [...set]);
-        await this.#withDeadline(Promise.all(cancels), 'cancel the queued batches', CLOSE_WAIT_MS);
-        clearInterval(this.#heartbeat);
-        const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
-        await this.#withDeadline(this.#client.del(...keys), 'close', CLOSE_WAIT_MS);
-        await this.#withDeadline(this.#queue.close(), 'close', CLOSE_WAIT_MS);
-      } catch {
-        // Closing must not fail because Redis went away; the keys carry a TTL.
+      // A server that never answered holds no key of ours: waiting for it would only make
+      // close() take CLOSE_WAIT_MS per step.
+      if (this.#answered) {
+        try {
+          const cancels = [...this.#cancels.values()].flatMap((set) => [...set]);
+          await this.#withDeadline(
+            Promise.all(cancels),
+            'cancel the queued batches',
+            CLOSE_WAIT_MS,
+          );
+          clearInterval(this.#heartbeat);
+          const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
+          await this.#withDeadline(this.#client.del(...keys), 'close', CLOSE_WAIT_MS);
+          await this.#withDeadline(this.#queue.close(), 'close', CLOSE_WAIT_MS);
+        } catch {
+          // Closing must not fail because Redis went away; the keys carry a TTL.
+        }
       }
       this.#reader.disconnect();
       this.#client.disconnect();
