@@ -183,7 +183,9 @@ function walk(root: unknown, options: EncodeOptions): Encoded {
     }
     for (const sym of Object.getOwnPropertySymbols(value)) {
       if (Object.prototype.propertyIsEnumerable.call(value, sym)) {
-        return { problem: `\`${path}[${sym.toString()}]\` is a symbol-keyed property, which cannot be sent` };
+        return {
+          problem: `\`${path}[${sym.toString()}]\` is a symbol-keyed property, which cannot be sent`,
+        };
       }
     }
   }
