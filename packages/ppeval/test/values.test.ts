@@ -1,10 +1,19 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parse as acornParse } from 'acorn';
 import { parse as babelParse } from '@babel/parser';
 
-import { PpevalArgumentError, TaskError, array, createPool } from 'ppeval';
+import { PpevalArgumentError, TaskError, array, createPool, type Pool } from 'ppeval';
+import { redisPool } from './helpers/redis-pool.js';
+import {
+  hasRedisServer,
+  skipNote,
+  startRedis,
+  startWorker,
+  type RedisServer,
+  type WorkerProcess,
+} from './helpers/redis-server.js';
 import {
   bufferText,
   identity,
@@ -155,8 +164,33 @@ function corpus(): unknown[] {
   ];
 }
 
-for (const [runtime, pool] of Object.entries(pools)) {
+for (const [runtime, p] of Object.entries(pools)) valueSuite(runtime, () => p);
+
+if (!hasRedisServer) console.warn(skipNote);
+describe.skipIf(!hasRedisServer)('values on redis', () => {
+  let redis: RedisServer;
+  let workers: WorkerProcess[] = [];
+  let pool: Pool;
+  beforeAll(async () => {
+    redis = await startRedis();
+    workers = [0, 1].map(() => startWorker(redis.url, ['--concurrency', '2']));
+    await Promise.all(workers.map((w) => w.ready));
+    pool = redisPool({ url: redis.url });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await Promise.all(workers.map((w) => w.kill()));
+    await redis?.stop();
+  });
+  valueSuite('redis workers', () => pool);
+});
+
+function valueSuite(runtime: string, getPool: () => Pool): void {
   describe(`values on ${runtime}`, () => {
+    let pool: Pool;
+    beforeAll(() => {
+      pool = getPool();
+    });
     it('gives what the serial map gives, classes included (identity over a corpus)', async () => {
       const xs = corpus();
       const serial = xs.map((x) => identity(x));
