@@ -100,7 +100,7 @@ function walk(root: unknown, options: EncodeOptions): Encoded {
   const instances = options.instances ?? 'refuse';
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const { value, path, depth } = frame;
-    const at = path === '' ? 'it' : `\`${path}\``;
+    const at = path === '' ? 'it' : `\`${shorten(path)}\``;
     if (typeof value === 'function') {
       return { problem: `${at} is a function (${describeFunction(value)})` };
     }
@@ -305,6 +305,11 @@ export function applyFixups(fixups: readonly Fixup[] | undefined): void {
       }
     }
   }
+}
+
+/** A path a thousand levels deep would fill the screen: keep its start and its end. */
+function shorten(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 60)}...${path.slice(-40)}`;
 }
 
 function describeFunction(fn: unknown): string {
