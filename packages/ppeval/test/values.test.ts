@@ -218,6 +218,13 @@ function valueSuite(runtime: string, getPool: () => Pool): void {
         true,
         false,
       ]);
+      // Over 64 KiB: the file broadcast on processes.
+      const [big] = await pool.ppeval(
+        bufferText,
+        array([Buffer.from('a')]),
+        Buffer.alloc(70_000, 'b'),
+      );
+      expect(big).toBe('a' + 'b'.repeat(70_000));
       const [made] = await pool.ppeval(makeBuffer, array(['hi']));
       expect(made!.toString()).toBe('hi');
     });
