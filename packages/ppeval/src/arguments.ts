@@ -6,7 +6,7 @@
 import { Broadcast, DistArray, elementAccessor } from './dist-array.js';
 import { PpevalArgumentError } from './errors.js';
 import type { ArgSlot } from './protocol.js';
-import { findUnsendable } from './sendable.js';
+import { encodeValue, type Fixup, type InstancesPolicy } from './wire/values.js';
 
 /** A call's arguments, checked and ready to be cut into batches. */
 export interface PreparedArguments {
@@ -18,6 +18,8 @@ export interface PreparedArguments {
   readonly distributed: readonly ((index: number) => unknown)[];
   /** The broadcast values, in broadcast order. */
   readonly broadcast: readonly unknown[];
+  /** The fixups of the element at an index (all distributed values), when it has any. */
+  readonly fixups: ReadonlyMap<number, Fixup[]>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function prepareArguments(
   args: readonly unknown[],
   fnName: string,
   sharedMemory: boolean,
+  instances: InstancesPolicy = 'refuse',
 ): PreparedArguments {
   const slots: ArgSlot[] = [];
   const dists: { position: number; dist: DistArray<unknown> }[] = [];
@@ -43,7 +46,7 @@ export function prepareArguments(
       return;
     }
     const value = arg instanceof Broadcast ? (arg.value as unknown) : arg;
-    const problem = findUnsendable(value, false);
+    const { problem } = encodeValue(value, { role: 'argument', instances });
     if (problem !== undefined) {
       throw new PpevalArgumentError(
         `Argument ${position + 1} of ${fnName} cannot be sent to a worker: ${problem}.` +
@@ -78,13 +81,24 @@ export function prepareArguments(
   }
 
   const distributed = dists.map(({ dist }) => elementAccessor(dist, sharedMemory));
+  const fixups = new Map<number, Fixup[]>();
   // Items of array() may be anything: check each one now rather than fail half-way.
   dists.forEach(({ position, dist }, d) => {
     // Typed data (split of a typed array or { data, shape }) is always sendable.
     if (!/^(array|split\(array)/.test(dist.description)) return;
     const at = distributed[d]!;
     for (let k = 0; k < dist.length; k++) {
-      const problem = findUnsendable(at(k), sharedMemory);
+      const encoded = encodeValue(at(k), {
+        role: 'argument',
+        allowSharedBuffer: sharedMemory,
+        instances,
+      });
+      if (encoded.fixups !== undefined) {
+        const list = fixups.get(k);
+        if (list === undefined) fixups.set(k, encoded.fixups);
+        else list.push(...encoded.fixups);
+      }
+      const problem = encoded.problem;
       if (problem !== undefined) {
         throw new PpevalArgumentError(
           `Element ${k} of argument ${position + 1} of ${fnName} (${dist.description}) cannot ` +
@@ -93,5 +107,5 @@ export function prepareArguments(
       }
     }
   });
-  return { total: first.dist.length, slots, distributed, broadcast };
+  return { total: first.dist.length, slots, distributed, broadcast, fixups };
 }

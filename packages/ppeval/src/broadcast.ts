@@ -16,6 +16,7 @@ import { DefaultDeserializer, DefaultSerializer, deserialize, serialize } from '
 import { readFile } from 'node:fs/promises';
 
 import type { BroadcastRef } from './protocol.js';
+import { applyFixups, encodeValue, type Fixup } from './wire/values.js';
 
 /** Payloads up to this size travel inline in every batch instead of through a file. */
 export const INLINE_BROADCAST_LIMIT = 64 * 1024;
@@ -75,7 +76,7 @@ export function encodeShared(values: readonly unknown[]): BroadcastRef {
   if (values.length === 0) return { kind: 'none' };
   const serializer = new SharedSerializer();
   serializer.writeHeader();
-  serializer.writeValue(values);
+  serializer.writeValue(withFixups(values));
   const plain = serializer.releaseBuffer();
   const bytes = toShared(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
   return { kind: 'shared', bytes, views: serializer.views };
@@ -83,12 +84,26 @@ export function encodeShared(values: readonly unknown[]): BroadcastRef {
 
 /** Encodes broadcast values as bytes (child processes, remote backends). */
 export function encodeBytes(values: readonly unknown[]): Uint8Array {
-  return serialize(values);
+  return serialize(withFixups(values));
+}
+
+/**
+ * The values and their fixups (Buffers, null prototypes, errors) in one serialized message, so
+ * the fixups point at the deserialized objects. The values were checked by `prepareArguments`.
+ */
+function withFixups(values: readonly unknown[]): [readonly unknown[], Fixup[] | undefined] {
+  return [values, encodeValue(values, { role: 'argument', instances: 'plain' }).fixups];
+}
+
+function withoutFixups(decoded: unknown): unknown[] {
+  const [values, fixups] = decoded as [unknown[], Fixup[] | undefined];
+  applyFixups(fixups);
+  return values;
 }
 
 /** Decodes {@link encodeBytes}'s output. */
 export function decodeBytes(bytes: Uint8Array): unknown[] {
-  return deserialize(bytes) as unknown[];
+  return withoutFixups(deserialize(bytes));
 }
 
 /**
@@ -109,7 +124,7 @@ export async function decodeBroadcast(ref: BroadcastRef): Promise<unknown[]> {
         ref['views'] as ArrayBufferView[],
       );
       deserializer.readHeader();
-      return deserializer.readValue() as unknown[];
+      return withoutFixups(deserializer.readValue());
     }
     default:
       throw new Error(

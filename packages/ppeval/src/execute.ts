@@ -11,8 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { decodeBroadcast } from './broadcast.js';
 import { loadFunction } from './load.js';
 import type { BatchRequest, BatchResult, BroadcastRef, ElementResult } from './protocol.js';
-import { findUnsendable } from './sendable.js';
 import { serializeError } from './serialize-error.js';
+import { applyFixups, encodeValue } from './wire/values.js';
 
 /** Options of {@link executeBatch}. */
 export interface ExecuteOptions {
@@ -119,6 +119,12 @@ export async function executeBatch(
     };
   }
 
+  applyFixups(request.fixups);
+  const encodeOptions = {
+    role: 'result',
+    allowSharedBuffer: options.allowSharedBuffers ?? false,
+    instances: request.instances ?? 'refuse',
+  } as const;
   const results: ElementResult[] = [];
   let fnMs = 0;
   for (const values of request.elements) {
@@ -129,18 +135,20 @@ export async function executeBatch(
     try {
       let value = fn(...args);
       if (isThenable(value)) value = await value;
-      const unsendable = findUnsendable(value, options.allowSharedBuffers ?? false);
+      const { problem, fixups } = encodeValue(value, encodeOptions);
       results.push(
-        unsendable === undefined
-          ? { ok: true, value }
-          : {
+        problem !== undefined
+          ? {
               ok: false,
               error: serializeError(
                 new TypeError(
-                  `The function returned a value that cannot be sent back: ${unsendable}.`,
+                  `The function returned a value that cannot go back to the caller: ${problem}.`,
                 ),
               ),
-            },
+            }
+          : fixups === undefined
+            ? { ok: true, value }
+            : { ok: true, value, fixups },
       );
     } catch (error) {
       if (exitRequested === undefined) results.push({ ok: false, error: serializeError(error) });

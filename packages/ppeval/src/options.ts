@@ -116,6 +116,14 @@ export interface PpevalOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Called once when the call ends (also when it fails) with its timing. */
   readonly onStats?: (stats: CallStats) => void;
+  /**
+   * Class instances in arguments and results: `'refuse'` fails them (arguments before work
+   * starts, results at their element), naming the class, since they would arrive as plain
+   * objects without their class; `'plain'` sends them as plain data of their own enumerable
+   * properties (an AST from acorn or @babel/parser, a data-only class).
+   * @defaultValue 'refuse'
+   */
+  readonly instances?: 'refuse' | 'plain';
 }
 
 /** {@link PoolOptions} with every default applied. */
@@ -137,6 +145,7 @@ export interface ResolvedCallOptions {
   readonly chunkSize: number | undefined;
   readonly onProgress: ((done: number, total: number) => void) | undefined;
   readonly onStats: ((stats: CallStats) => void) | undefined;
+  readonly instances: 'refuse' | 'plain';
 }
 
 /**
@@ -173,6 +182,7 @@ const CALL_KEYS = [
   'chunkSize',
   'onProgress',
   'onStats',
+  'instances',
 ] as const;
 const RESOURCE_LIMIT_KEYS = [
   'maxOldGenerationSizeMb',
@@ -298,6 +308,12 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
       throw new PpevalArgumentError(`Expected \`${key}\` to be a function, got ${show(v)}.`);
     }
   }
+  const instances = o['instances'] ?? 'refuse';
+  if (instances !== 'refuse' && instances !== 'plain') {
+    throw new PpevalArgumentError(
+      `Expected \`instances\` to be 'refuse' or 'plain', got ${show(instances)}.`,
+    );
+  }
   return {
     signal: signal as AbortSignal | undefined,
     timeout: timeout as number | undefined,
@@ -307,6 +323,7 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
     chunkSize: chunkSize === 'auto' ? undefined : (chunkSize as number),
     onProgress: o['onProgress'] as ResolvedCallOptions['onProgress'],
     onStats: o['onStats'] as ResolvedCallOptions['onStats'],
+    instances,
   };
 }
 

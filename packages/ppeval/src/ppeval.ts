@@ -206,7 +206,7 @@ async function execute(
       );
     }
     const backend = source();
-    const prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory);
+    const prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory, options.instances);
     total = prepared.total;
     const ref = await locateFunction(
       fn as Parameters<typeof locateFunction>[0],

@@ -8,6 +8,7 @@
  */
 import type { FunctionRef } from './locate.js';
 import type { SerializedError } from './serialize-error.js';
+import type { Fixup } from './wire/values.js';
 
 /**
  * Where a worker finds the broadcast arguments of a call. Each worker resolves it once per call
@@ -54,11 +55,15 @@ export interface BatchRequest {
   readonly indices: readonly number[];
   /** For each element of the batch, its distributed values, in distributed-argument order. */
   readonly elements: readonly (readonly unknown[])[];
+  /** Patches for `elements` (Buffers, null prototypes, errors), absent when there are none. */
+  readonly fixups?: readonly Fixup[];
+  /** Whether class instances in results travel as plain data. @defaultValue refused */
+  readonly instances?: 'plain';
 }
 
 /** The outcome of one element: its value, or the error it threw, serialized. */
 export type ElementResult =
-  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: true; readonly value: unknown; readonly fixups?: readonly Fixup[] }
   | { readonly ok: false; readonly error: SerializedError };
 
 /** What a worker sends back for a batch. */

@@ -21,6 +21,7 @@ import type { ResolvedCallOptions } from './options.js';
 import type { BatchRequest, BatchResult } from './protocol.js';
 import { BatchSizer } from './schedule.js';
 import { deserializeError } from './serialize-error.js';
+import { applyFixups, type Fixup } from './wire/values.js';
 import type { StatsRecorder } from './stats.js';
 
 /** One element's outcome, as the engine reports it. */
@@ -180,6 +181,8 @@ class CallRun {
       slots: args.slots,
       indices: pending.indices,
       elements: pending.indices.map((k) => args.distributed.map((at) => at(k))),
+      ...batchFixups(args.fixups, pending.indices),
+      ...(options.instances === 'plain' ? { instances: 'plain' as const } : {}),
     };
     this.#flights.add(flight);
     if (options.timeout !== undefined) {
@@ -219,6 +222,7 @@ class CallRun {
       const index = flight.indices[i]!;
       const outcome = result.results[i];
       if (outcome?.ok) {
+        applyFixups(outcome.fixups);
         onOutcome(index, { ok: true, value: outcome.value });
         this.#done += 1;
         continue;
@@ -351,4 +355,18 @@ function describeThrow(fnName: string, index: number, cause: unknown): string {
       ? `${cause.name}: ${cause.message}`
       : `a non-error value: ${String(cause as string)}`;
   return `${fnName}(element ${index}) threw ${what}`;
+}
+
+/** The fixups of a batch's elements, absent when none has any (the common case). */
+function batchFixups(
+  all: ReadonlyMap<number, Fixup[]>,
+  indices: readonly number[],
+): { fixups?: Fixup[] } {
+  if (all.size === 0) return {};
+  const fixups: Fixup[] = [];
+  for (const k of indices) {
+    const list = all.get(k);
+    if (list !== undefined) fixups.push(...list);
+  }
+  return fixups.length === 0 ? {} : { fixups };
 }

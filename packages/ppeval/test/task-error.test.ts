@@ -83,7 +83,9 @@ describe('fail fast', () => {
   it('fails an element whose result cannot be sent back, naming why', async () => {
     const error = await rejection(threads.ppeval(returnsFunction, array([0])));
     expect((error.cause as Error).name).toBe('TypeError');
-    expect((error.cause as Error).message).toMatch(/cannot be sent back: it is a function/);
+    expect((error.cause as Error).message).toMatch(
+      /returned a value that cannot go back to the caller: it is a function/,
+    );
   });
 
   it.each([

@@ -383,9 +383,10 @@ export class RedisBackend implements Backend {
   /** Serializes a batch (without its function and broadcast, which the call's hash holds). */
   #encode(batch: BatchRequest): string[] {
     let bytes: Buffer;
-    const { callId, slots, indices, elements } = batch;
+    const { callId, slots, indices, elements, fixups, instances } = batch;
     try {
-      bytes = serialize({ callId, slots, indices, elements });
+      // Fixups point into `elements`: one serialized message keeps them pointing there.
+      bytes = serialize({ callId, slots, indices, elements, fixups, instances });
     } catch (err) {
       throw new PpevalArgumentError(
         `The arguments of elements ${indices[0]} to ${indices.at(-1)} cannot be stored in ` +

@@ -220,7 +220,7 @@ export async function startRedisWorker(
     }
     const part = deserialize(Buffer.from(job.data.b, 'base64')) as Pick<
       BatchRequest,
-      'callId' | 'slots' | 'indices' | 'elements'
+      'callId' | 'slots' | 'indices' | 'elements' | 'fixups' | 'instances'
     >;
     let result;
     try {
