@@ -24,7 +24,8 @@ export type SerializedError =
     }
   | { readonly kind: 'value'; readonly value: unknown };
 
-const BUILTIN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
+/** The error classes every realm has, by name: what a receiver can rebuild as such. */
+export const BUILTIN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
   Error,
   TypeError,
   RangeError,

@@ -1,19 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const script = fileURLToPath(new URL('./fixtures/runtime/crash-blame-script.mjs', import.meta.url));
+import { running } from './helpers/processes.js';
 
-/** A process that still runs (a zombie has ended, only its entry waits for a reaper). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const script = fileURLToPath(new URL('./fixtures/runtime/crash-blame-script.mjs', import.meta.url));
 
 let seen: Record<string, unknown>;
 

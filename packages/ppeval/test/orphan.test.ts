@@ -1,54 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { childrenOf, running, until } from './helpers/processes.js';
+
 const script = fileURLToPath(new URL('./fixtures/runtime/orphan-script.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ppeval-orphan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A process's state letter from /proc (`Z` for a zombie), or undefined once it is gone. */
-function state(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the process still runs: a zombie has ended, only its entry waits for a reaper. */
-function running(pid: number): boolean {
-  const s = state(pid);
-  return s !== undefined && s !== 'Z';
-}
-
-/** The pids of `parent`'s children, from /proc. */
-function childrenOf(parent: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) out.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
-
-async function until(test: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
 
 /**
  * Starts a program whose two child-process workers run elements that never end (busy as `mode`

@@ -13,27 +13,9 @@ import {
   startWorker,
   type RedisServer,
 } from './helpers/redis-server.js';
+import { running, until } from './helpers/processes.js';
 
 if (!hasRedisServer) console.warn(skipNote);
-
-/** A process that still runs (a zombie has ended, only its entry waits for a reaper). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function until(test: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
 
 describe.skipIf(!hasRedisServer || process.platform !== 'linux')(
   'a Redis worker’s sandbox process never outlives its worker',

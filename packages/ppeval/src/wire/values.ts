@@ -12,6 +12,8 @@
  */
 import { types } from 'node:util';
 
+import { BUILTIN_ERRORS } from '../serialize-error.js';
+
 /**
  * The deepest nesting a value may have. The receivers read about 1,900 levels of nested objects
  * (Node 20: `v8.deserialize`, a thread's `message` and child-process IPC alike, measured) and
@@ -60,16 +62,6 @@ const BUILTIN_ERROR_PROTOTYPES = new Set<unknown>(
     (C) => C.prototype,
   ),
 );
-
-const BUILTIN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
 
 /**
  * Checks that `value` can travel and records what the receiver must patch. Never throws: a
