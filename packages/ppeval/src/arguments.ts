@@ -5,7 +5,7 @@
  */
 import { Broadcast, DistArray, elementAccessor } from './dist-array.js';
 import { PpevalArgumentError } from './errors.js';
-import type { ArgSlot } from './protocol.js';
+import type { ArgSlot } from './wire/protocol.js';
 import { encodeValue, type Fixup, type InstancesPolicy } from './wire/values.js';
 
 /** A call's arguments, checked and ready to be cut into batches. */

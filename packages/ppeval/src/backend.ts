@@ -5,17 +5,17 @@
  * the same errors and accepts the same options.
  *
  * Implementations:
- * - `local-backend.ts`: worker threads or child processes on this machine, through tinypool.
+ * - `local/backend.ts`: worker threads or child processes on this machine, through tinypool.
  * - Redis (BullMQ): worker processes on any machine, sharing a queue.
  *
  * ## Writing a backend
  * 1. `openCall(spec)` is called once per call, before any batch. Store the broadcast arguments
  *    once (a SharedArrayBuffer, a temporary file, a Redis key) and return a {@link CallSession}
  *    whose `broadcast` ref every batch carries. A worker resolves that ref once per call and
- *    caches it, through `executeBatch(request, { loadBroadcast })` from `execute.ts`.
+ *    caches it, through `executeBatch(request, { loadBroadcast })` from `local/execute.ts`.
  * 2. `session.run(batch, signal)` sends one batch of consecutive elements to a worker and
  *    resolves with the worker's {@link BatchResult}. The worker side must be
- *    `executeBatch(batch)` (from `execute.ts`), which never rejects for an element's error: it
+ *    `executeBatch(batch)` (from `local/execute.ts`), which never rejects for an element's error: it
  *    serializes each element's outcome. So `run` rejects only when:
  *    - the worker died while running the batch: reject with {@link BatchLostError} (the engine
  *      re-runs a lost multi-element batch one element at a time to find the culprit, then
@@ -34,8 +34,8 @@
  *
  * @module
  */
-import type { FunctionRef } from './locate.js';
-import type { BatchRequest, BatchResult, BroadcastRef } from './protocol.js';
+import type { FunctionRef } from './locate/locate.js';
+import type { BatchRequest, BatchResult, BroadcastRef } from './wire/protocol.js';
 
 /** What a backend learns about a call before its first batch. */
 export interface CallSpec {

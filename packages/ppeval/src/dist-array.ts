@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { toShared } from './broadcast.js';
+import { toShared } from './wire/broadcast.js';
 import { PpevalArgumentError } from './errors.js';
 
 /** Every typed array class: what `split` shares with threads without copying. */

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 
 import { PpevalArgumentError } from './errors.js';
-import type { Runtime } from './local-backend.js';
+import type { Runtime } from './local/backend.js';
 import type { CallStats } from './stats.js';
 
 /**

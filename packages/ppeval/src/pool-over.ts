@@ -6,7 +6,7 @@
  */
 import type { Backend } from './backend.js';
 import { PoolClosedError } from './errors.js';
-import type { Runtime } from './local-backend.js';
+import type { Runtime } from './local/backend.js';
 import type { Pool } from './pool.js';
 import { makePpeval } from './ppeval.js';
 

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Backend } from './backend.js';
-import { LocalBackend } from './local-backend.js';
-import type { Runtime } from './local-backend.js';
+import { LocalBackend } from './local/backend.js';
+import type { Runtime } from './local/backend.js';
 import type { PoolOptions } from './options.js';
 import { resolvePoolOptions } from './options.js';
 import type { Ppeval, PpevalStream } from './ppeval.js';

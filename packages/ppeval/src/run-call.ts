@@ -16,11 +16,11 @@ import {
   WorkerExitError,
   type ElementError,
 } from './errors.js';
-import type { FunctionRef } from './locate.js';
+import type { FunctionRef } from './locate/locate.js';
 import type { ResolvedCallOptions } from './options.js';
-import type { BatchRequest, BatchResult } from './protocol.js';
+import type { BatchRequest, BatchResult } from './wire/protocol.js';
 import { BatchSizer } from './schedule.js';
-import { deserializeError } from './serialize-error.js';
+import { deserializeError } from './wire/serialize-error.js';
 import { applyFixups, type Fixup } from './wire/values.js';
 import type { StatsRecorder } from './stats.js';
 

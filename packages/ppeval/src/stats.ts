@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import type { BatchResult } from './protocol.js';
+import type { BatchResult } from './wire/protocol.js';
 
 /** What one worker did for one call. */
 export interface WorkerStats {

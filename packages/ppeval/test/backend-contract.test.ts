@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 
 import type { Backend, CallSession, CallSpec } from '../src/backend.js';
 import { BatchLostError } from '../src/backend.js';
-import { encodeBytes } from '../src/broadcast.js';
+import { encodeBytes } from '../src/wire/broadcast.js';
 import { array, range } from '../src/dist-array.js';
 import { TaskError, WorkerExitError } from '../src/errors.js';
-import { executeBatch } from '../src/execute.js';
-import type { BatchRequest, BatchResult } from '../src/protocol.js';
+import { executeBatch } from '../src/local/execute.js';
+import type { BatchRequest, BatchResult } from '../src/wire/protocol.js';
 import { makePpeval } from '../src/ppeval.js';
 import { failAt } from './fixtures/runtime/failing.mjs';
 import { addScaled } from './fixtures/runtime/math.mjs';

@@ -13,9 +13,9 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Backend, CallSession, CallSpec } from '../backend.js';
 import { BatchLostError } from '../backend.js';
-import { encodeBytes } from '../broadcast.js';
+import { encodeBytes } from '../wire/broadcast.js';
 import { AbortError, BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
-import type { BatchRequest, BatchResult } from '../protocol.js';
+import type { BatchRequest, BatchResult } from '../wire/protocol.js';
 import { maskUrl, parseRedisUrl, type RedisTarget } from './connection.js';
 import {
   BULL_PREFIX,

@@ -8,8 +8,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import type { BatchRequest, BatchResult } from '../protocol.js';
-import { deserializeError } from '../serialize-error.js';
+import type { BatchRequest, BatchResult } from '../wire/protocol.js';
+import { deserializeError } from '../wire/serialize-error.js';
 import type { SandboxReply } from './sandbox.js';
 
 /** Where a worker runs its batches. */

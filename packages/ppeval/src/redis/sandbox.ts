@@ -8,11 +8,11 @@
  * @module
  */
 import { parentPort } from 'node:worker_threads';
-import { executeBatch, installExitGuard } from '../execute.js';
-import { watchParent } from '../parent-watchdog.js';
-import type { BatchRequest } from '../protocol.js';
-import { serializeError } from '../serialize-error.js';
-import { strayFaultsSurface } from '../stray-faults.js';
+import { executeBatch, installExitGuard } from '../local/execute.js';
+import { watchParent } from '../local/parent-watchdog.js';
+import type { BatchRequest } from '../wire/protocol.js';
+import { serializeError } from '../wire/serialize-error.js';
+import { strayFaultsSurface } from '../local/stray-faults.js';
 
 /** A message from the worker's main thread. */
 export interface SandboxRequest {

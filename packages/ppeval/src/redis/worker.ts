@@ -14,7 +14,7 @@ import { deserialize, serialize } from 'node:v8';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BackendError } from '../errors.js';
-import type { BatchRequest } from '../protocol.js';
+import type { BatchRequest } from '../wire/protocol.js';
 import { parseRedisUrl, maskUrl } from './connection.js';
 import {
   BULL_PREFIX,

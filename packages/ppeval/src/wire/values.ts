@@ -12,7 +12,7 @@
  */
 import { types } from 'node:util';
 
-import { BUILTIN_ERRORS } from '../serialize-error.js';
+import { BUILTIN_ERRORS } from './serialize-error.js';
 
 /**
  * The deepest nesting a value may have. The receivers read about 1,900 levels of nested objects

@@ -1,0 +1,187 @@
+/**
+ * The worker side of every backend: runs one batch of elements and reports each element's
+ * outcome. The tinypool worker entry (`worker.ts`) calls {@link executeBatch}; so does a remote
+ * backend's sandbox (Redis), passing its own `loadBroadcast` for its own broadcast kinds.
+ *
+ * @module
+ */
+import { isMainThread, threadId } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+
+import { decodeBroadcast } from '../wire/broadcast.js';
+import { loadFunction } from '../locate/load.js';
+import type { BatchRequest, BatchResult, BroadcastRef, ElementResult } from '../wire/protocol.js';
+import { serializeError } from '../wire/serialize-error.js';
+import { applyFixups, encodeValue } from '../wire/values.js';
+
+/** Options of {@link executeBatch}. */
+export interface ExecuteOptions {
+  /**
+   * Resolves broadcast refs of kinds other than the built-in ones (`none`, `inline`, `shared`,
+   * `file`). Called at most once per call per worker; the result is cached.
+   */
+  loadBroadcast?: (ref: BroadcastRef) => unknown[] | Promise<unknown[]>;
+  /** Names this worker in statistics. @defaultValue `thread:<threadId>` or `process:<pid>` */
+  workerId?: string;
+  /** Whether results may contain bare SharedArrayBuffers (threads only). @defaultValue false */
+  allowSharedBuffers?: boolean;
+}
+
+/**
+ * How many calls' broadcast arguments a worker keeps: the current call and one overlapping it.
+ * More would hold finished calls' copies (a child process deserializes its own) in memory; with
+ * more calls interleaved on one pool, a worker reloads a broadcast it evicted (correct, slower).
+ */
+const BROADCAST_CACHE_SIZE = 2;
+
+const broadcastCache = new Map<string, Promise<unknown[]>>();
+let exitRequested: number | undefined;
+
+/** Thrown by the guarded `process.exit` of a worker thread (see {@link installExitGuard}). */
+class WorkerExitSignal extends Error {
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`process.exit(${exitCode}) was called in a worker`);
+    this.name = 'WorkerExit';
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * Makes `process.exit()` in a worker thread end the thread in a way the pool notices. A worker
+ * thread that calls `process.exit()` just stops, and tinypool (like piscina) never settles the
+ * task it was running: the call would hang. The guard turns the exit into an uncaught error,
+ * which the pool reports for that task and then replaces the worker. No-op on the main thread
+ * and in child processes (whose exit the pool sees).
+ */
+export function installExitGuard(): void {
+  if (isMainThread || (process.exit as { ppevalGuard?: boolean }).ppevalGuard) return;
+  const exit = process.exit.bind(process);
+  const guarded = (code?: number | string | null): never => {
+    // Node's own handler of an uncaught error in a worker ends the thread through
+    // process.exit(1): that exit must go through, it is how the pool learns of the error.
+    if (new Error().stack?.includes('node:internal/main/worker_thread')) return exit(code);
+    exitRequested = Number(code ?? process.exitCode ?? 0) || 0;
+    throw new WorkerExitSignal(exitRequested);
+  };
+  (guarded as { ppevalGuard?: boolean }).ppevalGuard = true;
+  process.exit = guarded as typeof process.exit;
+}
+
+/**
+ * Runs every element of `request` in order, in this worker, and reports each outcome. Never
+ * rejects because of an element: what an element throws (or returns that cannot be sent back)
+ * becomes that element's serialized error, and the batch goes on. Loads the function once per
+ * worker and the broadcast arguments once per call.
+ *
+ * @example
+ * ```ts
+ * // in a remote backend's sandbox thread
+ * const result = await executeBatch(job.data, { loadBroadcast: (ref) => fetchFromRedis(ref) });
+ * ```
+ */
+export async function executeBatch(
+  request: BatchRequest,
+  options: ExecuteOptions = {},
+): Promise<BatchResult> {
+  const started = performance.now();
+  const workerId = options.workerId ?? defaultWorkerId();
+  let fn: (...args: unknown[]) => unknown;
+  let broadcast: unknown[];
+  let broadcastLoaded = false;
+  let functionUnavailable = false;
+  try {
+    functionUnavailable = true;
+    fn = await loadFunction(request.fn);
+    functionUnavailable = false;
+    let cached = broadcastCache.get(request.callId);
+    if (cached === undefined) {
+      cached = loadBroadcastOnce(request.broadcast, options);
+      broadcastLoaded = true;
+      broadcastCache.set(request.callId, cached);
+      cached.catch(() => broadcastCache.delete(request.callId));
+      if (broadcastCache.size > BROADCAST_CACHE_SIZE) {
+        broadcastCache.delete(broadcastCache.keys().next().value as string);
+      }
+    }
+    broadcast = await cached;
+  } catch (error) {
+    // The module or the broadcast could not be loaded: every element fails with that reason.
+    const failed: ElementResult = { ok: false, error: serializeError(error) };
+    return {
+      results: request.indices.map(() => failed),
+      busyMs: performance.now() - started,
+      fnMs: 0,
+      workerId,
+      broadcastLoaded,
+      ...(functionUnavailable ? { functionUnavailable } : {}),
+    };
+  }
+
+  applyFixups(request.fixups);
+  const encodeOptions = {
+    role: 'result',
+    allowSharedBuffer: options.allowSharedBuffers ?? false,
+    instances: request.instances ?? 'refuse',
+  } as const;
+  const results: ElementResult[] = [];
+  let fnMs = 0;
+  for (const values of request.elements) {
+    const args = request.slots.map((slot) =>
+      slot.from === 'd' ? values[slot.index] : broadcast[slot.index],
+    );
+    const t0 = performance.now();
+    try {
+      let value = fn(...args);
+      if (isThenable(value)) value = await value;
+      const { problem, fixups } = encodeValue(value, encodeOptions);
+      results.push(
+        problem !== undefined
+          ? {
+              ok: false,
+              error: serializeError(
+                new TypeError(
+                  `The function returned a value that cannot go back to the caller: ${problem}.`,
+                ),
+              ),
+            }
+          : fixups === undefined
+            ? { ok: true, value }
+            : { ok: true, value, fixups },
+      );
+    } catch (error) {
+      if (exitRequested === undefined) results.push({ ok: false, error: serializeError(error) });
+    }
+    fnMs += performance.now() - t0;
+    if (exitRequested !== undefined) await dieLikeExit(exitRequested);
+  }
+  return { results, busyMs: performance.now() - started, fnMs, workerId, broadcastLoaded };
+}
+
+function loadBroadcastOnce(ref: BroadcastRef, options: ExecuteOptions): Promise<unknown[]> {
+  const builtin =
+    ref.kind === 'none' || ref.kind === 'inline' || ref.kind === 'shared' || ref.kind === 'file';
+  if (builtin || options.loadBroadcast === undefined) return decodeBroadcast(ref);
+  return Promise.resolve(options.loadBroadcast(ref));
+}
+
+/** The element called process.exit(): end the thread with an uncaught error, never answer. */
+function dieLikeExit(code: number): Promise<never> {
+  setImmediate(() => {
+    throw new WorkerExitSignal(code);
+  });
+  return new Promise<never>(() => undefined);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function defaultWorkerId(): string {
+  return isMainThread ? `process:${process.pid}` : `thread:${process.pid}.${threadId}`;
+}
