@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import Tinypool from 'tinypool';
@@ -17,6 +18,7 @@ import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from '../wire/broad
 import { BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from '../wire/protocol.js';
 import { workerFlags, type WorkerFlags } from './worker-flags.js';
+import type { WorkerSettings } from './worker.js';
 
 /** Where elements run on this machine. */
 export type Runtime = 'threads' | 'processes';
@@ -28,6 +30,12 @@ export interface LocalBackendSettings {
   readonly idleTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly execArgv: readonly string[] | undefined;
+  /**
+   * Whether threads may return bare SharedArrayBuffers. An embedder that re-serializes results
+   * with `v8.serialize` (the Redis worker) turns it off: v8 cannot write them.
+   * @defaultValue true (threads only; child processes never can)
+   */
+  readonly sharedResults?: boolean;
 }
 
 /** Node caps timers at 2^31 - 1 ms; longer idle timeouts mean "keep the workers". */
@@ -77,6 +85,7 @@ export class LocalBackend implements Backend {
       concurrentTasksPerWorker: 1,
       ...(resourceLimits ? { resourceLimits } : {}),
       execArgv,
+      workerData: { sharedResults: this.#settings.sharedResults ?? true } satisfies WorkerSettings,
       // tinypool gives child processes only the variables named here: pass the caller's.
       ...(runtime === 'processes'
         ? { env: { ...process.env } as Record<string, string>, serialization: 'advanced' as const }
@@ -117,35 +126,58 @@ export class LocalBackend implements Backend {
 
   async openCall(spec: CallSpec): Promise<CallSession> {
     if (this.#closed) throw new PoolClosedError();
-    let broadcast: BroadcastRef;
-    let file: string | undefined;
+    if (this.sharedMemory) return this.#session(encodeShared(spec.broadcast));
+    if (spec.broadcast.length === 0) return this.#session({ kind: 'none' });
+    return this.#sessionOfBytes(spec.callId, encodeBytes(spec.broadcast));
+  }
+
+  /**
+   * Opens a call whose broadcast arguments arrive already encoded (the bytes of `encodeBytes`),
+   * as a Redis worker reads them from Redis: threads share one copy of the bytes, child
+   * processes get them inline or through a temporary file, as for {@link openCall}.
+   *
+   * @example
+   * ```ts
+   * const session = await backend.openEncodedCall(callId, bytesFromRedis);
+   * const result = await session.run({ ...batch, broadcast: session.broadcast }, signal);
+   * ```
+   */
+  async openEncodedCall(callId: string, bytes: Uint8Array | undefined): Promise<CallSession> {
+    if (this.#closed) throw new PoolClosedError();
+    if (bytes === undefined) return this.#session({ kind: 'none' });
     if (this.sharedMemory) {
-      broadcast = encodeShared(spec.broadcast);
-    } else if (spec.broadcast.length === 0) {
-      broadcast = { kind: 'none' };
-    } else {
-      const bytes = encodeBytes(spec.broadcast);
-      if (bytes.byteLength <= INLINE_BROADCAST_LIMIT) {
-        broadcast = { kind: 'inline', bytes };
-      } else {
-        file = path.join(tmpdir(), `ppeval-${process.pid}-${spec.callId}.bcast`);
-        try {
-          await writeFile(file, bytes, { mode: 0o600 });
-        } catch (error) {
-          // A disk that filled up half-way leaves part of the file behind: remove it.
-          await rm(file, { force: true }).catch(() => undefined);
-          throw new BackendError(
-            `Could not write the broadcast arguments (${bytes.byteLength} bytes) to the ` +
-              `temporary file ${file}, through which child processes receive them: ` +
-              `${error instanceof Error ? error.message : String(error)}. Point TMPDIR at a ` +
-              "writable directory with room for them, or use runtime: 'threads', which " +
-              'shares them in memory.',
-            { cause: error },
-          );
-        }
-        broadcast = { kind: 'file', path: file, size: bytes.byteLength };
-      }
+      // Every thread decodes the same bytes (once per call), none copies them.
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+      shared.set(bytes);
+      return this.#session({ kind: 'inline', bytes: shared });
     }
+    return this.#sessionOfBytes(callId, bytes);
+  }
+
+  /** Child processes: small broadcast bytes travel inline, larger ones through a file. */
+  async #sessionOfBytes(callId: string, bytes: Uint8Array): Promise<CallSession> {
+    if (bytes.byteLength <= INLINE_BROADCAST_LIMIT) {
+      return this.#session({ kind: 'inline', bytes });
+    }
+    const file = path.join(tmpdir(), `ppeval-${process.pid}-${callId}.bcast`);
+    try {
+      await writeFile(file, bytes, { mode: 0o600 });
+    } catch (error) {
+      // A disk that filled up half-way leaves part of the file behind: remove it.
+      await rm(file, { force: true }).catch(() => undefined);
+      throw new BackendError(
+        `Could not write the broadcast arguments (${bytes.byteLength} bytes) to the ` +
+          `temporary file ${file}, through which child processes receive them: ` +
+          `${error instanceof Error ? error.message : String(error)}. Point TMPDIR at a ` +
+          "writable directory with room for them, or use runtime: 'threads', which " +
+          'shares them in memory.',
+        { cause: error },
+      );
+    }
+    return this.#session({ kind: 'file', path: file, size: bytes.byteLength }, file);
+  }
+
+  #session(broadcast: BroadcastRef, file?: string): CallSession {
     return {
       broadcast,
       run: (batch, signal) => this.#run(batch, signal),
@@ -216,11 +248,35 @@ export class LocalBackend implements Backend {
       this.#broken(pool, error);
       return Promise.reject(error as Error);
     }
+    this.#watchExits(pool);
     const forward = (): void => own.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
-    const detach = (): void => signal.removeEventListener('abort', forward);
+    const detach = (): void => {
+      signal.removeEventListener('abort', forward);
+      // tinypool replaced a dead child at once, maybe while this batch settled: watch it too.
+      this.#watchExits(pool);
+    };
     task.then(detach, detach);
     return task;
+  }
+
+  /**
+   * Adds the exit code or signal of a child process that died to the error tinypool reports
+   * for its batch ("Worker exited unexpectedly", without either), so that process.exit(7) reads
+   * exitCode 7 as on threads. The child has its exit code when it emits the error, and the
+   * batch's promise rejects only after this listener ran.
+   */
+  #watchExits(pool: Tinypool): void {
+    if (this.kind !== 'processes') return;
+    for (const worker of pool.threads) {
+      const child = (worker as { process?: ChildProcess } | null)?.process;
+      if (child === undefined || watched.has(child)) continue;
+      watched.add(child);
+      child.on('error', (error: Error & { exitCode?: number; signal?: string }) => {
+        if (child.exitCode !== null) error.exitCode = child.exitCode;
+        if (child.signalCode !== null) error.signal = child.signalCode;
+      });
+    }
   }
 
   #describe(error: unknown): Error {
@@ -274,6 +330,9 @@ function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {
   });
 }
 
+/** The child processes whose exits {@link LocalBackend} already watches. */
+const watched = new WeakSet<ChildProcess>();
+
 /** How often a batch is resent after tinypool terminated an innocent worker under it. */
 const MAX_TERMINATION_RETRIES = 5;
 
@@ -283,7 +342,13 @@ function isTermination(error: unknown): boolean {
 
 /** Describes why a worker died, from what tinypool reported. */
 function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
-  const err = error as { message?: unknown; code?: unknown; exitCode?: unknown; name?: unknown };
+  const err = error as {
+    message?: unknown;
+    code?: unknown;
+    exitCode?: unknown;
+    signal?: unknown;
+    name?: unknown;
+  };
   const exitCode = typeof err?.exitCode === 'number' ? err.exitCode : undefined;
   let reason: string;
   if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -291,7 +356,12 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   } else if (err?.name === 'WorkerExit') {
     reason = `it called process.exit(${exitCode ?? ''})`;
   } else if (runtime === 'processes' && err?.message === 'Worker exited unexpectedly') {
-    reason = 'the child process exited (process.exit, a crash, out of memory or a signal)';
+    reason =
+      typeof err.signal === 'string'
+        ? `the child process was killed by ${err.signal} (kill -9, or the system ran out of memory)`
+        : exitCode !== undefined
+          ? `the child process exited with code ${exitCode} (process.exit(${exitCode}), or a crash)`
+          : 'the child process exited (process.exit, a crash, out of memory or a signal)';
   } else {
     const message = typeof err?.message === 'string' ? err.message : String(error);
     const name = typeof err?.name === 'string' ? err.name : 'Error';

@@ -1,11 +1,20 @@
 /**
- * A Redis worker process: takes batches from the BullMQ queue, runs them in sandbox threads and
- * appends their results to the caller's result stream. Started by `ppeval-worker` (see
- * bin/ppeval-worker.ts) on every machine that should work, with the same project installed.
+ * A Redis worker process: takes batches from the BullMQ queue, runs them on the local backend
+ * (worker threads or child processes: `sandbox`) and appends their results to the caller's
+ * result stream. Started by `ppeval-worker` (see bin/ppeval-worker.ts) on every machine that
+ * should work, with the same project installed.
  *
- * Semantics are BullMQ's: at least once. A batch whose worker dies (killed process, lost lock)
- * is put back in the queue by the other workers' stall check and runs again; a batch whose
- * sandbox thread dies is retried through the job's `attempts`.
+ * A batch runs exactly as it would in a local pool, by construction: the same backend, worker
+ * entry, value codec, crash and timeout handling, and the same parent watchdog in child
+ * processes. The worker's own main thread only talks to Redis, so a CPU-bound element never
+ * delays the renewal of its job's lock.
+ *
+ * Two ways to lose a batch:
+ * - its sandbox dies (process.exit, a crash, a heap limit, kill -9 of the sandbox): the worker
+ *   reports it `lost` at once, and the caller's engine does what it does locally (re-runs a
+ *   multi-element batch one element at a time to find the culprit, applies `retries`);
+ * - the worker itself dies (kill -9, lost lock): BullMQ's stall check puts the job back in the
+ *   queue (at least once) up to `maxStalledCount` times, then it is reported `lost`.
  *
  * @module
  */
@@ -13,7 +22,10 @@ import { hostname } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BackendError } from '../errors.js';
+import { BatchLostError, type CallSession } from '../backend.js';
+import { BackendError, PoolClosedError } from '../errors.js';
+import { LocalBackend } from '../local/backend.js';
+import type { FunctionRef } from '../locate/locate.js';
 import type { BatchRequest } from '../wire/protocol.js';
 import { parseRedisUrl, maskUrl } from './connection.js';
 import {
@@ -29,7 +41,6 @@ import {
 } from './keys.js';
 import { makeRoots, resolveModule, type ModuleLocator, type ModuleRoots } from './module-policy.js';
 import { resolveWorkerOptions, type RedisWorkerOptions } from './options.js';
-import { SandboxCancelledError, SandboxExitError, SandboxPool } from './sandbox-pool.js';
 import { PPEVAL_VERSION } from './version.js';
 
 /** Something a worker reports: for the `ppeval-worker` command to print, never a credential. */
@@ -50,10 +61,17 @@ export interface RedisWorker {
 
 interface CallContext {
   readonly meta: CallMeta;
-  readonly request: Pick<BatchRequest, 'fn' | 'broadcast'> | undefined;
+  /** The function and the local call holding its broadcast, unless the worker refuses it. */
+  readonly run: { readonly fn: FunctionRef; readonly session: CallSession } | undefined;
   /** Why this worker refuses the call, when it does. */
   readonly refusal: string | undefined;
+  /** Batches of the call running now: its session closes once the call is forgotten and idle. */
+  running: number;
+  forgotten: boolean;
 }
+
+/** Workers started for batches stay until the worker stops (Node caps timers below this). */
+const KEEP_WORKERS_MS = 2 ** 31;
 
 type RedisWithScript = Redis & {
   ppevalWriteResult(
@@ -115,10 +133,38 @@ export async function startRedisWorker(
     );
   }
 
-  const sandboxes = new SandboxPool(o.concurrency, o.sandbox);
+  const local = new LocalBackend({
+    runtime: o.sandbox,
+    concurrency: o.concurrency,
+    idleTimeout: KEEP_WORKERS_MS,
+    resourceLimits: undefined,
+    execArgv: undefined,
+    // Results go on through v8.serialize, which cannot write a bare SharedArrayBuffer.
+    sharedResults: false,
+  });
+  /** The batches running now, by job id, to stop one when its caller cancels it. */
+  const running = new Map<string, AbortController>();
   const calls = new Map<string, Promise<CallContext | undefined>>();
   // Sandboxes keep the modules they imported: the version each file had when first used.
   const imported = new Map<string, string>();
+
+  const release = (ctx: CallContext): void => {
+    if (ctx.forgotten && ctx.running === 0) void ctx.run?.session.close().catch(() => undefined);
+  };
+  /** Drops a call from the cache; its broadcast (a temporary file) goes once its batches end. */
+  const forget = (callId: string): void => {
+    const pending = calls.get(callId);
+    if (pending === undefined) return;
+    calls.delete(callId);
+    void pending.then(
+      (ctx) => {
+        if (ctx === undefined) return;
+        ctx.forgotten = true;
+        release(ctx);
+      },
+      () => undefined,
+    );
+  };
 
   const writeRecord = (
     meta: CallMeta,
@@ -140,7 +186,7 @@ export async function startRedisWorker(
         () => calls.delete(callId),
       );
       // A bound for calls whose end message was missed (it is sent once, without retry).
-      while (calls.size > 16) calls.delete(calls.keys().next().value as string);
+      while (calls.size > 16) forget(calls.keys().next().value as string);
     }
     return pending;
   };
@@ -153,7 +199,13 @@ export async function startRedisWorker(
     );
     if (metaText === null || metaText === undefined) return undefined;
     const meta = JSON.parse(metaText.toString('utf8')) as CallMeta;
-    const refuse = (refusal: string): CallContext => ({ meta, request: undefined, refusal });
+    const refuse = (refusal: string): CallContext => ({
+      meta,
+      run: undefined,
+      refusal,
+      running: 0,
+      forgotten: false,
+    });
     if (meta.protocol !== PROTOCOL_VERSION || meta.ppeval !== PPEVAL_VERSION) {
       return refuse(
         `The ppeval worker ${id} runs ppeval ${PPEVAL_VERSION} (wire format ` +
@@ -183,20 +235,18 @@ export async function startRedisWorker(
       }
       imported.set(module.specifier, module.hash);
     }
-    let bytes: Uint8Array | undefined;
-    if (meta.hasBroadcast) {
-      if (broadcast === null || broadcast === undefined) return undefined;
-      // Shared memory: every sandbox thread reads the same bytes, decoded once per thread.
-      bytes = new Uint8Array(new SharedArrayBuffer(broadcast.byteLength));
-      bytes.set(broadcast);
-    }
+    if (meta.hasBroadcast && (broadcast === null || broadcast === undefined)) return undefined;
+    // Read from Redis once per call, handed to the sandboxes the local backend's own way.
+    const session = await local.openEncodedCall(callId, broadcast ?? undefined);
     return {
       meta,
       refusal: undefined,
-      request: {
+      run: {
         fn: { module: module.specifier, exportPath: meta.exportPath, name: meta.name },
-        broadcast: bytes === undefined ? { kind: 'none' } : { kind: 'inline', bytes },
+        session,
       },
+      running: 0,
+      forgotten: false,
     };
   };
 
@@ -213,7 +263,7 @@ export async function startRedisWorker(
     const ctx = await loadCall(job.data.c);
     // The call ended (finished, failed or aborted), or its caller died: nobody waits for it.
     if (ctx === undefined || (await redis.exists(ctx.meta.pool)) === 0) return;
-    if (ctx.request === undefined) {
+    if (ctx.run === undefined) {
       onEvent({ level: 'warn', message: `refused a batch: ${ctx.refusal ?? ''}` });
       await writeRecord(ctx.meta, job.data.c, jobId, 'refused', ctx.refusal ?? 'refused');
       return;
@@ -222,26 +272,43 @@ export async function startRedisWorker(
       BatchRequest,
       'callId' | 'slots' | 'indices' | 'elements' | 'fixups' | 'instances'
     >;
+    const { fn, session } = ctx.run;
+    const controller = new AbortController();
+    running.set(jobId, controller);
+    ctx.running += 1;
     let result;
     try {
-      result = await sandboxes.run(jobId, { ...part, ...ctx.request });
+      result = await session.run({ ...part, fn, broadcast: session.broadcast }, controller.signal);
     } catch (err) {
-      if (err instanceof SandboxCancelledError) return;
-      if (!(err instanceof SandboxExitError)) throw err;
-      const attempts = job.opts.attempts ?? 1;
-      // BullMQ retries the job while attempts remain; the last failure goes to the caller.
-      if (job.attemptsMade + 1 < attempts) throw err;
-      await writeRecord(
-        ctx.meta,
-        job.data.c,
-        jobId,
-        'lost',
-        JSON.stringify({
-          message: `${err.message} (worker ${id}, ${attempts} attempt(s))`,
-          exitCode: err.exitCode,
-        }),
-      );
-      return;
+      // Cancelled by its caller, or stopped with the worker: nobody waits for this batch.
+      if (controller.signal.aborted || err instanceof PoolClosedError) return;
+      if (err instanceof BatchLostError) {
+        // The caller's engine finds the culprit and applies `retries`, as for a local pool.
+        await writeRecord(
+          ctx.meta,
+          job.data.c,
+          jobId,
+          'lost',
+          JSON.stringify({ message: `${err.message} (on worker ${id})`, exitCode: err.exitCode }),
+        );
+        return;
+      }
+      // The sandboxes cannot start here (a broken Node, no memory for a thread): say why.
+      if (err instanceof BackendError) {
+        await writeRecord(
+          ctx.meta,
+          job.data.c,
+          jobId,
+          'refused',
+          `ppeval worker ${id}: ${err.message}`,
+        );
+        return;
+      }
+      throw err;
+    } finally {
+      running.delete(jobId);
+      ctx.running -= 1;
+      release(ctx);
     }
     const bytes = serialize({ ...result, workerId: `${id}/${result.workerId}` });
     if (bytes.byteLength > ctx.meta.maxPayloadBytes) {
@@ -297,8 +364,12 @@ export async function startRedisWorker(
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel: string, message: string) => {
     // `end:<callId>`: the call finished, forget its cached broadcast bytes; else a job id.
-    if (message.startsWith(END_OF_CALL)) calls.delete(message.slice(END_OF_CALL.length));
-    else if (sandboxes.cancel(message)) {
+    if (message.startsWith(END_OF_CALL)) forget(message.slice(END_OF_CALL.length));
+    else {
+      const batch = running.get(message);
+      if (batch === undefined) return;
+      // The local backend terminates the sandbox running it, as for a local timeout.
+      batch.abort();
       onEvent({ level: 'info', message: `cancelled batch ${message}` });
     }
   });
@@ -329,9 +400,10 @@ export async function startRedisWorker(
         // With `force`, stop BullMQ first so that terminated batches are not marked done: their
         // locks expire and other workers run them again.
         const stopped = worker.close(force);
-        if (force) await sandboxes.close();
+        if (force) for (const batch of running.values()) batch.abort();
         await stopped;
-        await sandboxes.close();
+        await local.close();
+        for (const callId of [...calls.keys()]) forget(callId);
         await redis.del(keys.worker(id)).catch(() => {});
         redis.disconnect();
         subscriber.disconnect();

@@ -39,6 +39,9 @@ describe('a worker that dies mid-element', () => {
   it('fails that element when it calls process.exit (processes)', async () => {
     const error = await workerExit(processes.ppeval(exitAt, array(range(0, 6)), 1, 3));
     expect(error.index).toBe(1);
+    // The child's exit code, as a thread's (tinypool reports neither code nor signal).
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toMatch(/exitAt\(element 1\) died: the child process exited with code 3/);
     await expectHealthy(processes);
   });
 

@@ -135,12 +135,19 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
     }
   });
 
-  it('retries at once after kill -9 of a sandbox process mid-element', async () => {
+  it('reruns at once, with `retries` as locally, after kill -9 of a sandbox process mid-element', async () => {
     const list = await workers(1, ['--sandbox', 'processes']);
     const pool = redisPool({ url: redis.url });
     const log = join(dir, 'sandbox-kill.log');
     try {
-      const call = pool.ppeval.with({ chunkSize: 1 })(napFirst, array(range(0, 8)), 3, 30_000, log);
+      // The worker reports the lost batch at once; the caller's engine applies `retries`.
+      const call = pool.ppeval.with({ chunkSize: 1, retries: 1 })(
+        napFirst,
+        array(range(0, 8)),
+        3,
+        30_000,
+        log,
+      );
       await until(() => countRuns(log, 'start').has(3), 'element 3 to start');
       const line = readFileSync(log, 'utf8')
         .split('\n')
@@ -185,12 +192,17 @@ describe.skipIf(!hasRedisServer)('Redis backend under faults: complete, ordered 
     }
   });
 
-  it('retries a batch whose sandbox thread died (process.exit in the function)', async () => {
+  it('reruns with `retries` a batch whose sandbox thread died (process.exit in the function)', async () => {
     const list = await workers(1);
     const pool = redisPool({ url: redis.url });
     const log = join(dir, 'exit.log');
     try {
-      const out = await pool.ppeval.with({ chunkSize: 1 })(exitOnce, array(range(0, 10)), 4, log);
+      const out = await pool.ppeval.with({ chunkSize: 1, retries: 1 })(
+        exitOnce,
+        array(range(0, 10)),
+        4,
+        log,
+      );
       expect(out).toEqual(range(0, 10).map((k) => -k));
       expect(countRuns(log, 'start').get(4)).toBe(2);
       const runs = expectAtLeastOnce(log, 10, 0);
