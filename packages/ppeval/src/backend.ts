@@ -6,13 +6,16 @@
  *
  * Implementations:
  * - `local/backend.ts`: worker threads or child processes on this machine, through tinypool.
- * - Redis (BullMQ): worker processes on any machine, sharing a queue.
+ * - Redis (BullMQ): worker processes on any machine, sharing a queue; each runs the batches it
+ *   takes on a local backend of its own (`redis/worker.ts`), so a batch behaves the same on
+ *   every backend.
  *
  * ## Writing a backend
  * 1. `openCall(spec)` is called once per call, before any batch. Store the broadcast arguments
  *    once (a SharedArrayBuffer, a temporary file, a Redis key) and return a {@link CallSession}
  *    whose `broadcast` ref every batch carries. A worker resolves that ref once per call and
- *    caches it, through `executeBatch(request, { loadBroadcast })` from `local/execute.ts`.
+ *    caches it (`executeBatch` in `local/execute.ts`). A remote worker reads what the caller
+ *    stored once per call and opens a local call with it (`LocalBackend.openEncodedCall`).
  * 2. `session.run(batch, signal)` sends one batch of consecutive elements to a worker and
  *    resolves with the worker's {@link BatchResult}. The worker side must be
  *    `executeBatch(batch)` (from `local/execute.ts`), which never rejects for an element's error: it

@@ -305,7 +305,7 @@ describe.each(backends)('the %s backend keeps the contract', (backend) => {
       expect(outcomes.map((o) => o.status)).toEqual(
         range(0, 8).map((k) => (k === 5 ? 'rejected' : 'fulfilled')),
       );
-      const reason = (outcomes[5] as { reason: ppevalPackage.WorkerExitError }).reason;
+      const reason = (outcomes[5] as unknown as { reason: ppevalPackage.WorkerExitError }).reason;
       expect(reason).toBeInstanceOf(ppevalPackage.WorkerExitError);
       expect(reason.exitCode).toBe(7);
       // 5 died in its batch (4-7), then alone; 4 ran in the batch and alone; 6 and 7 alone.

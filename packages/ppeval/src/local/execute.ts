@@ -1,7 +1,7 @@
 /**
  * The worker side of every backend: runs one batch of elements and reports each element's
- * outcome. The tinypool worker entry (`worker.ts`) calls {@link executeBatch}; so does a remote
- * backend's sandbox (Redis), passing its own `loadBroadcast` for its own broadcast kinds.
+ * outcome. The tinypool worker entry (`worker.ts`) calls {@link executeBatch}; every backend
+ * runs its batches through that entry (a Redis worker embeds the local backend).
  *
  * @module
  */
@@ -10,17 +10,12 @@ import { performance } from 'node:perf_hooks';
 
 import { decodeBroadcast } from '../wire/broadcast.js';
 import { loadFunction } from '../locate/load.js';
-import type { BatchRequest, BatchResult, BroadcastRef, ElementResult } from '../wire/protocol.js';
+import type { BatchRequest, BatchResult, ElementResult } from '../wire/protocol.js';
 import { serializeError } from '../wire/serialize-error.js';
 import { applyFixups, encodeValue } from '../wire/values.js';
 
 /** Options of {@link executeBatch}. */
 export interface ExecuteOptions {
-  /**
-   * Resolves broadcast refs of kinds other than the built-in ones (`none`, `inline`, `shared`,
-   * `file`). Called at most once per call per worker; the result is cached.
-   */
-  loadBroadcast?: (ref: BroadcastRef) => unknown[] | Promise<unknown[]>;
   /** Names this worker in statistics. @defaultValue `thread:<threadId>` or `process:<pid>` */
   workerId?: string;
   /** Whether results may contain bare SharedArrayBuffers (threads only). @defaultValue false */
@@ -77,8 +72,8 @@ export function installExitGuard(): void {
  *
  * @example
  * ```ts
- * // in a remote backend's sandbox thread
- * const result = await executeBatch(job.data, { loadBroadcast: (ref) => fetchFromRedis(ref) });
+ * // in a worker thread or child process of the local backend
+ * const result = await executeBatch(request, { allowSharedBuffers: !isMainThread });
  * ```
  */
 export async function executeBatch(
@@ -97,7 +92,7 @@ export async function executeBatch(
     functionUnavailable = false;
     let cached = broadcastCache.get(request.callId);
     if (cached === undefined) {
-      cached = loadBroadcastOnce(request.broadcast, options);
+      cached = decodeBroadcast(request.broadcast);
       broadcastLoaded = true;
       broadcastCache.set(request.callId, cached);
       cached.catch(() => broadcastCache.delete(request.callId));
@@ -157,13 +152,6 @@ export async function executeBatch(
     if (exitRequested !== undefined) await dieLikeExit(exitRequested);
   }
   return { results, busyMs: performance.now() - started, fnMs, workerId, broadcastLoaded };
-}
-
-function loadBroadcastOnce(ref: BroadcastRef, options: ExecuteOptions): Promise<unknown[]> {
-  const builtin =
-    ref.kind === 'none' || ref.kind === 'inline' || ref.kind === 'shared' || ref.kind === 'file';
-  if (builtin || options.loadBroadcast === undefined) return decodeBroadcast(ref);
-  return Promise.resolve(options.loadBroadcast(ref));
 }
 
 /** The element called process.exit(): end the thread with an uncaught error, never answer. */

@@ -34,7 +34,7 @@ import {
 } from './options.js';
 import { PPEVAL_VERSION } from './version.js';
 
-/** Attempts of a job whose sandbox thread dies: BullMQ retries it once on any worker. */
+/** Attempts of a job whose worker fails to process it (not a sandbox death: that is `lost`). */
 const JOB_ATTEMPTS = 2;
 /** How long an XREAD blocks; also the pace of the check for vanished jobs. */
 const READ_BLOCK_MS = 1000;

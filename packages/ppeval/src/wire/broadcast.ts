@@ -108,7 +108,7 @@ export function decodeBytes(bytes: Uint8Array): unknown[] {
 
 /**
  * Resolves a broadcast ref of the built-in kinds (`none`, `inline`, `shared`, `file`) to the
- * broadcast values. Other kinds need the backend's own loader.
+ * broadcast values: the only kinds a worker ever receives.
  */
 export async function decodeBroadcast(ref: BroadcastRef): Promise<unknown[]> {
   switch (ref.kind) {

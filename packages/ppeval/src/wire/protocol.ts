@@ -20,8 +20,10 @@ import type { Fixup } from './values.js';
  *   SharedArrayBuffers, which threads receive by reference: no copy at all.
  * - `file`: the serialized bytes were written once to a temporary file that each worker reads
  *   once (child processes); the caller deletes it when the call ends.
- * - any other `kind` (e.g. `redis`): resolved by the `loadBroadcast` hook that the backend's
- *   worker passes to `executeBatch`.
+ * - `redis`: the bytes lie in the call's hash in Redis and never travel with a batch; the
+ *   `ppeval-worker` reads them once per call and hands them to its local backend, which turns
+ *   them into one of the kinds above (see `LocalBackend.openEncodedCall`). Workers themselves
+ *   read only those.
  */
 export type BroadcastRef =
   | { readonly kind: 'none' }

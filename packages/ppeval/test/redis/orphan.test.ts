@@ -54,9 +54,13 @@ describe.skipIf(!hasRedisServer || process.platform !== 'linux')(
         const children = childrenOf(worker.proc.pid!);
         expect(children).toEqual(expect.arrayContaining(pids()));
         await worker.kill();
+        const killedAt = Date.now();
         const left = (): number[] => [...new Set([...pids(), ...children])].filter(running);
         const ended = await until(() => left().length === 0, 5_000);
         expect(ended, `processes left running: ${left().join(', ')}`).toBe(true);
+        console.info(
+          `kill -9 of a worker (${what}): its sandboxes ended ${Date.now() - killedAt} ms later`,
+        );
       } finally {
         for (const pid of pids()) if (running(pid)) process.kill(pid, 'SIGKILL');
         await worker.kill();
