@@ -16,7 +16,7 @@ import type { BatchRequest, BatchResult } from '../src/wire/protocol.js';
 import { makePpeval } from '../src/ppeval.js';
 import { failAt } from './fixtures/runtime/failing.mjs';
 import { addScaled } from './fixtures/runtime/math.mjs';
-import { exitEvery, exitFirst, plusTable } from './fixtures/runtime/contract.mjs';
+import { bareShared, exitEvery, exitFirst, plusTable } from './fixtures/runtime/contract.mjs';
 import { makeProxy, nestDeep } from './fixtures/runtime/values.mjs';
 import { redisPool } from './helpers/redis-pool.js';
 import {
@@ -326,6 +326,17 @@ describe.each(backends)('the %s backend keeps the contract', (backend) => {
     expect(out).toEqual([0, 2, 4, 6]);
     expect(runsOf(log).get(1)).toBe(2);
   });
+
+  // Threads share memory with the caller; a Redis worker stores results with v8.serialize.
+  it.skipIf(skip || backend === 'threads')(
+    'refuses a bare SharedArrayBuffer result with TaskError, and stays usable',
+    async () => {
+      const seen = await failure(pool.ppeval(bareShared, shared.array([8])));
+      expect(seen).toMatchObject({ class: 'TaskError', index: 0 });
+      expect(seen['message']).toMatch(/bare SharedArrayBuffer/);
+      expect(await pool.ppeval(addScaled, shared.array([1, 2]), 0, 1)).toEqual([1, 2]);
+    },
+  );
 
   it.skipIf(skip)('fails an element that throws with the same TaskError', async () => {
     await same('throw', pool.ppeval(failAt, shared.array(range(0, 6)), 3));

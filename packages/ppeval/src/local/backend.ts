@@ -159,7 +159,9 @@ export class LocalBackend implements Backend {
     if (bytes.byteLength <= INLINE_BROADCAST_LIMIT) {
       return this.#session({ kind: 'inline', bytes });
     }
-    const file = path.join(tmpdir(), `ppeval-${process.pid}-${callId}.bcast`);
+    // A session of its own per file: a Redis worker may reopen a call it evicted from its cache
+    // while the old session's batches still run, and closing that one must not delete this file.
+    const file = path.join(tmpdir(), `ppeval-${process.pid}-${callId}-${(fileSeq += 1)}.bcast`);
     try {
       await writeFile(file, bytes, { mode: 0o600 });
     } catch (error) {
@@ -329,6 +331,9 @@ function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {
     );
   });
 }
+
+/** Numbers the broadcast files of this process. */
+let fileSeq = 0;
 
 /** The child processes whose exits {@link LocalBackend} already watches. */
 const watched = new WeakSet<ChildProcess>();

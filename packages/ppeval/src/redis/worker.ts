@@ -261,8 +261,20 @@ export async function startRedisWorker(
   const processor = async (job: Job<JobData>): Promise<void> => {
     const jobId = job.id ?? '';
     const ctx = await loadCall(job.data.c);
+    if (ctx === undefined) return;
+    // Counted from here: a call forgotten meanwhile keeps its broadcast until this batch ends.
+    ctx.running += 1;
+    try {
+      await runJob(job, jobId, ctx);
+    } finally {
+      ctx.running -= 1;
+      release(ctx);
+    }
+  };
+
+  const runJob = async (job: Job<JobData>, jobId: string, ctx: CallContext): Promise<void> => {
     // The call ended (finished, failed or aborted), or its caller died: nobody waits for it.
-    if (ctx === undefined || (await redis.exists(ctx.meta.pool)) === 0) return;
+    if ((await redis.exists(ctx.meta.pool)) === 0) return;
     if (ctx.run === undefined) {
       onEvent({ level: 'warn', message: `refused a batch: ${ctx.refusal ?? ''}` });
       await writeRecord(ctx.meta, job.data.c, jobId, 'refused', ctx.refusal ?? 'refused');
@@ -275,7 +287,6 @@ export async function startRedisWorker(
     const { fn, session } = ctx.run;
     const controller = new AbortController();
     running.set(jobId, controller);
-    ctx.running += 1;
     let result;
     try {
       result = await session.run({ ...part, fn, broadcast: session.broadcast }, controller.signal);
@@ -307,8 +318,6 @@ export async function startRedisWorker(
       throw err;
     } finally {
       running.delete(jobId);
-      ctx.running -= 1;
-      release(ctx);
     }
     const bytes = serialize({ ...result, workerId: `${id}/${result.workerId}` });
     if (bytes.byteLength > ctx.meta.maxPayloadBytes) {
