@@ -7,8 +7,9 @@
  * PPEVAL_REDIS_URL=redis://:password@10.0.0.5:6379 npx ppeval-worker --concurrency 8
  * ```
  *
- * It exits when its parent process goes away (no orphans), finishes running batches on SIGTERM
- * or SIGINT, and stops at once on a second signal.
+ * It runs the batches it takes on the local backend (see redis/worker.ts), exits when its parent
+ * process goes away (no orphans: its sandbox processes end with it), finishes running batches on
+ * SIGTERM or SIGINT, and stops at once on a second signal.
  *
  * @module
  */
@@ -22,19 +23,21 @@ import type { RedisWorker } from '../redis/worker.js';
 
 const HELP = `Usage: ppeval-worker --redis URL [options]
 
-Runs ppeval batches from a Redis queue in worker threads (the Redis backend of ppeval).
+Runs ppeval batches from a Redis queue in worker threads or child processes, exactly as a
+local ppeval pool runs them (the Redis backend of ppeval).
 
 Options:
   --redis URL              redis://[user:password@]host:port[/db] or rediss://... (TLS).
                            Default: $PPEVAL_REDIS_URL (keeps the password out of \`ps\`).
   --queue NAME             queue shared with the callers (default: ${REDIS_WORKER_DEFAULTS.queue})
-  --concurrency N          batches at once, one thread each (default: available cores)
+  --concurrency N          batches at once, one sandbox each (default: available cores)
   --tls-ca FILE            trust this CA certificate (PEM) for rediss:// URLs
   --allow-builtin NAME     also run functions of Node's built-in module NAME (repeatable);
                            by default only zlib, crypto, buffer, path, url, util and the
                            like, never child_process, fs or vm
-  --sandbox KIND           threads (default) or processes: isolate each batch in a child
-                           process (native crashes, process-global state)
+  --sandbox KIND           threads (default) or processes: run batches in child processes
+                           (native crashes, process-global state); they end with the worker,
+                           even on kill -9
   --root DIR               also import modules under DIR (repeatable); the project root of
                            the current directory is always allowed
   --lock-duration MS       job lock duration (default: ${REDIS_WORKER_DEFAULTS.lockDurationMs})
