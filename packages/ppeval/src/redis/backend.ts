@@ -269,18 +269,21 @@ export class RedisBackend implements Backend {
     );
   }
 
-  /** Waits for Redis commands while connected, at most `ms`. */
-  #whileUp<T>(work: Promise<T>, what: string, ms: number): Promise<T> {
+  /**
+   * Waits for Redis commands at most `ms`; with `untilLost`, only while connected (closing
+   * never waits for a server that went away).
+   */
+  #deadline<T>(work: Promise<T>, what: string, ms: number, untilLost: boolean): Promise<T> {
     return whileConnected(
       this.#c.client,
       work,
       ms,
-      () => this.#lostError(`while trying to ${what}`),
       () =>
         new BackendError(
           `Could not ${what} in Redis at ${this.#target.display} within ${ms / 1000} s` +
             `${this.#why()}. Check the server and the network.`,
         ),
+      untilLost ? () => this.#lostError(`while trying to ${what}`) : undefined,
     );
   }
 
@@ -315,7 +318,7 @@ export class RedisBackend implements Backend {
         Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength),
       );
     }
-    await this.#whileUp(
+    await this.#deadline(
       this.#c.client
         .multi()
         .hset(callKey, ...fields)
@@ -326,6 +329,7 @@ export class RedisBackend implements Backend {
         .exec(),
       'store the call',
       CONNECTION_LOST_MS,
+      false,
     );
     this.#calls.set(callId, callKey);
     let closed = false;
@@ -347,7 +351,7 @@ export class RedisBackend implements Backend {
         })();
         // Without Redis the call still ends: the cleanup stays queued for a reconnection, and
         // the keys expire after keyTtlMs if none comes.
-        await this.#whileUp(cleanup, 'delete the call', CLOSE_WAIT_MS).catch(() => {});
+        await this.#deadline(cleanup, 'delete the call', CLOSE_WAIT_MS, true).catch(() => {});
       },
     };
   }
@@ -367,10 +371,15 @@ export class RedisBackend implements Backend {
       if (this.#answered) {
         try {
           const cancels = [...this.#cancels.values()].flatMap((set) => [...set]);
-          await this.#whileUp(Promise.all(cancels), 'cancel the queued batches', CLOSE_WAIT_MS);
+          await this.#deadline(
+            Promise.all(cancels),
+            'cancel the queued batches',
+            CLOSE_WAIT_MS,
+            true,
+          );
           const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
-          await this.#whileUp(this.#c.client.del(...keys), 'close', CLOSE_WAIT_MS);
-          await this.#whileUp(this.#c.queue.close(), 'close', CLOSE_WAIT_MS);
+          await this.#deadline(this.#c.client.del(...keys), 'close', CLOSE_WAIT_MS, true);
+          await this.#deadline(this.#c.queue.close(), 'close', CLOSE_WAIT_MS, true);
         } catch {
           // Closing must not fail because Redis went away; the keys carry a TTL.
         }

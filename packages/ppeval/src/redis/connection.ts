@@ -158,27 +158,26 @@ export function isConnected(connections: Connections | undefined): boolean {
 }
 
 /**
- * Waits for `work` (Redis commands) while the client stays connected: rejects with `lost()` as
- * soon as the connection drops (or at once when it is down), and with `late()` after `ms`.
- * While Redis is away ioredis keeps commands queued for a reconnection that may never come;
- * this is how a caller stops waiting for them without cancelling them.
+ * Waits for `work` (Redis commands) at most `ms`, then rejects with `late()`. With `lost`, it
+ * also rejects with `lost()` as soon as the connection drops (or at once when it is down):
+ * while Redis is away ioredis keeps commands queued for a reconnection that may never come,
+ * and this is how a caller stops waiting for them without cancelling them.
  */
 export async function whileConnected<T>(
   client: Redis,
   work: Promise<T>,
   ms: number,
-  lost: () => Error,
   late: () => Error,
+  lost?: () => Error,
 ): Promise<T> {
-  if (client.status !== 'ready') {
-    work.catch(() => {});
-    throw lost();
-  }
+  work.catch(() => {});
+  if (lost !== undefined && client.status !== 'ready') throw lost();
   let timer: NodeJS.Timeout | undefined;
   let onClose: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(late()), ms);
     timer.unref();
+    if (lost === undefined) return;
     onClose = () => reject(lost());
     client.once('close', onClose);
   });
@@ -186,7 +185,6 @@ export async function whileConnected<T>(
     return await Promise.race([work, stop]);
   } finally {
     clearTimeout(timer);
-    client.removeListener('close', onClose as () => void);
-    work.catch(() => {});
+    if (onClose !== undefined) client.removeListener('close', onClose);
   }
 }
