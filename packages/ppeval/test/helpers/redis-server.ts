@@ -127,6 +127,10 @@ export async function startRedis(
     join(dir, 'redis.log'),
   ];
   if (options.password !== undefined) args.push('--requirepass', options.password);
+  // Without a password, protected mode refuses every client that is not on loopback.
+  if (options.bind !== undefined && options.password === undefined) {
+    args.push('--protected-mode', 'no');
+  }
   const proc = spawn('redis-server', args, { stdio: 'ignore' });
   // A test process that exits without stop() (a failed hook, an uncaught error) takes its server
   // along.
