@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { array, range } from 'ppeval';
+import { BackendError, array, range } from 'ppeval';
 import { nap, scale } from '../fixtures/redis/fns.mjs';
 import { childrenOf, running, until } from '../helpers/processes.js';
 import { countRuns, redisPool } from '../helpers/redis-pool.js';
@@ -101,7 +101,7 @@ describe.skipIf(!hasRedisServer)('Redis backend: the caller under Redis faults',
     }
   });
 
-  it("runs the same pool's next call within 2 s after Redis restarts without its data", async () => {
+  it("runs the same pool's next call within 2 s after Redis restarts without its data (the call in flight fails with BackendError)", async () => {
     const first = await server();
     await workers(first.url, 'restart');
     const pool = redisPool({ url: first.url, queue: 'restart' });
@@ -109,12 +109,21 @@ describe.skipIf(!hasRedisServer)('Redis backend: the caller under Redis faults',
       expect(await pool.ppeval(scale, array(range(0, 6)), 2)).toEqual(
         range(0, 6).map((k) => 2 * k),
       );
+      const log = join(dir, 'restart.log');
+      const inFlight = pool.ppeval
+        .with({ chunkSize: 1 })(nap, array(range(0, 20)), -2, 300, log)
+        .catch((e: unknown) => e);
+      expect(await until(() => countRuns(log, 'start').size >= 1, 20_000)).toBe(true);
       await first.stop(); // SIGKILL: save "" and no AOF, so the data is gone
       await server({ port: first.port });
       const start = Date.now();
       const out = await pool.ppeval(scale, array(range(0, 6)), 3);
       const ms = Date.now() - start;
       expect(out).toEqual(range(0, 6).map((k) => 3 * k));
+      // The call whose keys were lost fails clearly, not as "vanished" batches one by one.
+      const lost = await inFlight;
+      expect(lost).toBeInstanceOf(BackendError);
+      expect((lost as Error).message).toMatch(/lost this call's keys/);
       console.info(`Redis restarted empty: the next call completed in ${ms} ms`);
       // Was up to 20 s of "batch vanished" (the pool's liveness key came back with its heartbeat).
       expect(ms).toBeLessThan(2000);
