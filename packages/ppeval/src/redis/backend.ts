@@ -2,71 +2,56 @@
  * The Redis backend, caller's side: `createPool({ backend: 'redis', url })`. Each batch the call
  * engine hands over becomes one BullMQ job on the shared queue; `ppeval-worker` processes on any
  * machine run it and append the result to this pool's result stream, which the pool reads by id
- * (so a dropped connection loses nothing). Broadcast arguments are stored once per call in the
- * call's hash, which the call deletes when it ends.
+ * (result-reader.ts). Broadcast arguments are stored once per call in the call's hash, which the
+ * call deletes when it ends.
+ *
+ * Faults: the call's hash and the pool's liveness key carry a TTL (`keyTtlMs`) that the pool
+ * refreshes while it lives, so a crashed caller's keys expire and a long call's do not; after a
+ * reconnection the pool re-creates its liveness key at once and fails the calls whose keys Redis
+ * lost (a restart without persistence); close() never waits for a server that went away.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { deserialize, serialize } from 'node:v8';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Backend, CallSession, CallSpec } from '../backend.js';
-import { BatchLostError } from '../backend.js';
 import { encodeBytes } from '../wire/broadcast.js';
-import { AbortError, BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
+import { AbortError, BackendError, PoolClosedError } from '../errors.js';
 import type { BatchRequest, BatchResult } from '../wire/protocol.js';
-import { maskUrl, parseRedisUrl, type RedisTarget } from './connection.js';
 import {
-  BULL_PREFIX,
-  CALL_FIELDS,
-  END_OF_CALL,
-  PROTOCOL_VERSION,
-  keysOf,
-  type CallMeta,
-  type JobData,
-} from './keys.js';
+  isConnected,
+  maskUrl,
+  openConnections,
+  parseRedisUrl,
+  whileConnected,
+  type Connections,
+  type RedisTarget,
+} from './connection.js';
+import { CALL_FIELDS, END_OF_CALL, PROTOCOL_VERSION, keysOf, type CallMeta } from './keys.js';
 import { describeModule } from './module-policy.js';
 import {
   resolveBackendOptions,
   type RedisBackendOptions,
   type ResolvedBackendOptions,
 } from './options.js';
+import { checkSize, encodeBatch, mergeResults } from './payload.js';
+import { ResultReader } from './result-reader.js';
 import { PPEVAL_VERSION } from './version.js';
 
 /** Attempts of a job whose worker fails to process it (not a sandbox death: that is `lost`). */
 const JOB_ATTEMPTS = 2;
-/** How long an XREAD blocks; also the pace of the check for vanished jobs. */
-const READ_BLOCK_MS = 1000;
 /** How long Redis may stay unreachable before pending batches fail with a BackendError. */
 const CONNECTION_LOST_MS = 30_000;
-/** How long closing a call or the pool waits for an unreachable Redis (keys carry a TTL). */
+/** How long closing a call or the pool waits for Redis commands while it is connected. */
 const CLOSE_WAIT_MS = 5000;
-/** How long a disconnected socket may take to close before it is destroyed. */
-const DISCONNECT_WAIT_MS = 100;
 /**
- * Lifetime of the pool's liveness key, refreshed every third of it: long enough for a caller
- * whose event loop is busy for a while.
+ * Longest lifetime of the pool's liveness key (shorter when `keyTtlMs` is), refreshed every
+ * third of it: long enough for a caller whose event loop is busy for a while.
  */
 const POOL_TTL_MS = 60_000;
 /** How often the pool re-reads the worker registry. */
 const WORKER_REFRESH_MS = 5000;
-
-interface Connections {
-  readonly client: Redis;
-  readonly reader: Redis;
-  readonly queue: Queue<JobData>;
-}
-
-interface Pending {
-  readonly callId: string;
-  /** Settles once the job is in Redis (or could not be added): cancel only after it. */
-  added: Promise<unknown>;
-  readonly resolve: (result: BatchResult) => void;
-  readonly reject: (error: unknown) => void;
-  /** The read generation when the job's key was first found missing. */
-  missingSince: number | undefined;
-}
+/** How often the watchdog looks at the connections. */
+const WATCHDOG_MS = 500;
 
 /**
  * Creates the Redis backend of a pool: `createPool({ backend: 'redis', url })` calls it. Throws
@@ -92,22 +77,23 @@ export class RedisBackend implements Backend {
   readonly #target: RedisTarget;
   readonly #keys: ReturnType<typeof keysOf>;
   readonly #poolId = randomBytes(8).toString('hex');
+  /** Lifetime of the pool's liveness key; the keep-alive runs every third of it. */
+  readonly #poolTtlMs: number;
   #connections: Connections | undefined;
-  readonly #pending = new Map<string, Pending>();
+  #reader: ResultReader | undefined;
+  /** Open calls: call id -> the key of its hash, refreshed by the keep-alive. */
+  readonly #calls = new Map<string, string>();
   /** Per call: cancellations of its jobs still in progress (awaited before the call closes). */
   readonly #cancels = new Map<string, Set<Promise<void>>>();
   #workers = 0;
   #workersReadAt = 0;
   #closed = false;
   #closing: Promise<void> | undefined;
-  #reading: Promise<void> | undefined;
-  #generation = 0;
   #jobSeq = 0;
-  #lastId = '0-0';
   #unreachableSince: number | undefined;
   #lastError: Error | undefined;
   #ready: Promise<void> | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
+  #timers: NodeJS.Timeout[] = [];
   #noWorkersSince: number | undefined;
   /** Whether Redis ever answered: if not, close has nothing to clean up there. */
   #answered = false;
@@ -116,6 +102,7 @@ export class RedisBackend implements Backend {
     this.#options = options;
     this.#target = target;
     this.#keys = keysOf(options.queue);
+    this.#poolTtlMs = Math.min(POOL_TTL_MS, options.keyTtlMs);
     // Connect now, so that the worker count is known when the first call sizes its batches.
     this.#ensureReady().catch(() => {});
   }
@@ -134,58 +121,22 @@ export class RedisBackend implements Backend {
     return Math.max(4, 2 * this.workers);
   }
 
-  // The connections exist once #connect has loaded bullmq and ioredis (optional peer
-  // dependencies, imported only by pools that use Redis); every use below follows it.
-  get #client(): Redis {
-    return (this.#connections as Connections).client;
+  // The connections exist once #connect has opened them; every use below follows it.
+  get #c(): Connections {
+    return this.#connections as Connections;
   }
 
-  get #reader(): Redis {
-    return (this.#connections as Connections).reader;
+  get #results(): ResultReader {
+    return this.#reader as ResultReader;
   }
 
-  get #queue(): Queue<JobData> {
-    return (this.#connections as Connections).queue;
-  }
+  #remember = (err: unknown): void => {
+    this.#lastError = err instanceof Error ? err : new Error(String(err));
+  };
 
-  async #open(): Promise<void> {
-    if (this.#connections !== undefined) return;
-    let Queue: typeof import('bullmq').Queue;
-    let Redis: typeof import('ioredis').Redis;
-    try {
-      [{ Queue }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
-    } catch (err) {
-      throw new BackendError(
-        'The Redis backend needs the packages bullmq and ioredis: `npm install bullmq ioredis`.',
-        { cause: err },
-      );
-    }
-    if (this.#connections !== undefined) return;
-    // Commands wait for a reconnection instead of failing, so a dropped connection loses
-    // nothing; the watchdog in #startReading turns a long outage into a BackendError.
-    // disconnect() ends the socket and destroys it only after disconnectTimeout (ioredis: 2 s):
-    // a socket still trying to reach an unreachable server never closes by itself, so the
-    // process would stay alive that long after close(). close() has finished its commands by
-    // then, so a short wait loses nothing.
-    const connection = {
-      ...this.#target.options,
-      maxRetriesPerRequest: null,
-      disconnectTimeout: DISCONNECT_WAIT_MS,
-    };
-    const client = new Redis(connection);
-    const reader = new Redis(connection);
-    const onError = (err: Error): void => {
-      this.#lastError = err;
-    };
-    client.on('error', onError);
-    reader.on('error', onError);
-    const queue = new Queue<JobData>(this.#options.queue, {
-      connection: client,
-      prefix: BULL_PREFIX,
-      streams: { events: { maxLen: 100 } },
-    });
-    queue.on('error', onError);
-    this.#connections = { client, reader, queue };
+  /** " (the last connection error)", or nothing. */
+  #why(): string {
+    return this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '';
   }
 
   /** Resolves once Redis answered; a failed attempt is retried by the next call. */
@@ -200,16 +151,15 @@ export class RedisBackend implements Backend {
   }
 
   async #connect(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      const timer = setTimeout(
+      timer = setTimeout(
         () =>
           reject(
             new BackendError(
               `Could not connect to Redis at ${this.#target.display} within ` +
-                `${this.#options.connectTimeoutMs} ms` +
-                (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
-                '. Check that redis-server runs there and that the URL, password and TLS ' +
-                'setting (rediss://) are right.',
+                `${this.#options.connectTimeoutMs} ms${this.#why()}. Check that redis-server ` +
+                'runs there and that the URL, password and TLS setting (rediss://) are right.',
             ),
           ),
         this.#options.connectTimeoutMs,
@@ -217,16 +167,7 @@ export class RedisBackend implements Backend {
       timer.unref();
     });
     try {
-      await Promise.race([
-        this.#open()
-          .then(() => Promise.all([this.#client.ping(), this.#reader.ping()]))
-          .then(() => {
-            this.#answered = true;
-          })
-          .then(() => this.#startHeartbeat())
-          .then(() => this.#refreshWorkers(true)),
-        timeout,
-      ]);
+      await Promise.race([this.#open().then(() => this.#firstContact()), timeout]);
     } catch (err) {
       throw err instanceof BackendError
         ? err
@@ -235,7 +176,115 @@ export class RedisBackend implements Backend {
               `${maskUrl((err as Error).message)}.`,
             { cause: err },
           );
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  async #open(): Promise<void> {
+    if (this.#connections !== undefined) return;
+    const connections = await openConnections(this.#target, this.#options.queue, this.#remember);
+    if (this.#connections !== undefined) {
+      connections.client.disconnect();
+      connections.reader.disconnect();
+      return;
+    }
+    this.#connections = connections;
+    this.#reader = new ResultReader({
+      client: connections.client,
+      reader: connections.reader,
+      stream: this.#keys.results(this.#poolId),
+      jobKey: (jobId) => this.#keys.job(jobId),
+      tick: () => this.#checkWorkers(),
+      remember: this.#remember,
+    });
+  }
+
+  async #firstContact(): Promise<void> {
+    await Promise.all([this.#c.client.ping(), this.#c.reader.ping()]);
+    this.#answered = true;
+    await this.#keepAlive();
+    if (this.#timers.length === 0 && !this.#closed) {
+      const keepAlive = setInterval(
+        () => void this.#keepAlive().catch(this.#remember),
+        this.#poolTtlMs / 3,
+      );
+      const watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
+      this.#timers.push(keepAlive, watchdog);
+      for (const t of this.#timers) t.unref();
+      // After a reconnection at once: a restarted Redis may have lost every key.
+      this.#c.client.on('ready', () => void this.#keepAlive().catch(this.#remember));
+    }
+    await this.#refreshWorkers(true);
+  }
+
+  /**
+   * Marks the pool alive and refreshes the TTL of every open call's hash, so that a call longer
+   * than `keyTtlMs` keeps its keys and a crashed caller's expire. A call whose hash is gone was
+   * lost by Redis (a restart without persistence): its batches fail now instead of vanishing one
+   * by one.
+   */
+  async #keepAlive(): Promise<void> {
+    if (this.#closed) return;
+    const calls = [...this.#calls];
+    const multi = this.#c.client
+      .multi()
+      .set(this.#keys.pool(this.#poolId), '1', 'PX', this.#poolTtlMs);
+    for (const [, key] of calls) multi.pexpire(key, this.#options.keyTtlMs);
+    const replies = (await multi.exec()) ?? [];
+    calls.forEach(([callId], i) => {
+      if (replies[i + 1]?.[1] !== 0 || !this.#calls.has(callId)) return;
+      this.#calls.delete(callId);
+      this.#failCall(
+        callId,
+        new BackendError(
+          `Redis at ${this.#target.display} lost this call's keys (a restart without ` +
+            'persistence, FLUSHALL, or eviction): its batches cannot finish. Run the call again; ' +
+            'to survive restarts, enable persistence (appendonly yes) and `maxmemory-policy ' +
+            'noeviction`.',
+        ),
+      );
+    });
+  }
+
+  /** Turns a long outage into a BackendError (commands wait for a reconnection meanwhile). */
+  #watch(): void {
+    if (this.#reader === undefined || this.#results.size === 0 || isConnected(this.#connections)) {
+      this.#unreachableSince = undefined;
+      return;
+    }
+    this.#unreachableSince ??= Date.now();
+    if (Date.now() - this.#unreachableSince <= CONNECTION_LOST_MS) return;
+    this.#failAll(
+      this.#lostError(
+        `for more than ${CONNECTION_LOST_MS / 1000} s. The batches in flight are abandoned`,
+      ),
+    );
+  }
+
+  #lostError(detail: string): BackendError {
+    return new BackendError(
+      `Lost the connection to Redis at ${this.#target.display} ${detail}${this.#why()}. Check ` +
+        'the server and the network; keys left there expire after `keyTtlMs`.',
+    );
+  }
+
+  /**
+   * Waits for Redis commands at most `ms`; with `untilLost`, only while connected (closing
+   * never waits for a server that went away).
+   */
+  #deadline<T>(work: Promise<T>, what: string, ms: number, untilLost: boolean): Promise<T> {
+    return whileConnected(
+      this.#c.client,
+      work,
+      ms,
+      () =>
+        new BackendError(
+          `Could not ${what} in Redis at ${this.#target.display} within ${ms / 1000} s` +
+            `${this.#why()}. Check the server and the network.`,
+        ),
+      untilLost ? () => this.#lostError(`while trying to ${what}`) : undefined,
+    );
   }
 
   async openCall(spec: CallSpec): Promise<CallSession> {
@@ -246,8 +295,9 @@ export class RedisBackend implements Backend {
     let broadcast: Uint8Array | undefined;
     if (spec.broadcast.length > 0) {
       broadcast = encodeBytes(spec.broadcast);
-      this.#checkSize(broadcast.byteLength, 'The broadcast arguments');
+      checkSize(broadcast.byteLength, this.#options.maxPayloadBytes, 'The broadcast arguments');
     }
+    // Unique across every caller of the queue: job ids and keys derive from it.
     const callId = randomBytes(12).toString('hex');
     const meta: CallMeta = {
       protocol: PROTOCOL_VERSION,
@@ -268,14 +318,20 @@ export class RedisBackend implements Backend {
         Buffer.from(broadcast.buffer, broadcast.byteOffset, broadcast.byteLength),
       );
     }
-    await this.#withDeadline(
-      this.#client
+    await this.#deadline(
+      this.#c.client
         .multi()
         .hset(callKey, ...fields)
         .pexpire(callKey, this.#options.keyTtlMs)
+        // The liveness key too: a Redis restarted empty has lost it, and workers skip the
+        // batches of a pool without one.
+        .set(meta.pool, '1', 'PX', this.#poolTtlMs)
         .exec(),
       'store the call',
+      CONNECTION_LOST_MS,
+      false,
     );
+    this.#calls.set(callId, callKey);
     let closed = false;
     return {
       broadcast: { kind: 'redis' },
@@ -285,81 +341,52 @@ export class RedisBackend implements Backend {
       },
       close: async () => {
         closed = true;
+        this.#calls.delete(callId);
         const cleanup = (async () => {
           await Promise.all(this.#cancels.get(callId) ?? []);
           this.#cancels.delete(callId);
-          await this.#client.del(callKey);
+          await this.#c.client.del(callKey);
           // Workers drop what they cached for the call (its broadcast bytes).
-          await this.#client.publish(this.#keys.cancelChannel, `${END_OF_CALL}${callId}`);
+          await this.#c.client.publish(this.#keys.cancelChannel, `${END_OF_CALL}${callId}`);
         })();
-        // Without Redis the call still ends: its keys expire after keyTtlMs.
-        await this.#withDeadline(cleanup, 'delete the call', CLOSE_WAIT_MS).catch(() => {});
+        // Without Redis the call still ends: the cleanup stays queued for a reconnection, and
+        // the keys expire after keyTtlMs if none comes.
+        await this.#deadline(cleanup, 'delete the call', CLOSE_WAIT_MS, true).catch(() => {});
       },
     };
-  }
-
-  /** Marks the pool alive now and every few seconds while it is open. */
-  async #startHeartbeat(): Promise<void> {
-    const key = this.#keys.pool(this.#poolId);
-    const beat = (): Promise<unknown> => this.#client.set(key, '1', 'PX', POOL_TTL_MS);
-    await beat();
-    if (this.#heartbeat !== undefined || this.#closed) return;
-    this.#heartbeat = setInterval(() => void beat().catch(() => {}), POOL_TTL_MS / 3);
-    this.#heartbeat.unref();
-  }
-
-  /** Rejects with a BackendError when Redis stays unreachable while `work` waits for it. */
-  async #withDeadline<T>(work: Promise<T>, what: string, ms = CONNECTION_LOST_MS): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new BackendError(
-              `Could not ${what} in Redis at ${this.#target.display} within ` +
-                `${ms / 1000} s` +
-                (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
-                '. Check the server and the network.',
-            ),
-          ),
-        ms,
-      );
-      timer.unref();
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   close(): Promise<void> {
     this.#closed = true;
     this.#closing ??= (async () => {
-      this.#failAll(new PoolClosedError());
+      for (const t of this.#timers) clearInterval(t);
+      const up = isConnected(this.#connections);
+      // Batches still waiting cannot get a result now; when the server went away, that is
+      // why they fail.
+      this.#failAll(up ? new PoolClosedError() : this.#lostError('(the pool was closed)'));
       await this.#ready?.catch(() => {});
       if (this.#connections === undefined) return;
       // A server that never answered holds no key of ours: waiting for it would only make
-      // close() take CLOSE_WAIT_MS per step.
+      // close() take CLOSE_WAIT_MS per step. One that went away is not waited for either.
       if (this.#answered) {
         try {
           const cancels = [...this.#cancels.values()].flatMap((set) => [...set]);
-          await this.#withDeadline(
+          await this.#deadline(
             Promise.all(cancels),
             'cancel the queued batches',
             CLOSE_WAIT_MS,
+            true,
           );
-          clearInterval(this.#heartbeat);
           const keys = [this.#keys.results(this.#poolId), this.#keys.pool(this.#poolId)];
-          await this.#withDeadline(this.#client.del(...keys), 'close', CLOSE_WAIT_MS);
-          await this.#withDeadline(this.#queue.close(), 'close', CLOSE_WAIT_MS);
+          await this.#deadline(this.#c.client.del(...keys), 'close', CLOSE_WAIT_MS, true);
+          await this.#deadline(this.#c.queue.close(), 'close', CLOSE_WAIT_MS, true);
         } catch {
           // Closing must not fail because Redis went away; the keys carry a TTL.
         }
       }
-      this.#reader.disconnect();
-      this.#client.disconnect();
-      await this.#reading?.catch(() => {});
+      this.#c.reader.disconnect();
+      this.#c.client.disconnect();
+      await this.#reader?.stop();
     })();
     return this.#closing;
   }
@@ -367,250 +394,50 @@ export class RedisBackend implements Backend {
   /** Runs one batch, split into several jobs when it is larger than `maxPayloadBytes`. */
   async #run(callId: string, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
     if (this.#closed) throw new PoolClosedError();
-    const parts = this.#encode(batch);
+    const parts = encodeBatch(batch, this.#options.maxPayloadBytes);
     if (parts.length === 1) return this.#runJob(callId, parts[0] as string, signal);
-    const results = await Promise.all(parts.map((part) => this.#runJob(callId, part, signal)));
-    return {
-      results: results.flatMap((r) => r.results),
-      busyMs: results.reduce((sum, r) => sum + r.busyMs, 0),
-      fnMs: results.reduce((sum, r) => sum + r.fnMs, 0),
-      workerId: (results[0] as BatchResult).workerId,
-      broadcastLoaded: results.some((r) => r.broadcastLoaded),
-      functionUnavailable: results.some((r) => r.functionUnavailable === true),
-    } as BatchResult;
-  }
-
-  /** Serializes a batch (without its function and broadcast, which the call's hash holds). */
-  #encode(batch: BatchRequest): string[] {
-    let bytes: Buffer;
-    const { callId, slots, indices, elements, fixups, instances } = batch;
-    try {
-      // Fixups point into `elements`: one serialized message keeps them pointing there.
-      bytes = serialize({ callId, slots, indices, elements, fixups, instances });
-    } catch (err) {
-      throw new PpevalArgumentError(
-        `The arguments of elements ${indices[0]} to ${indices.at(-1)} cannot be stored in ` +
-          `Redis: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-    // Base64 in the job's JSON: 4/3 of the bytes.
-    if (Math.ceil(bytes.byteLength / 3) * 4 <= this.#options.maxPayloadBytes) {
-      return [bytes.toString('base64')];
-    }
-    if (indices.length === 1) {
-      this.#checkSize(
-        Math.ceil(bytes.byteLength / 3) * 4,
-        `The arguments of element ${indices[0]}`,
-      );
-    }
-    const half = Math.ceil(indices.length / 2);
-    const split = (from: number, to: number): BatchRequest => ({
-      ...batch,
-      indices: indices.slice(from, to),
-      elements: elements.slice(from, to),
-    });
-    return [...this.#encode(split(0, half)), ...this.#encode(split(half, indices.length))];
-  }
-
-  #checkSize(bytes: number, what: string): void {
-    const limit = this.#options.maxPayloadBytes;
-    if (bytes <= limit) return;
-    throw new PpevalArgumentError(
-      `${what} take ${formatBytes(bytes)} in Redis, over the pool's \`maxPayloadBytes\` of ` +
-        `${formatBytes(limit)}. Raise \`maxPayloadBytes\` (Redis itself accepts up to 512 MB per ` +
-        'value, and holds every pending payload in memory), or put large data where the workers ' +
-        'can read it (a shared file system, object storage) and pass its path.',
-    );
+    return mergeResults(await Promise.all(parts.map((part) => this.#runJob(callId, part, signal))));
   }
 
   async #runJob(callId: string, payload: string, signal: AbortSignal): Promise<BatchResult> {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     const jobId = `${callId}-${(this.#jobSeq += 1)}`;
-    const result = new Promise<BatchResult>((resolve, reject) => {
-      this.#pending.set(jobId, {
-        callId,
-        added: Promise.resolve(),
-        resolve,
-        reject,
-        missingSince: undefined,
-      });
-    });
+    const result = this.#results.expect(jobId, callId);
     // It may settle (abort) while the job is still being added, before it is awaited.
     result.catch(() => {});
-    this.#startReading();
     const onAbort = (): void => {
-      const pending = this.#pending.get(jobId);
+      const pending = this.#results.take(jobId);
       if (pending === undefined) return;
-      this.#pending.delete(jobId);
       pending.reject(new AbortError(undefined, { cause: signal.reason }));
       this.#cancel(callId, jobId, pending.added);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     // Not awaited on its own: while Redis is away the add waits, and the watchdog may fail the
     // pending batch first.
-    const added = this.#queue
+    const added = this.#c.queue
       .add(
         'batch',
         { c: callId, b: payload },
         { jobId, attempts: JOB_ATTEMPTS, removeOnComplete: true, removeOnFail: true },
       )
       .catch((err: unknown) => {
-        const pending = this.#pending.get(jobId);
-        if (pending === undefined) return;
-        this.#pending.delete(jobId);
-        pending.reject(
-          new BackendError(
-            `Could not queue a batch in Redis at ${this.#target.display}: ` +
-              `${maskUrl((err as Error).message)}`,
-            { cause: err },
-          ),
-        );
+        this.#results
+          .take(jobId)
+          ?.reject(
+            new BackendError(
+              `Could not queue a batch in Redis at ${this.#target.display}: ` +
+                `${maskUrl((err as Error).message)}`,
+              { cause: err },
+            ),
+          );
       });
-    const pending = this.#pending.get(jobId);
+    const pending = this.#results.get(jobId);
     if (pending !== undefined) pending.added = added;
     try {
       return await result;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
-  }
-
-  /** Drops a queued job, or stops it on its worker when it already runs. */
-  async #cancelJob(jobId: string): Promise<void> {
-    try {
-      const removed = await this.#queue.remove(jobId);
-      if (removed === 0) await this.#client.publish(this.#keys.cancelChannel, jobId);
-    } catch {
-      // A job that cannot be removed finds its call's hash gone and is dropped by its worker.
-    }
-  }
-
-  #startReading(): void {
-    if (this.#reading !== undefined) return;
-    // Commands wait for a reconnection; this watchdog turns a long outage into an error.
-    const watchdog = setInterval(() => {
-      const up = this.#client.status === 'ready' && this.#reader.status === 'ready';
-      if (up) {
-        this.#unreachableSince = undefined;
-        return;
-      }
-      this.#unreachableSince ??= Date.now();
-      if (Date.now() - this.#unreachableSince > CONNECTION_LOST_MS) {
-        this.#failAll(
-          new BackendError(
-            `Lost the connection to Redis at ${this.#target.display} for more than ` +
-              `${CONNECTION_LOST_MS / 1000} s` +
-              (this.#lastError ? ` (${maskUrl(this.#lastError.message)})` : '') +
-              '. The batches in flight are abandoned; check the server and the network.',
-          ),
-        );
-      }
-    }, 500);
-    watchdog.unref();
-    this.#reading = this.#readLoop().finally(() => {
-      clearInterval(watchdog);
-      this.#reading = undefined;
-      if (!this.#closed && this.#pending.size > 0) this.#startReading();
-    });
-  }
-
-  /** Reads the result stream while batches are pending. */
-  async #readLoop(): Promise<void> {
-    const stream = this.#keys.results(this.#poolId);
-    let lastCheck = Date.now();
-    while (!this.#closed && this.#pending.size > 0) {
-      let reply: [string, [string, Buffer[]][]][] | null;
-      try {
-        reply = (await this.#reader.xreadBuffer(
-          'COUNT',
-          256,
-          'BLOCK',
-          READ_BLOCK_MS,
-          'STREAMS',
-          stream,
-          this.#lastId,
-        )) as unknown as [string, [string, Buffer[]][]][] | null;
-      } catch (err) {
-        if (this.#closed) return;
-        this.#lastError = err as Error;
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      this.#generation += 1;
-      const seen: string[] = [];
-      for (const [, entries] of reply ?? []) {
-        for (const [entryId, fields] of entries) {
-          this.#lastId = entryId.toString();
-          seen.push(this.#lastId);
-          this.#deliver(fields);
-        }
-      }
-      if (seen.length > 0) void this.#client.xdel(stream, ...seen).catch(() => {});
-      if (Date.now() - lastCheck >= READ_BLOCK_MS) {
-        lastCheck = Date.now();
-        // A failed check (Redis unreachable) is retried on the next read; its error is kept so
-        // that a call that later times out on the connection says why.
-        const remember = (err: unknown): void => {
-          this.#lastError = err instanceof Error ? err : new Error(String(err));
-        };
-        await this.#checkVanished().catch(remember);
-        await this.#checkWorkers().catch(remember);
-      }
-    }
-  }
-
-  #deliver(fields: Buffer[]): void {
-    const record = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      record.set((fields[i] as Buffer).toString(), fields[i + 1] as Buffer);
-    }
-    const jobId = record.get('j')?.toString() ?? '';
-    const pending = this.#pending.get(jobId);
-    // A batch that ran twice (at least once) or whose caller gave up: nobody waits for it.
-    if (pending === undefined) return;
-    this.#pending.delete(jobId);
-    const payload = record.get('p') ?? Buffer.alloc(0);
-    switch (record.get('k')?.toString()) {
-      case 'ok':
-        pending.resolve(deserialize(payload) as BatchResult);
-        break;
-      case 'lost': {
-        const lost = JSON.parse(payload.toString()) as { message: string; exitCode?: number };
-        pending.reject(new BatchLostError(lost.message, lost.exitCode));
-        break;
-      }
-      default:
-        pending.reject(new BackendError(payload.toString()));
-    }
-  }
-
-  /**
-   * Finds batches whose job vanished without a result (a worker died after BullMQ removed the
-   * job but before it wrote the record). A job missing for two whole reads of the stream is
-   * lost: any result written before the removal would have been read by then.
-   */
-  async #checkVanished(): Promise<void> {
-    const ids = [...this.#pending.keys()];
-    if (ids.length === 0) return;
-    const pipeline = this.#client.pipeline();
-    for (const id of ids) pipeline.exists(this.#keys.job(id));
-    const replies = (await pipeline.exec()) ?? [];
-    ids.forEach((id, i) => {
-      const pending = this.#pending.get(id);
-      if (pending === undefined) return;
-      const exists = replies[i]?.[1] === 1;
-      if (exists) {
-        pending.missingSince = undefined;
-      } else if (pending.missingSince === undefined) {
-        pending.missingSince = this.#generation;
-      } else if (this.#generation - pending.missingSince >= 2) {
-        this.#pending.delete(id);
-        pending.reject(
-          new BatchLostError('The batch vanished from Redis without a result (its worker died).'),
-        );
-      }
-    });
   }
 
   /** Fails the pending batches when no worker has served the queue for too long. */
@@ -641,7 +468,7 @@ export class RedisBackend implements Backend {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.#client.scan(
+      const [next, batch] = await this.#c.client.scan(
         cursor,
         'MATCH',
         this.#keys.workerPattern,
@@ -655,31 +482,39 @@ export class RedisBackend implements Backend {
       this.#workers = 0;
       return;
     }
-    const values = await this.#client.mget(...keys);
+    const values = await this.#c.client.mget(...keys);
     this.#workers = values.reduce((sum, v) => sum + (Number(v) || 0), 0);
   }
 
   /** Fails every pending batch and drops its job, so that nothing stays queued. */
   #failAll(error: Error): void {
-    for (const [jobId, pending] of this.#pending) {
+    for (const [jobId, pending] of this.#reader?.takeAll() ?? []) {
       pending.reject(error);
       this.#cancel(pending.callId, jobId, pending.added);
     }
-    this.#pending.clear();
   }
 
-  /** Cancels a job in the background; the call's close waits for it. */
+  /** Fails the pending batches of one call and drops their jobs. */
+  #failCall(callId: string, error: Error): void {
+    for (const [jobId, pending] of this.#results.takeAll((p) => p.callId === callId)) {
+      pending.reject(error);
+      this.#cancel(callId, jobId, pending.added);
+    }
+  }
+
+  /** Cancels a job in the background: drops it when queued, stops it when it runs. */
   #cancel(callId: string, jobId: string, added: Promise<unknown>): void {
     const cancels = this.#cancels.get(callId) ?? new Set<Promise<void>>();
     this.#cancels.set(callId, cancels);
-    const cancel = added.then(() => this.#cancelJob(jobId));
+    const cancel = added.then(async () => {
+      try {
+        const removed = await this.#c.queue.remove(jobId);
+        if (removed === 0) await this.#c.client.publish(this.#keys.cancelChannel, jobId);
+      } catch {
+        // A job that cannot be removed finds its call's hash gone and is dropped by its worker.
+      }
+    });
     cancels.add(cancel);
     void cancel.finally(() => cancels.delete(cancel));
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }

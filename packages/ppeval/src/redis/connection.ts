@@ -1,13 +1,20 @@
 /**
- * Redis connection settings from a `redis://` or `rediss://` URL, and the one way every message
- * shows such a URL: with its credentials masked.
+ * Redis connections: settings from a `redis://` or `rediss://` URL, the one way every message
+ * shows such a URL (its credentials masked), and the caller's connections (a command client, a
+ * reader for blocking reads, the BullMQ queue) with a way to wait on them that gives up as soon
+ * as the server goes away.
  *
  * @module
  */
-import type { RedisOptions } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
 import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { PpevalArgumentError } from '../errors.js';
+import { BackendError, PpevalArgumentError } from '../errors.js';
+import { BULL_PREFIX, type JobData } from './keys.js';
+
+/** How long a disconnected socket may take to close before it is destroyed. */
+const DISCONNECT_WAIT_MS = 100;
 
 /** A parsed Redis URL: what ioredis needs, and the masked form for messages. */
 export interface RedisTarget {
@@ -90,4 +97,94 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'function') return 'a function';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
+
+/** The caller's connections to one Redis server. */
+export interface Connections {
+  /** Commands; also the queue's connection. */
+  readonly client: Redis;
+  /** Blocking reads of the result stream (XREAD BLOCK would hold up the client's commands). */
+  readonly reader: Redis;
+  readonly queue: Queue<JobData>;
+}
+
+/**
+ * Opens the caller's connections (bullmq and ioredis are optional peer dependencies, imported
+ * only by pools that use Redis). Throws {@link BackendError} when they are not installed.
+ * `onError` receives every connection error (ioredis repeats them while it reconnects).
+ */
+export async function openConnections(
+  target: RedisTarget,
+  queueName: string,
+  onError: (err: Error) => void,
+): Promise<Connections> {
+  let Queue: typeof import('bullmq').Queue;
+  let Redis: typeof import('ioredis').Redis;
+  try {
+    [{ Queue }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
+  } catch (err) {
+    throw new BackendError(
+      'The Redis backend needs the packages bullmq and ioredis: `npm install bullmq ioredis`.',
+      { cause: err },
+    );
+  }
+  // Commands wait for a reconnection instead of failing, so a dropped connection loses
+  // nothing; the backend's watchdog turns a long outage into a BackendError.
+  // disconnect() ends the socket and destroys it only after disconnectTimeout (ioredis: 2 s):
+  // a socket still trying to reach an unreachable server never closes by itself, so the
+  // process would stay alive that long after close(). close() has finished its commands by
+  // then, so a short wait loses nothing.
+  const options = {
+    ...target.options,
+    maxRetriesPerRequest: null,
+    disconnectTimeout: DISCONNECT_WAIT_MS,
+  };
+  const client = new Redis(options);
+  const reader = new Redis(options);
+  client.on('error', onError);
+  reader.on('error', onError);
+  const queue = new Queue<JobData>(queueName, {
+    connection: client,
+    prefix: BULL_PREFIX,
+    streams: { events: { maxLen: 100 } },
+  });
+  queue.on('error', onError);
+  return { client, reader, queue };
+}
+
+/** Whether both connections are up now (a command sent now is not queued for a reconnection). */
+export function isConnected(connections: Connections | undefined): boolean {
+  return connections?.client.status === 'ready' && connections.reader.status === 'ready';
+}
+
+/**
+ * Waits for `work` (Redis commands) at most `ms`, then rejects with `late()`. With `lost`, it
+ * also rejects with `lost()` as soon as the connection drops (or at once when it is down):
+ * while Redis is away ioredis keeps commands queued for a reconnection that may never come,
+ * and this is how a caller stops waiting for them without cancelling them.
+ */
+export async function whileConnected<T>(
+  client: Redis,
+  work: Promise<T>,
+  ms: number,
+  late: () => Error,
+  lost?: () => Error,
+): Promise<T> {
+  work.catch(() => {});
+  if (lost !== undefined && client.status !== 'ready') throw lost();
+  let timer: NodeJS.Timeout | undefined;
+  let onClose: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+    timer.unref();
+    if (lost === undefined) return;
+    onClose = () => reject(lost());
+    client.once('close', onClose);
+  });
+  try {
+    return await Promise.race([work, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onClose !== undefined) client.removeListener('close', onClose);
+  }
 }

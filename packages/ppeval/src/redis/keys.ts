@@ -8,13 +8,15 @@
  *   by id (XREAD), so a dropped connection resumes where it stopped and loses nothing. Entries
  *   are deleted once read; the key is deleted when the pool closes.
  *
- * Per call (deleted when the call ends; a TTL covers a caller that dies):
+ * Per call (deleted when the call ends; a TTL of `keyTtlMs`, refreshed while the pool lives,
+ * covers a caller that dies):
  * - `ppeval:<queue>:call:<callId>`: a hash with the function, its code version, the result
  *   stream's key and the broadcast arguments (`v8.serialize`, stored once per call). Workers write
  *   a result only while this key exists, so a late result cannot re-create keys of a finished
  *   call.
  *
- * - `ppeval:<queue>:pool:<poolId>`: exists while the pool lives (a TTL refreshed by the pool);
+ * - `ppeval:<queue>:pool:<poolId>`: exists while the pool lives (a TTL of a minute, or `keyTtlMs`
+ *   when shorter, refreshed by the pool and re-created after a reconnection and with each call);
  *   workers skip the batches of a caller that died instead of running them for nobody.
  *
  * Per worker: `ppeval:<queue>:worker:<id>` (its concurrency, with a TTL refreshed while it

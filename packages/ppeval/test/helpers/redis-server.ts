@@ -57,10 +57,17 @@ export interface RedisServer {
 
 /** Start redis-server on a free loopback port and wait until it answers PING. */
 export async function startRedis(
-  options: { password?: string; tls?: boolean } = {},
+  options: {
+    password?: string;
+    tls?: boolean;
+    /** A given port (a restart on the same port); a free one by default. */
+    port?: number;
+    /** Addresses to listen on besides 127.0.0.1 (a veth's, for workers in a netns). */
+    bind?: readonly string[];
+  } = {},
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ppeval-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const tls: string[] = [];
   let ca: string | undefined;
   if (options.tls === true) {
@@ -107,6 +114,7 @@ export async function startRedis(
     ...(tls.length > 0 ? tls : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
+    ...(options.bind ?? []),
     '--save',
     '',
     '--appendonly',
@@ -119,6 +127,10 @@ export async function startRedis(
     join(dir, 'redis.log'),
   ];
   if (options.password !== undefined) args.push('--requirepass', options.password);
+  // Without a password, protected mode refuses every client that is not on loopback.
+  if (options.bind !== undefined && options.password === undefined) {
+    args.push('--protected-mode', 'no');
+  }
   const proc = spawn('redis-server', args, { stdio: 'ignore' });
   // A test process that exits without stop() (a failed hook, an uncaught error) takes its server
   // along.
@@ -169,7 +181,8 @@ export async function startRedis(
     async stop() {
       process.removeListener('exit', reap);
       for (const c of clients) c.disconnect();
-      if (proc.exitCode === null) {
+      // A killed server has a signalCode and no exitCode: stopping it again must not wait.
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGKILL');
         await exited;
