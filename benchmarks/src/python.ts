@@ -11,9 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The script that runs in Python (tracked in the repository, next to src/). */
-export const PYTHON_SCRIPT = fileURLToPath(
-  new URL('../python/svd-compress.py', import.meta.url),
-);
+export const PYTHON_SCRIPT = fileURLToPath(new URL('../python/svd-compress.py', import.meta.url));
 
 /** The environment variable that names the interpreter when `--python` does not. */
 export const PYTHON_ENV = 'PPEVAL_BENCH_PYTHON';
@@ -103,10 +101,7 @@ const DISPLAY_NAMES: Record<string, string> = { PIL: 'Pillow', numpy: 'NumPy', s
  * missingModulesMessage('python3', { ...hello, missing: ['scipy'] });
  * // 'python3 (/usr/bin/python3, Python 3.11.2) has no SciPy (module scipy): install it with `pip install scipy pillow`, or pass --python an interpreter that has it.'
  */
-export function missingModulesMessage(
-  interpreter: string,
-  hello: PythonHello,
-): string | undefined {
+export function missingModulesMessage(interpreter: string, hello: PythonHello): string | undefined {
   if (hello.missing.length === 0) return undefined;
   const names = hello.missing.map((m) => `${DISPLAY_NAMES[m] ?? m} (module ${m})`);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
@@ -157,9 +152,7 @@ export interface PythonUnavailable {
  * const py = await openPython(pythonInterpreter(undefined));
  * if ('hello' in py) console.log(await py.compress('in.tif', 'out.tif', 50, 'propack'));
  */
-export async function openPython(
-  interpreter: string,
-): Promise<PythonServer | PythonUnavailable> {
+export async function openPython(interpreter: string): Promise<PythonServer | PythonUnavailable> {
   const env = {
     ...process.env,
     OPENBLAS_NUM_THREADS: '1',
@@ -217,14 +210,15 @@ export async function openPython(
     return {
       interpreter,
       reason:
-        `${interpreter} could not start (${code ?? failedToSpawn.message}): install Python 3 with ` +
-        '`pip install numpy scipy pillow`, or pass --python (or $PPEVAL_BENCH_PYTHON) an interpreter',
+        `${interpreter} could not start (${code ?? failedToSpawn.message}): install Python 3 and ` +
+        '`pip install numpy scipy pillow`, or pass --python (or $PPEVAL_BENCH_PYTHON) an interpreter that has them',
     };
   }
   const first = await nextLine();
   let hello: PythonHello;
   try {
-    if (first === undefined) throw new Error(`${interpreter} ${PYTHON_SCRIPT} failed: ${lastError()}`);
+    if (first === undefined)
+      throw new Error(`${interpreter} ${PYTHON_SCRIPT} failed: ${lastError()}`);
     hello = parsePythonHello(first);
   } catch (err) {
     child.kill();

@@ -36,7 +36,11 @@ export function compareSamples(a: ArrayLike<number>, b: ArrayLike<number>): Agre
     if (d === 0) equal++;
     else if (d > max) max = d;
   }
-  return { equalPercent: a.length === 0 ? 100 : (100 * equal) / a.length, maxDiff: max, samples: a.length };
+  return {
+    equalPercent: a.length === 0 ? 100 : (100 * equal) / a.length,
+    maxDiff: max,
+    samples: a.length,
+  };
 }
 
 /**

@@ -194,13 +194,18 @@ export async function runFileComparison(
     });
     printPhoto(ctx, photo, rows, timingRank, fullMs !== null);
   }
-  const python3 = python
-    ? `${python.interpreter} (${python.hello.executable}, Python ${python.hello.python}; ${Object.entries(
-        python.hello.versions,
-      )
-        .map(([m, v]) => `${m} ${v}`)
-        .join(', ')})`
-    : 'no Python';
+  if (!hasFull) {
+    ctx.log(
+      `File to file, one thread: ${SIDE_NAMES.ours} only (no usable Python). Median of ${repeat} round(s) after ${warmup} warm-up round(s).`,
+    );
+    ctx.log('');
+    return results;
+  }
+  const python3 = `${python!.interpreter} (${python!.hello.executable}, Python ${python!.hello.python}; ${Object.entries(
+    python!.hello.versions,
+  )
+    .map(([m, v]) => `${m} ${v}`)
+    .join(', ')})`;
   ctx.log(
     `File to file, one thread each side: ${SIDE_NAMES.ours}, then ${python3} with Pillow reading and writing the TIFF and, per colour band, ` +
       `${python?.hasScipy ? `${SIDE_NAMES.propack} and ${SIDE_NAMES.arpack} (k=rank, float64, random_state=0), ` : ''}` +

@@ -39,7 +39,12 @@ export const VARIANTS: Readonly<Record<string, Variant>> = {
   'dense-js': { name: 'dense, js', method: 'dense', kernels: 'js' },
 };
 /** The methods timed unless --methods says otherwise. */
-export const DEFAULT_VARIANTS: readonly string[] = ['auto', 'lanczos-wasm', 'lanczos-js', 'dense-wasm'];
+export const DEFAULT_VARIANTS: readonly string[] = [
+  'auto',
+  'lanczos-wasm',
+  'lanczos-js',
+  'dense-wasm',
+];
 
 /** Settings of the per-method table. */
 export interface MethodOptions {
@@ -226,7 +231,9 @@ export async function runMethodComparison(
       `Expected --rank to be at most min(width, height) = ${Math.min(s.rows, s.cols)} for ${s.label}, got ${rank}.`,
     );
   }
-  ctx.log(`### Per method: ${s.label}, ${s.cols}x${s.rows}, ${s.bands.length} bands, rank ${rank}, one thread`);
+  ctx.log(
+    `### Per method: ${s.label}, ${s.cols}x${s.rows}, ${s.bands.length} bands, rank ${rank}, one thread`,
+  );
 
   const steps = (warmup + repeat) * (options.variants.length + 1) + 2;
   let done = 0;

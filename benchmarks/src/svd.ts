@@ -17,7 +17,12 @@ import type { PythonServer } from './python.js';
 import { parseRankList } from './svd-compare.js';
 import { runFileComparison } from './svd-files.js';
 import type { FilePhoto } from './svd-files.js';
-import { DEFAULT_VARIANTS, VARIANTS, loadMethodSubject, runMethodComparison } from './svd-methods.js';
+import {
+  DEFAULT_VARIANTS,
+  VARIANTS,
+  loadMethodSubject,
+  runMethodComparison,
+} from './svd-methods.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
 const PHOTOS_DIR = fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
@@ -52,7 +57,7 @@ const SVD_USAGE = [
   '  --photos LIST      comma-separated TIFF files (default ../shared/data/photos/',
   '                     photo01_flower_left.tif and extra/extra_scipy_face_1024x768.tif;',
   '                     synthetic images of the same sizes when absent); the first one is',
-  '                     also the per-method table\'s',
+  "                     also the per-method table's",
   '  --ranks LIST       ranks of the file-to-file table (default 20,50,100; --tiny: 5)',
   '  --rank K           rank of the per-method table (default 50; --tiny: 5)',
   `  --methods LIST     per-method table, comma-separated, from ${Object.keys(VARIANTS).join(', ')}`,
@@ -105,7 +110,12 @@ function parseSvdOptions(args: readonly string[], tiny: boolean): SvdOptions {
   }
   return {
     photos,
-    ranks: values['ranks'] === undefined ? (tiny ? [5] : [20, 50, 100]) : parseRankList(values['ranks'], 'ranks'),
+    ranks:
+      values['ranks'] === undefined
+        ? tiny
+          ? [5]
+          : [20, 50, 100]
+        : parseRankList(values['ranks'], 'ranks'),
     rank: integerOption('rank', values['rank'], tiny ? 5 : 50, 1),
     variants,
     exactBands: integerOption('exact-bands', values['exact-bands'], tiny ? 3 : 1, 0),
@@ -185,7 +195,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     }
     if (pythonNote !== undefined) {
       ctx.log(
-        `SciPy not measured: ${pythonNote} ${python?.hasNumpy ? 'NumPy full SVD still measured; ' : ''}our figures follow${python?.hasNumpy ? '' : ' alone'}.`,
+        `SciPy not measured: ${pythonNote} ${python?.hasNumpy ? 'NumPy full SVD still measured, with our figures.' : 'Our figures only.'}`,
       );
     }
     ctx.log('');
