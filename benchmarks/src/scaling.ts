@@ -47,7 +47,11 @@ export const TARGET = { label: 'target (95% efficiency)', workers: 8, speedup: 7
 const IMAGE_ENV = ['IMAGEPROCESS_DIR', 'IMAGEPROCESS_OUT'] as const;
 
 /** The default images: the shared real photographs, when this checkout has them. */
-const SHARED_PHOTOS = fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
+// $PPEVAL_BENCH_PHOTOS_DIR stands in for ../shared/data/photos (e.g. an empty folder, to
+// check the synthesized fallback on a machine that has the photos).
+const SHARED_PHOTOS =
+  process.env['PPEVAL_BENCH_PHOTOS_DIR'] ||
+  fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
 
 /** Where the images come from: the option, else the shared photos, else the generated set. */
 function imageSource(

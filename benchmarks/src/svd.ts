@@ -25,7 +25,11 @@ import {
 } from './svd-methods.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
-const PHOTOS_DIR = fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
+// $PPEVAL_BENCH_PHOTOS_DIR stands in for ../shared/data/photos (e.g. an empty folder, to
+// check the synthesized fallback on a machine that has the photos).
+const PHOTOS_DIR =
+  process.env['PPEVAL_BENCH_PHOTOS_DIR'] ||
+  fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
 /**
  * A square photo of the seed's size and a non-square one (a natural photograph, 1024x768: wide,
  * so the transposing path of our SVD is timed too).
@@ -158,7 +162,7 @@ async function choosePhotos(
     if (existsSync(file)) photos.push(await describe(file, path.basename(file)));
     else {
       absent.push(file);
-      photos.push(await synthesize(SYNTHETIC[i]!, ', synthesized'));
+      photos.push(await synthesize(SYNTHETIC[i]!, ` (stand-in for ${path.basename(file)})`));
     }
   }
   const note =
