@@ -394,7 +394,9 @@ export async function runMethodComparison(
   ctx.log(
     `Peak resident memory of a fresh process compressing the image (auto): ${peakMB === undefined ? 'n/a' : `${peakMB.toFixed(0)} MB`}.`,
   );
-  ctx.log('Other work on the machine changes these figures: compare ratios taken in the same run.');
+  ctx.log(
+    `Other work on the machine changes these figures: compare ratios taken in the same run (load average now ${(os.loadavg()[0] ?? 0).toFixed(2)}).`,
+  );
 
   return {
     subject: s.label,

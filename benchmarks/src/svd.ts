@@ -189,6 +189,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       }
     }
     if (note) ctx.log(note);
+    const load = os.loadavg()[0] ?? 0;
+    if (load > 0.5 * os.availableParallelism()) {
+      ctx.log(
+        `Note: load average ${load.toFixed(2)} at the start: other processes were using the CPU, so treat these figures as noisy (the ratios, taken side by side, less so).`,
+      );
+    }
     const opened = await openPython(options.python);
     let pythonNote: string | undefined;
     if ('hello' in opened) {
@@ -238,6 +244,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       warmup: options.warmup,
       fileToFile: files,
       perMethod: methods,
+      loadAverage1mAtEnd: os.loadavg()[0] ?? 0,
     };
   } finally {
     await python?.close();
