@@ -105,26 +105,21 @@ function toPixels(approximation: Float64Array): Uint8Array {
   return out;
 }
 
+/** One call of a method on one band, floor and clamp included, timed. */
 function timeBand(
   band: Float64Array,
   s: MethodSubject,
   rank: number,
   v: Variant,
-  repeat: number,
 ): { ms: number; pixels: Uint8Array } {
-  let best = Number.POSITIVE_INFINITY;
-  let pixels: Uint8Array = new Uint8Array(0);
-  for (let r = 0; r < repeat; r++) {
-    const start = performance.now();
-    pixels = toPixels(
-      lowRankApproximation(band, s.rows, s.cols, rank, {
-        method: v.method,
-        ...(v.kernels ? { kernels: v.kernels } : {}),
-      }),
-    );
-    best = Math.min(best, performance.now() - start);
-  }
-  return { ms: best, pixels };
+  const start = performance.now();
+  const pixels = toPixels(
+    lowRankApproximation(band, s.rows, s.cols, rank, {
+      method: v.method,
+      ...(v.kernels ? { kernels: v.kernels } : {}),
+    }),
+  );
+  return { ms: performance.now() - start, pixels };
 }
 
 function compare(a: Uint8Array, b: Uint8Array): { equal: number; max: number } {
@@ -245,7 +240,7 @@ export async function runMethodComparison(
       ctx.signal?.throwIfAborted();
       const v = VARIANTS[key]!;
       ctx.progress(done++, steps, `${v.name}, warm-up ${round + 1} of ${warmup}`);
-      for (const band of s.bands) timeBand(band, s, rank, v, 1);
+      for (const band of s.bands) timeBand(band, s, rank, v);
     }
   }
   let numpy: NumpyResult | undefined;
@@ -274,7 +269,7 @@ export async function runMethodComparison(
       ctx.progress(done++, steps, `${v.name}, round ${timed + 1} of ${repeat}`);
       const record = samples.get(key) ?? { bandMs: s.bands.map(() => []), pixels: [] };
       for (const [b, band] of s.bands.entries()) {
-        const { ms, pixels } = timeBand(band, s, rank, v, 1);
+        const { ms, pixels } = timeBand(band, s, rank, v);
         record.bandMs[b]!.push(ms);
         record.pixels[b] ??= pixels;
       }
@@ -291,7 +286,7 @@ export async function runMethodComparison(
   const exact: { ms: number; pixels: Uint8Array }[] = [];
   for (let b = 0; b < exactBands; b++) {
     ctx.signal?.throwIfAborted();
-    exact.push(timeBand(s.bands[b]!, s, rank, { name: 'exact', method: 'exact' }, 1));
+    exact.push(timeBand(s.bands[b]!, s, rank, { name: 'exact', method: 'exact' }));
   }
   const exactBandMs = exact.length ? exact.reduce((a, e) => a + e.ms, 0) / exact.length : undefined;
   const exactImage = exactBandMs === undefined ? undefined : exactBandMs * s.bands.length;
