@@ -326,6 +326,7 @@ export async function runMethodComparison(
     results.push({
       method: key,
       bandMs,
+      bandSamplesMs: record.bandMs,
       imageMs: image,
       vsMlMatrix: exactImage && image / exactImage,
       vsNumpy: numpyImage && image / numpyImage,
