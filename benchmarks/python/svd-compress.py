@@ -85,7 +85,9 @@ def compress_file(job):
     out = pixels.copy()
     for c in range(colours):
         out[:, :, c] = low_rank(pixels[:, :, c].astype(np.float64), rank, solver)
-    Image.fromarray(out[:, :, 0] if out.shape[2] == 1 else out, mode).save(target, format="TIFF")
+    # The mode follows from the array's shape (L, LA, RGB, RGBA); passing it is deprecated in
+    # recent Pillow.
+    Image.fromarray(out[:, :, 0] if out.shape[2] == 1 else out).save(target, format="TIFF")
     return target
 
 
