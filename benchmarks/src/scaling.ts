@@ -5,9 +5,11 @@
  * several rounds; speedup, efficiency and where the lost efficiency went; a chart beside
  * Star-P's 6.4x on 8 processors.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { renderSpeedupChart } from './chart.js';
 import { BenchOptionError } from './errors.js';
 import { describeMachine, usableCores } from './machine.js';
@@ -22,6 +24,15 @@ import { prepareImages } from './scaling-images.js';
 import { SCALING_USAGE, parseScalingOptions } from './scaling-options.js';
 import { analyzeWorkers, interleave, planWorkerCounts } from './scaling-plan.js';
 import type { ParallelSample, ScalingRow } from './scaling-plan.js';
+import { missingModulesMessage, openPython } from './python.js';
+import type { PythonServer, PythonSolver } from './python.js';
+import {
+  PYTHON_SOLVER_NAMES,
+  formatVersusPython,
+  openPythonRunner,
+  versusPython,
+} from './scaling-python.js';
+import type { PythonRunner } from './scaling-python.js';
 import { openParallelRunner, openSerialRunner } from './scaling-runners.js';
 import type { Runner } from './scaling-runners.js';
 import { pairedRatios, summarize } from './stats.js';
@@ -35,13 +46,37 @@ export const TARGET = { label: 'target (95% efficiency)', workers: 8, speedup: 7
 
 const IMAGE_ENV = ['IMAGEPROCESS_DIR', 'IMAGEPROCESS_OUT'] as const;
 
+/** The default images: the shared real photographs, when this checkout has them. */
+// $PPEVAL_BENCH_PHOTOS_DIR stands in for ../shared/data/photos (e.g. an empty folder, to
+// check the synthesized fallback on a machine that has the photos).
+const SHARED_PHOTOS =
+  process.env['PPEVAL_BENCH_PHOTOS_DIR'] ||
+  fileURLToPath(new URL('../../../shared/data/photos/', import.meta.url));
+
+/** Where the images come from: the option, else the shared photos, else the generated set. */
+function imageSource(
+  option: string | undefined,
+  tiny: boolean,
+): { dir: string | undefined; note?: string } {
+  if (option === 'generated') return { dir: undefined };
+  if (option !== undefined) return { dir: option };
+  if (tiny) return { dir: undefined };
+  if (existsSync(SHARED_PHOTOS)) return { dir: SHARED_PHOTOS };
+  return {
+    dir: undefined,
+    note: `Note: ${SHARED_PHOTOS} is absent (no ../shared/data here): the generated (synthesized) set stands in for the photographs.`,
+  };
+}
+
 async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const opts = parseScalingOptions(ctx.args, ctx.tiny);
   const machine = describeMachine();
   const cores = usableCores(machine);
   const plan = planWorkerCounts(opts.workers, cores);
 
-  const images = await prepareImages(opts.images, opts.count, ctx.tiny, (done, total) =>
+  const chosen = imageSource(opts.images, ctx.tiny);
+  if (chosen.note) ctx.log(chosen.note);
+  const images = await prepareImages(chosen.dir, opts.count, ctx.tiny, (done, total) =>
     ctx.progress(done, total, 'generating the default images (once, then cached)'),
   );
   let outDir: string;
@@ -57,6 +92,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   process.env['IMAGEPROCESS_DIR'] = images.dir;
   process.env['IMAGEPROCESS_OUT'] = outDir;
   const runners: Runner[] = [];
+  let python: PythonServer | undefined;
   try {
     if (opts.rank > images.minSide) {
       throw new BenchOptionError(
@@ -90,18 +126,30 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
 
     runners.push(openSerialRunner(opts.count, opts.rank));
     for (const w of plan.measured) runners.push(openParallelRunner(w, opts.count, opts.rank));
+    const py = await openPythonRunners(
+      opts.python,
+      opts.pythonSolvers,
+      plan.measured,
+      images.files,
+      opts.rank,
+      outDir,
+    );
+    python = py.server;
+    if (py.note !== undefined) ctx.log(py.note);
+    const pythonRunners = py.runners;
+    const everyone: (Runner | PythonRunner)[] = [...runners, ...pythonRunners];
 
-    const schedule = (opts.warmup > 0 ? interleave(runners, opts.warmup) : []).map(
+    const schedule = (opts.warmup > 0 ? interleave(everyone, opts.warmup) : []).map(
       ([round, runner]) => ({ round, runner, warm: true }),
     );
-    const timed = interleave(runners, opts.reps).map(([round, runner]) => ({
+    const timed = interleave(everyone, opts.reps).map(([round, runner]) => ({
       round,
       runner,
       warm: false,
     }));
     const all = [...schedule, ...timed];
-    const samples = new Map<Runner, ParallelSample[]>(runners.map((r) => [r, []]));
-    const warmupMs = new Map<Runner, number[]>(runners.map((r) => [r, []]));
+    const samples = new Map<Runner | PythonRunner, ParallelSample[]>(everyone.map((r) => [r, []]));
+    const warmupMs = new Map<Runner | PythonRunner, number[]>(everyone.map((r) => [r, []]));
     for (const [i, step] of all.entries()) {
       ctx.progress(
         i,
@@ -148,6 +196,31 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       ctx.log(
         `\nTarget ${TARGET.speedup}x on ${TARGET.workers} workers: ${at8.speedup.median.toFixed(2)}x ` +
           `measured (Star-P ${STAR_P.speedup}x): ${at8.speedup.median >= TARGET.speedup ? 'met' : 'NOT met'}.`,
+      );
+    }
+
+    const versus = pythonRunners.map((p) => {
+      const ours = parallelRunners.find((r) => r.workers === p.workers) as Runner;
+      return versusPython(
+        p.workers,
+        p.solver,
+        (samples.get(ours) ?? []).map((s) => s.wallMs),
+        (samples.get(p) ?? []).map((s) => s.wallMs),
+      );
+    });
+    if (versus.length > 0) {
+      ctx.log(
+        '\nOurs against Python on the same files and cores (median wall time over the rounds):\n',
+      );
+      for (const line of formatVersusPython(versus)) ctx.log(line);
+      ctx.log(
+        `\nPython: ${python?.interpreter} (${python?.hello.executable}, Python ${python?.hello.python}; ` +
+          `${Object.entries(python?.hello.versions ?? {})
+            .map(([m, v]) => `${m} ${v}`)
+            .join(', ')}): multiprocessing.Pool(N).map over the same ${opts.count} files, each ` +
+          'read by Pillow, every colour band through the solver (float64), rebuilt, floored, clamped, ' +
+          'written by Pillow; OPENBLAS/OMP/MKL_NUM_THREADS=1; the pool lives for the whole run, as ' +
+          "ppeval's does. ours / Python is paired round by round; below 1x ours is faster.",
       );
     }
 
@@ -222,6 +295,21 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
           warmupMs: warmupMs.get(r) ?? [],
         };
       }),
+      python:
+        python === undefined
+          ? { measured: false, note: py.note ?? null }
+          : {
+              measured: versus.length > 0,
+              interpreter: python.interpreter,
+              executable: python.hello.executable,
+              version: python.hello.python,
+              modules: python.hello.versions,
+              note: py.note ?? null,
+              rows: versus.map((v, i) => ({
+                ...v,
+                samples: samples.get(pythonRunners[i] as PythonRunner) ?? [],
+              })),
+            },
       reference: { starP: STAR_P, target: TARGET },
       targetMet: at8 === undefined ? null : at8.speedup.median >= TARGET.speedup,
       chart: chart === null ? null : path.basename(chart),
@@ -230,7 +318,10 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   } finally {
     // Close every pool and remove every temporary folder even if one step fails. A failure
     // here is reported, not thrown: it must not hide the run's own error or its results.
-    const closed = await Promise.allSettled(runners.map((r) => r.close()));
+    const closed = await Promise.allSettled([
+      ...runners.map((r) => r.close()),
+      ...(python ? [python.close()] : []),
+    ]);
     IMAGE_ENV.forEach((k, i) => {
       const v = savedEnv[i];
       if (v === undefined) delete process.env[k];
@@ -244,6 +335,46 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       if (r.status === 'rejected') ctx.log(`Warning: cleaning up failed: ${String(r.reason)}`);
     }
   }
+}
+
+/**
+ * The Python rows: one Pool(N) runner per solver and measured worker count, or a note saying
+ * what is missing (the ppeval rows run regardless).
+ */
+async function openPythonRunners(
+  interpreter: string,
+  solvers: readonly PythonSolver[],
+  workerCounts: readonly number[],
+  files: readonly string[],
+  rank: number,
+  outDir: string,
+): Promise<{ server: PythonServer | undefined; runners: PythonRunner[]; note?: string }> {
+  if (solvers.length === 0) return { server: undefined, runners: [] };
+  const opened = await openPython(interpreter);
+  if (!('hello' in opened)) {
+    return {
+      server: undefined,
+      runners: [],
+      note: `Python comparison not measured: ${opened.reason}.`,
+    };
+  }
+  const usable = solvers.filter((s) => (s === 'full' ? opened.hasNumpy : opened.hasScipy));
+  const dropped = solvers.filter((s) => !usable.includes(s));
+  const missing = missingModulesMessage(interpreter, opened.hello);
+  const note =
+    dropped.length === 0
+      ? undefined
+      : `Python ${dropped.map((s) => PYTHON_SOLVER_NAMES[s]).join(', ')} not measured: ${missing ?? 'modules missing'}`;
+  if (usable.length === 0) {
+    await opened.close();
+    return { server: undefined, runners: [], ...(note === undefined ? {} : { note }) };
+  }
+  const runners = usable.flatMap((solver) =>
+    workerCounts.map((w) =>
+      openPythonRunner(opened, files, rank, solver, w, path.join(outDir, `python-${solver}-${w}`)),
+    ),
+  );
+  return { server: opened, runners, ...(note === undefined ? {} : { note }) };
 }
 
 function printTable(

@@ -10,9 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonInterpreter } from '../src/python.js';
+import { withoutScipy } from './python-stub.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+// The Python comparisons run with whatever interpreter the benchmarks would use; CI's Debian
+// python3 has NumPy and Pillow but no SciPy, a developer's may have all three.
+const python = pythonInterpreter(undefined);
+const probe = (modules: string): boolean =>
+  spawnSync(python, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
+const hasScipy = probe('numpy, scipy, PIL');
+const hasNumpy = probe('numpy, PIL');
 
 interface CliRun {
   code: number | null;
@@ -96,6 +105,97 @@ describe('npm run bench -- <sub-command> --tiny', () => {
       const numbers = numbersIn(record.results);
       expect(numbers.length, 'the results hold no figures at all').toBeGreaterThan(0);
       expect(numbers.every(Number.isFinite)).toBe(true);
+      if (name === 'svd' || name === 'scaling') checkPythonRows(name, run.stdout, record.results);
     }, 60_000);
   }
+});
+
+/** With SciPy: its rows are measured; without: the report says what is missing and why. */
+function checkPythonRows(name: string, stdout: string, results: Record<string, unknown>): void {
+  const r = results as {
+    python?: { scipyMeasured?: boolean; measured?: boolean };
+    fileToFile?: { ranks: { propackMs: number | null; arpackMs: number | null }[] }[];
+  };
+  if (name === 'svd') {
+    const row = r.fileToFile?.[0]?.ranks[0];
+    expect(r.python?.scipyMeasured, stdout).toBe(hasScipy);
+    if (hasScipy) {
+      expect(row?.propackMs, stdout).toBeGreaterThan(0);
+      expect(row?.arpackMs, stdout).toBeGreaterThan(0);
+      expect(stdout).toMatch(/\| ours \/ faster SciPy \|/);
+    } else {
+      expect(row?.propackMs).toBeNull();
+      expect(stdout).toMatch(/SciPy not measured: /);
+    }
+  } else {
+    expect(r.python?.measured, stdout).toBe(hasScipy);
+    if (hasScipy) expect(stdout).toMatch(/^\| 1 +\| svds PROPACK +\|/m);
+    else expect(stdout).toMatch(/not measured: /);
+  }
+}
+
+describe('the Python comparisons without SciPy', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-smoke-python-'));
+  });
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  const skip = hasNumpy ? '' : ` (skipped: ${python} with NumPy and Pillow is not installed)`;
+  it.skipIf(!hasNumpy)(
+    `svd --tiny with ${python}, SciPy hidden: says SciPy is missing and how to install it, prints ours and NumPy${skip}`,
+    async () => {
+      const stub = await withoutScipy(python, dir);
+      const run = await runCli(['svd', '--tiny', '--python', stub, '--results-dir', dir], 50_000);
+      const context = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+      expect(run.code, context).toBe(0);
+      expect(run.stdout).toMatch(
+        /SciPy not measured: .*python-without-scipy .* has no SciPy \(module scipy\): install it with `pip install scipy pillow`/,
+      );
+      const record = JSON.parse(await readFile(path.join(dir, 'svd.json'), 'utf8')) as {
+        results: {
+          python: { scipyMeasured: boolean };
+          fileToFile: { ranks: { oursMs: number; propackMs: null; numpyFullMs: number }[] }[];
+        };
+      };
+      expect(record.results.python.scipyMeasured).toBe(false);
+      const row = record.results.fileToFile[0]!.ranks[0]!;
+      expect(row.oursMs).toBeGreaterThan(0);
+      expect(row.propackMs).toBeNull();
+      expect(row.numpyFullMs).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
+  it.skipIf(!hasNumpy)(
+    `scaling --tiny with ${python}, SciPy hidden: says the PROPACK rows are not measured and why${skip}`,
+    async () => {
+      const stub = await withoutScipy(python, dir);
+      const run = await runCli(
+        ['scaling', '--tiny', '--python', stub, '--results-dir', dir],
+        50_000,
+      );
+      const context = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+      expect(run.code, context).toBe(0);
+      expect(run.stdout).toMatch(
+        /Python svds PROPACK not measured: .* has no SciPy \(module scipy\): install it with `pip install scipy pillow`/,
+      );
+      expect(run.stdout).not.toMatch(/Ours against Python/);
+    },
+    60_000,
+  );
+
+  it('svd --tiny with an interpreter that does not exist: says so, prints ours only', async () => {
+    const run = await runCli(
+      ['svd', '--tiny', '--python', '/nonexistent/python3', '--results-dir', dir],
+      50_000,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /SciPy not measured: \/nonexistent\/python3 could not start \(ENOENT\)/,
+    );
+    expect(run.stdout).toMatch(/ours \(compressFile\) only/);
+  }, 60_000);
 });

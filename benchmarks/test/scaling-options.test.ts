@@ -10,6 +10,9 @@ describe('parseScalingOptions', () => {
       reps: 5,
       warmup: 1,
       workers: [1, 2, 4, 8],
+      // The interpreter comes from $PPEVAL_BENCH_PYTHON when set: any name here.
+      python: expect.any(String) as unknown,
+      pythonSolvers: ['propack'],
     });
   });
 
@@ -35,15 +38,35 @@ describe('parseScalingOptions', () => {
           '0',
           '--workers',
           '1, 16',
+          '--python',
+          '/opt/py3',
+          '--python-solvers',
+          'full,propack',
         ],
         false,
       ),
-    ).toEqual({ images: '../x', count: 7, rank: 20, reps: 3, warmup: 0, workers: [1, 16] });
+    ).toEqual({
+      images: '../x',
+      count: 7,
+      rank: 20,
+      reps: 3,
+      warmup: 0,
+      workers: [1, 16],
+      python: '/opt/py3',
+      pythonSolvers: ['full', 'propack'],
+    });
+  });
+
+  it('skips Python with --python-solvers none, and refuses an unknown solver', () => {
+    expect(parseScalingOptions(['--python-solvers', 'none'], false).pythonSolvers).toEqual([]);
+    expect(() => parseScalingOptions(['--python-solvers', 'lapack'], false)).toThrow(
+      /--python-solvers.*`lapack`/,
+    );
   });
 
   it('refuses unknown options, naming the valid ones', () => {
     expect(() => parseScalingOptions(['--rnak', '20'], false)).toThrow(
-      /--rnak.*--images, --count, --rank, --reps, --warmup and --workers/s,
+      /--rnak.*--images, --count, --rank, --reps, --warmup, --workers, --python and --python-solvers/s,
     );
   });
 

@@ -29,7 +29,7 @@ beforeAll(async () => {
   const ctx: BenchContext = {
     tiny: true,
     // 1000 workers: more than any machine running this test has cores, so always "missing".
-    args: ['--workers', '1,1000', '--reps', '3', '--count', '3'],
+    args: ['--workers', '1,1000', '--reps', '3', '--count', '3', '--python-solvers', 'none'],
     resultsDir,
     log: (line) => lines.push(line),
     progress: (done, total, label) => progress.push([done, total, label]),
