@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { BatchLostError } from '../backend.js';
 import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from '../wire/broadcast.js';
 import { BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from '../wire/protocol.js';
+import { isProcessExit, isTermination } from './tinypool-errors.js';
 import { workerFlags, type WorkerFlags } from './worker-flags.js';
 
 /** Where elements run on this machine. */
@@ -39,6 +39,7 @@ export class LocalBackend implements Backend {
   readonly workers: number;
   readonly capacity: number;
   readonly sharedMemory: boolean;
+  readonly crashAdvice: string | undefined;
   readonly #settings: LocalBackendSettings;
   #pool: Tinypool | undefined;
   #closed = false;
@@ -59,6 +60,11 @@ export class LocalBackend implements Backend {
     // next one without a round trip through the engine.
     this.capacity = settings.concurrency * 2;
     this.sharedMemory = settings.runtime === 'threads';
+    // A thread's native crash takes the caller with it; a child process's takes only itself.
+    this.crashAdvice =
+      settings.runtime === 'threads'
+        ? "use runtime: 'processes' to isolate code that can crash."
+        : undefined;
     // Here, so that createPool throws for a heap limit that V8's own flags would override.
     this.#flags = workerFlags(settings.runtime, settings.execArgv, settings.resourceLimits);
   }
@@ -277,10 +283,6 @@ function raceFailure<T>(work: Promise<T>, failures: AbortSignal): Promise<T> {
 /** How often a batch is resent after tinypool terminated an innocent worker under it. */
 const MAX_TERMINATION_RETRIES = 5;
 
-function isTermination(error: unknown): boolean {
-  return error instanceof Error && error.message === 'Terminating worker thread';
-}
-
 /** Describes why a worker died, from what tinypool reported. */
 function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   const err = error as { message?: unknown; code?: unknown; exitCode?: unknown; name?: unknown };
@@ -290,7 +292,7 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
     reason = 'it ran out of memory (its heap limit, see the resourceLimits option)';
   } else if (err?.name === 'WorkerExit') {
     reason = `it called process.exit(${exitCode ?? ''})`;
-  } else if (runtime === 'processes' && err?.message === 'Worker exited unexpectedly') {
+  } else if (runtime === 'processes' && isProcessExit(error)) {
     reason = 'the child process exited (process.exit, a crash, out of memory or a signal)';
   } else {
     const message = typeof err?.message === 'string' ? err.message : String(error);
@@ -298,9 +300,4 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
     reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer, an event handler, or a promise it left rejected with no handler)`;
   }
   return new BatchLostError(reason, exitCode, { cause: error });
-}
-
-/** A fresh id for a call. */
-export function newCallId(): string {
-  return randomUUID();
 }

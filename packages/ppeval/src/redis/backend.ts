@@ -248,7 +248,7 @@ export class RedisBackend implements Backend {
       broadcast = encodeBytes(spec.broadcast);
       this.#checkSize(broadcast.byteLength, 'The broadcast arguments');
     }
-    const callId = randomBytes(12).toString('hex');
+    const callId = spec.callId;
     const meta: CallMeta = {
       protocol: PROTOCOL_VERSION,
       ppeval: PPEVAL_VERSION,
