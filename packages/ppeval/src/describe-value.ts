@@ -38,16 +38,16 @@ export function describeValue(value: unknown): string {
  * ```
  */
 export function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value !== 'object') return typeof value;
   try {
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return 'array';
+    if (typeof value !== 'object') return typeof value;
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto === null || proto === Object.prototype) return 'object';
     const name: unknown = (proto as { constructor?: { name?: unknown } }).constructor?.name;
     return typeof name === 'string' && name !== '' ? name : 'object';
   } catch {
-    // A revoked proxy throws on any look.
+    // A revoked proxy throws at any look, even Array.isArray.
     return 'object';
   }
 }
