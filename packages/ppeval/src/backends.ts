@@ -85,7 +85,9 @@ export function createBackend(options: unknown): CreatedBackend {
     options !== undefined &&
     (typeof options !== 'object' || options === null || Array.isArray(options))
   ) {
-    throw new PpevalArgumentError(`Expected ${what} to be an object, got ${describeValue(options)}.`);
+    throw new PpevalArgumentError(
+      `Expected ${what} to be an object, got ${describeValue(options)}.`,
+    );
   }
   const { backend: name = DEFAULT_BACKEND, ...rest } = (options ?? {}) as Record<string, unknown>;
   if (name === null) throw nullOption('backend', what);

@@ -265,7 +265,9 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   const o = checkOptions(options, { what: 'ppeval options', known: CALL_KEYS });
   const signal = o['signal'];
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new PpevalArgumentError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}.`);
+    throw new PpevalArgumentError(
+      `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}.`,
+    );
   }
   const timeout = o['timeout'];
   if (
@@ -279,7 +281,9 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   const retries = integerOption(o['retries'], 'retries', 0, 0);
   const settle = o['settle'] ?? false;
   if (typeof settle !== 'boolean') {
-    throw new PpevalArgumentError(`Expected \`settle\` to be a boolean, got ${describeValue(settle)}.`);
+    throw new PpevalArgumentError(
+      `Expected \`settle\` to be a boolean, got ${describeValue(settle)}.`,
+    );
   }
   const chunkSize = o['chunkSize'] ?? 'auto';
   if (chunkSize !== 'auto' && !(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
@@ -296,7 +300,9 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   for (const key of ['onProgress', 'onStats'] as const) {
     const v = o[key];
     if (v !== undefined && typeof v !== 'function') {
-      throw new PpevalArgumentError(`Expected \`${key}\` to be a function, got ${describeValue(v)}.`);
+      throw new PpevalArgumentError(
+        `Expected \`${key}\` to be a function, got ${describeValue(v)}.`,
+      );
     }
   }
   const instances = oneOf(o['instances'], 'instances', ['refuse', 'plain'], 'refuse');

@@ -109,8 +109,14 @@ describe('backends come from a registry: name -> definition', () => {
     expect(error).toBeInstanceOf(WorkerExitError);
     expect((error as Error).message).not.toMatch(/runtime: 'processes'/);
     expect((error as Error).message).toMatch(/or fix the crash\.$/);
-    const advised = createPool({ backend: 'inline', lose: 4, crashAdvice: 'ask the test.' } as never);
-    const again = await advised.ppeval(addScaled, array(range(0, 8)), 1, 2).catch((e: unknown) => e);
+    const advised = createPool({
+      backend: 'inline',
+      lose: 4,
+      crashAdvice: 'ask the test.',
+    } as never);
+    const again = await advised
+      .ppeval(addScaled, array(range(0, 8)), 1, 2)
+      .catch((e: unknown) => e);
     expect((again as Error).message).toMatch(/or ask the test\.$/);
     await Promise.all([plain.close(), advised.close()]);
   });

@@ -16,7 +16,8 @@ function messageOf(fn: () => unknown): string {
   throw new Error('expected a refusal');
 }
 
-const UNKNOWN = /^Unknown option `\w+` in .+\. Did you mean `\w+`\? Known options: (`\w+`, )*`\w+`\./;
+const UNKNOWN =
+  /^Unknown option `\w+` in .+\. Did you mean `\w+`\? Known options: (`\w+`, )*`\w+`\./;
 
 describe('one option validator for every form', () => {
   it('suggests the near miss for an unknown key in the local and the Redis options alike', () => {

@@ -146,7 +146,11 @@ export type ResolvedBackendOptions = Required<Omit<RedisBackendOptions, 'tls'>> 
 
 /** Validates {@link RedisBackendOptions} at run time; throws {@link PpevalArgumentError}. */
 export function resolveBackendOptions(options: unknown): ResolvedBackendOptions {
-  const o = checkRedisOptions(options, BACKEND_KEYS, "createPool({ backend: 'redis', ... }) options");
+  const o = checkRedisOptions(
+    options,
+    BACKEND_KEYS,
+    "createPool({ backend: 'redis', ... }) options",
+  );
   return {
     url: o.url as string,
     queue: queueName(o.queue),
@@ -212,7 +216,12 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
     sandbox,
     cwd,
     lockDurationMs,
-    stalledIntervalMs: integerOption(o.stalledIntervalMs, 'stalledIntervalMs', 50, d.stalledIntervalMs),
+    stalledIntervalMs: integerOption(
+      o.stalledIntervalMs,
+      'stalledIntervalMs',
+      50,
+      d.stalledIntervalMs,
+    ),
     maxStalledCount: integerOption(o.maxStalledCount, 'maxStalledCount', 0, d.maxStalledCount),
   };
 }

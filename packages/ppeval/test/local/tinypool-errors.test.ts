@@ -2,7 +2,11 @@ import Tinypool from 'tinypool';
 import { describe, expect, it } from 'vitest';
 
 import { childrenOf, running, until } from '../helpers/processes.js';
-import { TINYPOOL_MESSAGES, isProcessExit, isTermination } from '../../src/local/tinypool-errors.js';
+import {
+  TINYPOOL_MESSAGES,
+  isProcessExit,
+  isTermination,
+} from '../../src/local/tinypool-errors.js';
 
 const filename = new URL('../fixtures/local/tinypool-task.mjs', import.meta.url).href;
 

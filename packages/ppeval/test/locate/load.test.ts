@@ -150,7 +150,9 @@ describe('loadFunction errors', () => {
   it('says when the export is not a function', async () => {
     const ref = { module: fixture('esm.mjs'), exportPath: ['counter'], name: 'counter' };
     const reply = await inWorker([ref], []);
-    expect(reply.error?.message).toMatch(/`counter` is not a function there: got `Counter \{.*\}` \(Counter\)/);
+    expect(reply.error?.message).toMatch(
+      /`counter` is not a function there: got `Counter \{.*\}` \(Counter\)/,
+    );
   });
 
   it('says when the module cannot be imported', async () => {
