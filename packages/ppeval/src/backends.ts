@@ -59,13 +59,27 @@ export function registerBackend<Settings>(
   registry.set(name, factory(definition));
 }
 
-/** Removes a backend added by {@link registerBackend}; built-in backends stay. */
+/**
+ * Removes a backend added by {@link registerBackend}; built-in backends stay.
+ *
+ * @example
+ * ```ts
+ * afterAll(() => unregisterBackend('inline'));
+ * ```
+ */
 export function unregisterBackend(name: string): void {
   if (BUILT_IN.some(([builtIn]) => builtIn === name)) return;
   registry.delete(name);
 }
 
-/** The registered names, in registration order. */
+/**
+ * The registered names, in registration order.
+ *
+ * @example
+ * ```ts
+ * backendNames(); // ['local', 'redis']
+ * ```
+ */
 export function backendNames(): string[] {
   return [...registry.keys()];
 }

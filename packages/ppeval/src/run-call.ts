@@ -8,6 +8,7 @@
 import type { PreparedArguments } from './arguments.js';
 import type { Backend, CallSession } from './backend.js';
 import { BatchLostError } from './backend.js';
+import { describeValue } from './describe-value.js';
 import {
   AbortError,
   ElementTimeoutError,
@@ -351,7 +352,7 @@ function describeThrow(fnName: string, index: number, cause: unknown): string {
   const what =
     cause instanceof Error
       ? `${cause.name}: ${cause.message}`
-      : `a non-error value: ${String(cause as string)}`;
+      : `a non-error value: ${describeValue(cause)}`;
   return `${fnName}(element ${index}) threw ${what}`;
 }
 

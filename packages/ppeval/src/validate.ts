@@ -122,13 +122,27 @@ export function oneOf<const T extends string>(
   );
 }
 
-/** `a`, `a or b`, `a, b or c`. */
+/**
+ * `a`, `a or b`, `a, b or c`.
+ *
+ * @example
+ * ```ts
+ * listOr(["'local'", "'redis'"]); // "'local' or 'redis'"
+ * ```
+ */
 export function listOr(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
-/** The known name at most two edits from `key` (ignoring case), if any: a likely typo. */
+/**
+ * The known name at most two edits from `key` (ignoring case), if any: a likely typo.
+ *
+ * @example
+ * ```ts
+ * nearest('retires', ['retries', 'settle']); // 'retries'
+ * ```
+ */
 export function nearest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   return known.find((k) => editDistance(k.toLowerCase(), lower) <= 2);

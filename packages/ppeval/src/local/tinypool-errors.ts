@@ -15,12 +15,26 @@ export const TINYPOOL_MESSAGES = {
   processExit: 'Worker exited unexpectedly',
 } as const;
 
-/** Whether tinypool terminated the worker under this task. */
+/**
+ * Whether tinypool terminated the worker under this task.
+ *
+ * @example
+ * ```ts
+ * if (isTermination(error)) continue; // an innocent batch: send it again
+ * ```
+ */
 export function isTermination(error: unknown): boolean {
   return error instanceof Error && error.message === TINYPOOL_MESSAGES.termination;
 }
 
-/** Whether the child process running this task exited (exit call, crash, signal). */
+/**
+ * Whether the child process running this task exited (exit call, crash, signal).
+ *
+ * @example
+ * ```ts
+ * if (isProcessExit(error)) reason = 'the child process exited';
+ * ```
+ */
 export function isProcessExit(error: unknown): boolean {
   return error instanceof Error && error.message === TINYPOOL_MESSAGES.processExit;
 }
