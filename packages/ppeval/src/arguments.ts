@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Broadcast, DistArray, elementAccessor } from './dist-array.js';
+import { Broadcast, DistArray, elementAccessor, holdsTypedData } from './dist-array.js';
 import { PpevalArgumentError } from './errors.js';
 import type { ArgSlot } from './wire/protocol.js';
 import { encodeValue, type Fixup, type InstancesPolicy } from './wire/values.js';
@@ -85,7 +85,7 @@ export function prepareArguments(
   // Items of array() may be anything: check each one now rather than fail half-way.
   dists.forEach(({ position, dist }, d) => {
     // Typed data (split of a typed array or { data, shape }) is always sendable.
-    if (!/^(array|split\(array)/.test(dist.description)) return;
+    if (holdsTypedData(dist)) return;
     const at = distributed[d]!;
     for (let k = 0; k < dist.length; k++) {
       const encoded = encodeValue(at(k), {

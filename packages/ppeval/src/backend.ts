@@ -6,9 +6,12 @@
  *
  * Implementations:
  * - `local/backend.ts`: worker threads or child processes on this machine, through tinypool.
- * - Redis (BullMQ): worker processes on any machine, sharing a queue; each runs the batches it
- *   takes on a local backend of its own (`redis/worker.ts`), so a batch behaves the same on
- *   every backend.
+ * - `redis/backend.ts`: `ppeval-worker` processes on any machine, sharing a BullMQ queue; each
+ *   runs the batches it takes on a local backend of its own (`redis/worker.ts`), so a batch
+ *   behaves the same on every backend.
+ *
+ * Each is registered by name in `backends.ts` (its `pool.ts` validates its options and makes
+ * it), which is how `createPool({ backend })` finds it.
  *
  * ## Writing a backend
  * 1. `openCall(spec)` is called once per call, before any batch. Store the broadcast arguments
@@ -42,7 +45,11 @@ import type { BatchRequest, BatchResult, BroadcastRef } from './wire/protocol.js
 
 /** What a backend learns about a call before its first batch. */
 export interface CallSpec {
-  /** Unique id of the call; also in every {@link BatchRequest}. */
+  /**
+   * Unique id of the call, made by the engine; also in every {@link BatchRequest}. The only
+   * call id: a backend names what it stores for the call (temporary files, Redis keys, jobs)
+   * after it rather than making its own.
+   */
   readonly callId: string;
   /** The function, located on the caller's side. */
   readonly fn: FunctionRef;
@@ -67,7 +74,10 @@ export interface CallSession {
 
 /** A place where batches run. See the module documentation for the contract. */
 export interface Backend {
-  /** `'threads'`, `'processes'`, `'redis'`: for messages and statistics. */
+  /**
+   * `'threads'`, `'processes'`, `'redis'`: names the workers in messages (`runtimeLabel`) and
+   * statistics. Never a switch for behaviour: that is what the capabilities below are for.
+   */
   readonly kind: string;
   /** Number of workers (the parallelism the scheduler balances over). */
   readonly workers: number;
@@ -78,10 +88,50 @@ export interface Backend {
    * partitioner then places split typed arrays in shared memory.
    */
   readonly sharedMemory: boolean;
+  /**
+   * Capability: what this backend offers for code that keeps killing its workers, as the end
+   * of a sentence (`"use runtime: 'processes' to isolate code that can crash."`), for the
+   * `WorkerExitError` of an element that died on every attempt. The engine never looks at
+   * `kind`: a backend states what it can do here instead.
+   * @defaultValue `'fix the crash.'`
+   */
+  readonly crashAdvice?: string | undefined;
   /** Prepare a call: store its broadcast arguments once. */
   openCall(spec: CallSpec): Promise<CallSession>;
   /** Stop every worker and release every resource. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Where a pool's workers run, as `Pool.runtime` reports it: `'threads'` or `'processes'` on
+ * this machine, `'redis'` for `ppeval-worker` processes behind a Redis server (each of which
+ * chooses its own sandbox, which the caller cannot know).
+ */
+export type PoolRuntime = 'threads' | 'processes' | 'redis';
+
+/**
+ * One kind of backend: how `createPool({ backend: name, ...options })` checks its options and
+ * makes it. `Settings` is what {@link BackendDefinition.resolveOptions} returns.
+ *
+ * @example
+ * ```ts
+ * export const inlineBackend: BackendDefinition<number> = {
+ *   resolveOptions: (options) => integerOption(checkOptions(options, shape).workers, 'workers', 1, 1),
+ *   create: (workers) => new InlineBackend(workers),
+ *   runtime: () => 'threads',
+ * };
+ * ```
+ */
+export interface BackendDefinition<Settings = unknown> {
+  /**
+   * Validates the options of `createPool` (every key but `backend`), applies the defaults, and
+   * throws {@link PpevalArgumentError} for a bad or unknown option. Starts nothing.
+   */
+  readonly resolveOptions: (options: Record<string, unknown>) => Settings;
+  /** Makes the backend from validated settings; it starts its workers when first used. */
+  readonly create: (settings: Settings) => Backend;
+  /** What `Pool.runtime` reports for these settings. */
+  readonly runtime: (settings: Settings) => PoolRuntime;
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { toShared } from './wire/broadcast.js';
+import { describeValue } from './describe-value.js';
 import { PpevalArgumentError } from './errors.js';
 
 /** Every typed array class: what `split` shares with threads without copying. */
@@ -38,6 +39,7 @@ export interface NdArray<A extends TypedArray = TypedArray> {
 }
 
 const kAccessor = Symbol('ppeval.accessor');
+const kTyped = Symbol('ppeval.typed');
 
 /**
  * A distributed argument: element `k` of the call receives item `k` in this argument's position.
@@ -54,6 +56,8 @@ export class DistArray<T> {
   /** How it was made, for messages: `array(...)`, `split(..., 2)`. */
   readonly description: string;
   readonly #prepare: (sharedMemory: boolean) => (index: number) => unknown;
+  /** Whether every element is typed data (a typed array or `{ data, shape }`): always sendable. */
+  readonly #typed: boolean;
   /** Only for the type checker: the element type. */
   declare readonly __element?: T;
 
@@ -62,10 +66,17 @@ export class DistArray<T> {
     length: number,
     description: string,
     prepare: (sharedMemory: boolean) => (index: number) => unknown,
+    typed = false,
   ) {
     this.length = length;
     this.description = description;
     this.#prepare = prepare;
+    this.#typed = typed;
+  }
+
+  /** @internal See {@link holdsTypedData}. */
+  get [kTyped](): boolean {
+    return this.#typed;
   }
 
   /**
@@ -75,6 +86,14 @@ export class DistArray<T> {
   [kAccessor](sharedMemory: boolean): (index: number) => unknown {
     return this.#prepare(sharedMemory);
   }
+}
+
+/**
+ * @internal Whether the elements are typed data, which always reach a worker, so that they need
+ * no check one by one before the call.
+ */
+export function holdsTypedData(dist: DistArray<unknown>): boolean {
+  return dist[kTyped];
 }
 
 /** @internal */
@@ -114,7 +133,7 @@ export class Broadcast<T> {
 export function array<T>(items: Iterable<T>): DistArray<T> {
   if (typeof items === 'string') {
     throw new PpevalArgumentError(
-      `array() got a string (${preview(items)}): strings are never split. Pass the string as ` +
+      `array() got ${describeValue(items)}: strings are never split. Pass the string as ` +
         'an argument of its own to broadcast it, or [...text] to make one element per character.',
     );
   }
@@ -123,8 +142,8 @@ export function array<T>(items: Iterable<T>): DistArray<T> {
     typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
   ) {
     throw new PpevalArgumentError(
-      `Expected array() to get an iterable (an array, a Set, a generator), got ${preview(items)} ` +
-        `(${typeName(items)}).`,
+      `Expected array() to get an iterable (an array, a Set, a generator), got ` +
+        `${describeValue(items)}.`,
     );
   }
   const values = Array.from(items);
@@ -151,7 +170,7 @@ export function range(start: number, stop?: number, step = 1): number[] {
   ] as const) {
     if (!Number.isFinite(value)) {
       throw new PpevalArgumentError(
-        `Expected range()'s \`${name}\` to be a finite number, got \`${String(value)}\` (${typeName(value)}).`,
+        `Expected range()'s \`${name}\` to be a finite number, got ${describeValue(value)}.`,
       );
     }
   }
@@ -210,12 +229,12 @@ export function split<T>(x: readonly (readonly T[])[], axis: number): DistArray<
 export function split(x: unknown, axis: number = 0): DistArray<unknown> {
   if (!Number.isInteger(axis)) {
     throw new PpevalArgumentError(
-      `Expected split()'s \`axis\` to be an integer, got \`${String(axis)}\` (${typeName(axis)}).`,
+      `Expected split()'s \`axis\` to be an integer, got ${describeValue(axis)}.`,
     );
   }
   if (typeof x === 'string' || typeof x === 'number') {
     throw new PpevalArgumentError(
-      `split() got a ${typeof x} (${preview(x)}): strings and numbers are never split. Pass it ` +
+      `split() got ${describeValue(x)}: strings and numbers are never split. Pass it ` +
         'as an argument of its own to broadcast it.',
     );
   }
@@ -226,13 +245,14 @@ export function split(x: unknown, axis: number = 0): DistArray<unknown> {
       data.length,
       `split(${data.constructor.name}, ${axis})`,
       () => (k) => data[k],
+      true,
     );
   }
   if (Array.isArray(x)) return splitNested(x, axis);
   if (isNdArray(x)) return splitNd(x, axis);
   throw new PpevalArgumentError(
     `Expected split() to get an array, a typed array or { data: TypedArray, shape: number[] }, ` +
-      `got ${preview(x)} (${typeName(x)}).`,
+      `got ${describeValue(x)}.`,
   );
 }
 
@@ -287,7 +307,7 @@ function splitNd(x: NdArray, axis: number): DistArray<unknown> {
       shape: sliceShape,
     });
   };
-  return new DistArray(length, description, prepare);
+  return new DistArray(length, description, prepare, true);
 }
 
 /** Copies `data` so that axis `ax` becomes the outermost one (row-major). */
@@ -341,27 +361,4 @@ function isNdArray(x: unknown): x is NdArray {
     Array.isArray(shape) &&
     shape.every((n) => Number.isInteger(n) && (n as number) >= 0)
   );
-}
-
-/** A short, safe rendering of a value for messages. */
-export function preview(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-  }
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object' || value === null) return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  const name = (value as { constructor?: { name?: string } }).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
-}
-
-/** The type of a value as messages name it: `number`, `null`, `array`, `Float64Array`. */
-export function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'object') {
-    return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-  }
-  return typeof value;
 }

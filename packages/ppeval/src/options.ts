@@ -7,9 +7,11 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 
+import { describeValue } from './describe-value.js';
 import { PpevalArgumentError } from './errors.js';
 import type { Runtime } from './local/backend.js';
 import type { CallStats } from './stats.js';
+import { checkOptions, integerOption, oneOf } from './validate.js';
 
 /**
  * Options of {@link createPool}. A missing option or `undefined` means its default; `null` is
@@ -193,27 +195,21 @@ const RESOURCE_LIMIT_KEYS = [
 
 /** Validates {@link PoolOptions} and applies the defaults. Throws {@link PpevalArgumentError}. */
 export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
-  const o = checkObject(options, 'createPool() options', POOL_KEYS);
-  const backend = o['backend'] ?? 'local';
-  if (backend !== 'local') {
-    throw new PpevalArgumentError(
-      `Expected \`backend\` to be 'local' or 'redis', got ${show(backend)}.`,
-    );
-  }
-  const runtime = o['runtime'] ?? 'threads';
-  if (runtime !== 'threads' && runtime !== 'processes') {
-    throw new PpevalArgumentError(
-      `Expected \`runtime\` to be 'threads' or 'processes', got ${show(runtime)}.`,
-    );
-  }
+  // `backend` is read by the registry of backends (backends.ts), which sends the rest here.
+  const o = checkOptions(options, { what: 'createPool() options', known: POOL_KEYS });
+  const runtime = oneOf(o['runtime'], 'runtime', ['threads', 'processes'], 'threads');
   const resourceLimits = o['resourceLimits'];
   if (resourceLimits !== undefined) {
-    checkObject(resourceLimits, '`resourceLimits`', RESOURCE_LIMIT_KEYS, 'resourceLimits.');
+    checkOptions(resourceLimits, {
+      what: '`resourceLimits`',
+      known: RESOURCE_LIMIT_KEYS,
+      prefix: 'resourceLimits.',
+    });
     for (const key of RESOURCE_LIMIT_KEYS) {
       const v = (resourceLimits as Record<string, unknown>)[key];
       if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
         throw new PpevalArgumentError(
-          `Expected \`resourceLimits.${key}\` to be a positive number of megabytes, got ${show(v)}.`,
+          `Expected \`resourceLimits.${key}\` to be a positive number of megabytes, got ${describeValue(v)}.`,
         );
       }
     }
@@ -221,7 +217,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
     if (typeof stack === 'number' && stack < MIN_STACK_SIZE_MB) {
       throw new PpevalArgumentError(
         `Expected \`resourceLimits.stackSizeMb\` to be at least ${MIN_STACK_SIZE_MB} (megabytes; ` +
-          `Node's default is 4), got ${show(stack)}. With a smaller stack a worker thread cannot ` +
+          `Node's default is 4), got ${describeValue(stack)}. With a smaller stack a worker thread cannot ` +
           'even start, and Node ends the whole process instead of reporting it.',
       );
     }
@@ -229,7 +225,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
     if (typeof old === 'number' && old < MIN_OLD_GENERATION_MB) {
       throw new PpevalArgumentError(
         `Expected \`resourceLimits.maxOldGenerationSizeMb\` to be at least ${MIN_OLD_GENERATION_MB} ` +
-          `(megabytes), got ${show(old)}. With a smaller heap a worker thread cannot even start, ` +
+          `(megabytes), got ${describeValue(old)}. With a smaller heap a worker thread cannot even start, ` +
           'and Node 22 and later end the whole process instead of reporting it.',
       );
     }
@@ -246,17 +242,17 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
     !(Array.isArray(execArgv) && execArgv.every((a) => typeof a === 'string'))
   ) {
     throw new PpevalArgumentError(
-      `Expected \`execArgv\` to be an array of strings, got ${show(execArgv)}.`,
+      `Expected \`execArgv\` to be an array of strings, got ${describeValue(execArgv)}.`,
     );
   }
   const idleTimeout = o['idleTimeout'] ?? DEFAULT_IDLE_TIMEOUT;
   if (typeof idleTimeout !== 'number' || Number.isNaN(idleTimeout) || idleTimeout < 0) {
     throw new PpevalArgumentError(
-      `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${show(idleTimeout)}.`,
+      `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${describeValue(idleTimeout)}.`,
     );
   }
   return {
-    concurrency: checkCount(o['concurrency'], 'concurrency') ?? availableParallelism(),
+    concurrency: integerOption(o['concurrency'], 'concurrency', 1, availableParallelism()),
     runtime,
     idleTimeout,
     resourceLimits: resourceLimits as ResourceLimits | undefined,
@@ -266,10 +262,12 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
 
 /** Validates {@link PpevalOptions} and applies the defaults. Throws {@link PpevalArgumentError}. */
 export function resolveCallOptions(options: unknown): ResolvedCallOptions {
-  const o = checkObject(options, 'ppeval options', CALL_KEYS);
+  const o = checkOptions(options, { what: 'ppeval options', known: CALL_KEYS });
   const signal = o['signal'];
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new PpevalArgumentError(`Expected \`signal\` to be an AbortSignal, got ${show(signal)}.`);
+    throw new PpevalArgumentError(
+      `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}.`,
+    );
   }
   const timeout = o['timeout'];
   if (
@@ -277,129 +275,46 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
     !(typeof timeout === 'number' && timeout >= 1 && timeout <= 2 ** 31 - 1)
   ) {
     throw new PpevalArgumentError(
-      `Expected \`timeout\` to be a number of milliseconds from 1 to 2147483647, got ${show(timeout)}.`,
+      `Expected \`timeout\` to be a number of milliseconds from 1 to 2147483647, got ${describeValue(timeout)}.`,
     );
   }
-  const retries = o['retries'] ?? 0;
-  if (!(typeof retries === 'number' && Number.isInteger(retries) && retries >= 0)) {
-    throw new PpevalArgumentError(
-      `Expected \`retries\` to be an integer from 0 and up, got ${show(retries)}.`,
-    );
-  }
+  const retries = integerOption(o['retries'], 'retries', 0, 0);
   const settle = o['settle'] ?? false;
   if (typeof settle !== 'boolean') {
-    throw new PpevalArgumentError(`Expected \`settle\` to be a boolean, got ${show(settle)}.`);
+    throw new PpevalArgumentError(
+      `Expected \`settle\` to be a boolean, got ${describeValue(settle)}.`,
+    );
   }
   const chunkSize = o['chunkSize'] ?? 'auto';
   if (chunkSize !== 'auto' && !(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
     throw new PpevalArgumentError(
-      `Expected \`chunkSize\` to be 'auto' or an integer from 1 and up, got ${show(chunkSize)}.`,
+      `Expected \`chunkSize\` to be 'auto' or an integer from 1 and up, got ${describeValue(chunkSize)}.`,
     );
   }
   if (chunkSize !== 'auto' && timeout !== undefined && chunkSize !== 1) {
     throw new PpevalArgumentError(
-      `\`timeout\` runs elements one per batch, but \`chunkSize\` is ${show(chunkSize)}: ` +
+      `\`timeout\` runs elements one per batch, but \`chunkSize\` is ${describeValue(chunkSize)}: ` +
         "remove `chunkSize` or set it to 1 (or 'auto').",
     );
   }
   for (const key of ['onProgress', 'onStats'] as const) {
     const v = o[key];
     if (v !== undefined && typeof v !== 'function') {
-      throw new PpevalArgumentError(`Expected \`${key}\` to be a function, got ${show(v)}.`);
+      throw new PpevalArgumentError(
+        `Expected \`${key}\` to be a function, got ${describeValue(v)}.`,
+      );
     }
   }
-  const instances = o['instances'] ?? 'refuse';
-  if (instances !== 'refuse' && instances !== 'plain') {
-    throw new PpevalArgumentError(
-      `Expected \`instances\` to be 'refuse' or 'plain', got ${show(instances)}.`,
-    );
-  }
+  const instances = oneOf(o['instances'], 'instances', ['refuse', 'plain'], 'refuse');
   return {
     signal: signal as AbortSignal | undefined,
     timeout: timeout as number | undefined,
     retries,
     settle,
-    concurrency: checkCount(o['concurrency'], 'concurrency'),
+    concurrency: integerOption(o['concurrency'], 'concurrency', 1),
     chunkSize: chunkSize === 'auto' ? undefined : (chunkSize as number),
     onProgress: o['onProgress'] as ResolvedCallOptions['onProgress'],
     onStats: o['onStats'] as ResolvedCallOptions['onStats'],
     instances,
   };
-}
-
-function checkCount(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
-    throw new PpevalArgumentError(
-      `Expected \`${name}\` to be an integer from 1 and up, got ${show(value)}.`,
-    );
-  }
-  return value;
-}
-
-function checkObject(
-  value: unknown,
-  what: string,
-  known: readonly string[],
-  prefix = '',
-): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PpevalArgumentError(`Expected ${what} to be an object, got ${show(value)}.`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      const close = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-      throw new PpevalArgumentError(
-        `Unknown option \`${key}\` in ${what}.${close ? ` Did you mean \`${close}\`?` : ''} ` +
-          `Known options: ${known.map((k) => `\`${k}\``).join(', ')}.`,
-      );
-    }
-    if ((value as Record<string, unknown>)[key] === null) throw nullOption(`${prefix}${key}`, what);
-  }
-  return value as Record<string, unknown>;
-}
-
-/**
- * The one rule for `null`, for every option of every form (createPool, a call, `with()`, the
- * Redis backend): it is refused, as p-map and piscina refuse it, and as the option types say.
- * Only a missing option or `undefined` means the default.
- */
-export function nullOption(name: string, what: string): PpevalArgumentError {
-  return new PpevalArgumentError(
-    `\`${name}\` in ${what} is \`null\` (null), which no option accepts: omit ` +
-      `\`${name}\`, or pass undefined, for its default.`,
-  );
-}
-
-/** Renders a value and its type for a message: `` `0` (number) ``. */
-export function show(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') text = `'${value}'`;
-  else if (typeof value === 'function') text = `function ${value.name || '<anonymous>'}`;
-  else if (typeof value === 'bigint') text = `${value}n`;
-  else if (typeof value === 'object' && value !== null) {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-    if (text.length > 60) text = `${text.slice(0, 57)}...`;
-  } else text = String(value);
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${text}\` (${type})`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -5,47 +5,22 @@
  * @module
  */
 import type { Backend } from './backend.js';
-import { LocalBackend } from './local/backend.js';
-import type { Runtime } from './local/backend.js';
+import { createBackend } from './backends.js';
 import type { PoolOptions } from './options.js';
-import { resolvePoolOptions } from './options.js';
-import type { Ppeval, PpevalStream } from './ppeval.js';
+import type { Ppeval } from './ppeval.js';
 import { makePpeval } from './ppeval.js';
-import { poolOver } from './pool-over.js';
-import { createRedisPool } from './redis/pool.js';
+import { poolOver, type Pool } from './pool-over.js';
 import type { RedisPoolOptions } from './redis/pool.js';
 
-/**
- * A set of workers reused across calls. Made by {@link createPool}.
- *
- * @example
- * ```ts
- * const pool = createPool({ concurrency: 2 });
- * const squares = await pool.ppeval(square, array([1, 2, 3]));
- * await pool.close();
- * ```
- */
-export interface Pool {
-  /** `pool.ppeval(fn, ...args)`: like the top-level {@link ppeval}, on this pool's workers. */
-  readonly ppeval: Ppeval;
-  /** `pool.stream(fn, ...args)`: the same as `pool.ppeval.stream`. */
-  readonly stream: PpevalStream;
-  /** Number of workers (Star-P's `np`). */
-  readonly concurrency: number;
-  /** Where the workers run. */
-  readonly runtime: Runtime;
-  /**
-   * Terminates every worker. Calls still running reject with `PoolClosedError`, and so do later
-   * calls. Idempotent.
-   */
-  close(): Promise<void>;
-}
+export type { Pool } from './pool-over.js';
 
 /**
  * Creates a pool of workers, started on first use and reused across calls: worker threads or
  * child processes on this machine, or, with `{ backend: 'redis', url }`, `ppeval-worker`
- * processes on any machine sharing a Redis server (see docs/redis.md). Throws
- * `PpevalArgumentError` for an invalid option.
+ * processes on any machine sharing a Redis server (see docs/redis.md). `backend` names an entry
+ * of the registry of backends (`'local'`, the default, or `'redis'`); the other options are that
+ * backend's. Throws `PpevalArgumentError` for an invalid option or an unknown backend, naming
+ * the registered ones.
  *
  * @example
  * ```ts
@@ -59,18 +34,9 @@ export interface Pool {
  */
 export function createPool(options?: PoolOptions): Pool;
 export function createPool(options: RedisPoolOptions): Pool;
-export function createPool(options: PoolOptions | RedisPoolOptions = {}): Pool {
-  if (isRedis(options)) return createRedisPool(options);
-  const settings = resolvePoolOptions(options);
-  return poolOver(new LocalBackend(settings), () => settings.concurrency, settings.runtime);
-}
-
-function isRedis(options: unknown): options is RedisPoolOptions {
-  return (
-    typeof options === 'object' &&
-    options !== null &&
-    (options as { backend?: unknown }).backend === 'redis'
-  );
+export function createPool(options?: PoolOptions | RedisPoolOptions): Pool {
+  const { backend, runtime } = createBackend(options);
+  return poolOver(backend, runtime);
 }
 
 let defaultBackend: Backend | undefined;
@@ -104,5 +70,5 @@ let defaultBackend: Backend | undefined;
 export const ppeval: Ppeval = makePpeval(
   // Created on the first call; its idle workers never keep the process alive, so it needs no
   // closing.
-  () => (defaultBackend ??= new LocalBackend(resolvePoolOptions({}))),
+  () => (defaultBackend ??= createBackend({}).backend),
 );

@@ -5,8 +5,11 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
+
 import { prepareArguments } from './arguments.js';
 import type { Backend } from './backend.js';
+import { describeValue } from './describe-value.js';
 import type { Broadcast, DistArray } from './dist-array.js';
 import type { ElementError } from './errors.js';
 import { LocateError, PpevalArgumentError } from './errors.js';
@@ -14,9 +17,8 @@ import { isLoadingFunctionModule } from './locate/load.js';
 import { locateFunction } from './locate/locate.js';
 import { runtimeLabel } from './locate/messages.js';
 import type { ExplicitFunction } from './locate/locate.js';
-import { newCallId } from './local/backend.js';
 import type { PpevalOptions, ResolvedCallOptions } from './options.js';
-import { resolveCallOptions, show } from './options.js';
+import { resolveCallOptions } from './options.js';
 import type { FlowControl, Outcome } from './run-call.js';
 import { runCall } from './run-call.js';
 import { StatsRecorder } from './stats.js';
@@ -202,7 +204,7 @@ async function execute(
     if (typeof fn !== 'function' && (typeof fn !== 'object' || fn === null)) {
       throw new PpevalArgumentError(
         `Expected the first argument of ppeval to be an exported function or ` +
-          `{ module, export }, got ${show(fn)}.`,
+          `{ module, export }, got ${describeValue(fn)}.`,
       );
     }
     const backend = source();
@@ -214,7 +216,8 @@ async function execute(
     );
     if (total === 0) return;
     await runCall({
-      callId: newCallId(),
+      // The engine owns call ids: every backend keys its files, keys and jobs by this one.
+      callId: randomUUID(),
       backend,
       fn: ref,
       args: prepared,

@@ -8,6 +8,7 @@
 import type { PreparedArguments } from './arguments.js';
 import type { Backend, CallSession } from './backend.js';
 import { BatchLostError } from './backend.js';
+import { describeValue } from './describe-value.js';
 import {
   AbortError,
   ElementTimeoutError,
@@ -269,7 +270,7 @@ class CallRun {
             index,
             `The worker running ${fn.name}(element ${index}) died: ${error.message}. ` +
               (runs > 1 ? `It died on all ${runs} attempts. ` : '') +
-              advice(options.retries === 0, this.#in.backend.kind === 'threads'),
+              advice(options.retries === 0, this.#in.backend.crashAdvice),
             error.exitCode,
             { cause: error },
           ),
@@ -340,10 +341,8 @@ class CallRun {
 }
 
 /** The way out of a worker death, as one sentence. */
-function advice(noRetries: boolean, threads: boolean): string {
-  const fix = threads
-    ? "use runtime: 'processes' to isolate code that can crash."
-    : 'fix the crash.';
+function advice(noRetries: boolean, crashAdvice: string | undefined): string {
+  const fix = crashAdvice ?? 'fix the crash.';
   if (noRetries)
     return `Set the \`retries\` option to run such elements again on another worker, or ${fix}`;
   return fix.charAt(0).toUpperCase() + fix.slice(1);
@@ -353,7 +352,7 @@ function describeThrow(fnName: string, index: number, cause: unknown): string {
   const what =
     cause instanceof Error
       ? `${cause.name}: ${cause.message}`
-      : `a non-error value: ${String(cause as string)}`;
+      : `a non-error value: ${describeValue(cause)}`;
   return `${fnName}(element ${index}) threw ${what}`;
 }
 

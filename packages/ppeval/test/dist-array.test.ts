@@ -22,7 +22,7 @@ describe('array()', () => {
   it('never splits a string or a number', () => {
     expect(() => array('abc')).toThrow(/strings are never split.*\[\.\.\.text\]/);
     expect(() => array(5 as never)).toThrow(
-      /Expected array\(\) to get an iterable .* got 5 \(number\)/,
+      /Expected array\(\) to get an iterable .* got `5` \(number\)/,
     );
     expect(() => split('abc' as never)).toThrow(PpevalArgumentError);
   });

@@ -48,6 +48,9 @@ describe.each([
     const error = await rejection(pool.ppeval(rejectAt, array([0, 1, 2]), 1));
     expect(error.index).toBe(1);
     expect(error.cause).toBe('plain string reason');
+    expect(error.message).toBe(
+      "rejectAt(element 1) threw a non-error value: `'plain string reason'` (string)",
+    );
   });
 
   it('collects every outcome with settle: true', async () => {

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { BatchLostError } from '../backend.js';
 import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from '../wire/broadcast.js';
 import { BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from '../wire/protocol.js';
+import { isProcessExit, isTermination } from './tinypool-errors.js';
 import { workerFlags, type WorkerFlags } from './worker-flags.js';
 import type { WorkerSettings } from './worker.js';
 
@@ -47,6 +47,7 @@ export class LocalBackend implements Backend {
   readonly workers: number;
   readonly capacity: number;
   readonly sharedMemory: boolean;
+  readonly crashAdvice: string | undefined;
   readonly #settings: LocalBackendSettings;
   #pool: Tinypool | undefined;
   #closed = false;
@@ -67,6 +68,11 @@ export class LocalBackend implements Backend {
     // next one without a round trip through the engine.
     this.capacity = settings.concurrency * 2;
     this.sharedMemory = settings.runtime === 'threads';
+    // A thread's native crash takes the caller with it; a child process's takes only itself.
+    this.crashAdvice =
+      settings.runtime === 'threads'
+        ? "use runtime: 'processes' to isolate code that can crash."
+        : undefined;
     // Here, so that createPool throws for a heap limit that V8's own flags would override.
     this.#flags = workerFlags(settings.runtime, settings.execArgv, settings.resourceLimits);
   }
@@ -341,10 +347,6 @@ const watched = new WeakSet<ChildProcess>();
 /** How often a batch is resent after tinypool terminated an innocent worker under it. */
 const MAX_TERMINATION_RETRIES = 5;
 
-function isTermination(error: unknown): boolean {
-  return error instanceof Error && error.message === 'Terminating worker thread';
-}
-
 /** Describes why a worker died, from what tinypool reported. */
 function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
   const err = error as {
@@ -360,7 +362,7 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
     reason = 'it ran out of memory (its heap limit, see the resourceLimits option)';
   } else if (err?.name === 'WorkerExit') {
     reason = `it called process.exit(${exitCode ?? ''})`;
-  } else if (runtime === 'processes' && err?.message === 'Worker exited unexpectedly') {
+  } else if (runtime === 'processes' && isProcessExit(error)) {
     reason =
       typeof err.signal === 'string'
         ? `the child process was killed by ${err.signal} (kill -9, or the system ran out of memory)`
@@ -373,9 +375,4 @@ function lostBatch(error: unknown, runtime: Runtime): BatchLostError {
     reason = `an uncaught ${name}: ${message}, raised outside the function's own call (in a timer, an event handler, or a promise it left rejected with no handler)`;
   }
   return new BatchLostError(reason, exitCode, { cause: error });
-}
-
-/** A fresh id for a call. */
-export function newCallId(): string {
-  return randomUUID();
 }

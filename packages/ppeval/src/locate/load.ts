@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { describeValue } from '../describe-value.js';
 import { LocateError } from '../errors.js';
 import type { FunctionRef } from './locate.js';
 
@@ -72,16 +73,9 @@ function checkRef(ref: unknown): asserts ref is FunctionRef {
     candidate.exportPath.length > 0 &&
     candidate.exportPath.every((key) => typeof key === 'string' && key !== '');
   if (!valid) {
-    const shown = (() => {
-      try {
-        return JSON.stringify(ref);
-      } catch {
-        return String(ref);
-      }
-    })();
     throw new TypeError(
       'Expected a function reference `{ module, exportPath, name }` as made by locateFunction, ' +
-        `got ${shown} (${ref === null ? 'null' : typeof ref}).`,
+        `got ${describeValue(ref)}.`,
     );
   }
 }
@@ -119,7 +113,7 @@ async function resolveFunction(ref: FunctionRef): Promise<AnyFunction> {
     throw new LocateError(
       ref.name,
       `The worker imported ${ref.module}, but \`${ref.exportPath.join('.')}\` is not a ` +
-        `function there: got ${value === null ? 'null' : typeof value}.`,
+        `function there: got ${describeValue(value)}.`,
     );
   }
   const fn = value as AnyFunction;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
 
+import { describeValue } from '../describe-value.js';
 import { LocateError, PpevalArgumentError } from '../errors.js';
 import { findBuiltin } from './builtins.js';
 import { InspectorUnavailableError, inspectFunction } from './inspector.js';
@@ -419,13 +420,13 @@ function validateExplicitShape(target: object): ExplicitFunction {
   if (typeof module !== 'string' && !(module instanceof URL)) {
     throw new PpevalArgumentError(
       'Expected `module` of the explicit function form to be a URL, an absolute path or a ' +
-        `package name, got \`${String(module)}\` (${module === null ? 'null' : typeof module}).`,
+        `package name, got ${describeValue(module)}.`,
     );
   }
   if (typeof exportName !== 'string' || exportName.split('.').some((part) => part === '')) {
     throw new PpevalArgumentError(
       'Expected `export` of the explicit function form to be an export name, dotted for a ' +
-        `nested one ('default.decode'), got \`${String(exportName)}\` (${typeof exportName}).`,
+        `nested one ('default.decode'), got ${describeValue(exportName)}.`,
     );
   }
   return { module, export: exportName };
@@ -526,10 +527,4 @@ function readPath(root: unknown, keys: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[key];
   }
   return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return '`null`';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
-  return `\`${String(value)}\` (${typeof value})`;
 }

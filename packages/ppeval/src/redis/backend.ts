@@ -297,8 +297,9 @@ export class RedisBackend implements Backend {
       broadcast = encodeBytes(spec.broadcast);
       checkSize(broadcast.byteLength, this.#options.maxPayloadBytes, 'The broadcast arguments');
     }
-    // Unique across every caller of the queue: job ids and keys derive from it.
-    const callId = randomBytes(12).toString('hex');
+    // The engine's id (a UUID), unique across every caller of the queue: job ids and keys
+    // derive from it.
+    const callId = spec.callId;
     const meta: CallMeta = {
       protocol: PROTOCOL_VERSION,
       ppeval: PPEVAL_VERSION,

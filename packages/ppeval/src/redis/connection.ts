@@ -10,6 +10,7 @@ import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { describeValue } from '../describe-value.js';
 import { BackendError, PpevalArgumentError } from '../errors.js';
 import { BULL_PREFIX, type JobData } from './keys.js';
 
@@ -84,19 +85,6 @@ export function parseRedisUrl(url: unknown, tls?: TlsOptions): RedisTarget {
     options.tls = isIP(host) === 0 ? { servername: host, ...tls } : { ...tls };
   }
   return { options, display };
-}
-
-/** `'x' (string)`-style description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return '`null`';
-  if (value === undefined) return '`undefined`';
-  if (typeof value === 'string') return `\`'${maskUrl(value)}'\` (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `\`${String(value)}\` (${typeof value})`;
-  }
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
 
 /** The caller's connections to one Redis server. */

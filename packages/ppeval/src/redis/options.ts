@@ -6,9 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { describeValue } from '../describe-value.js';
 import { PpevalArgumentError } from '../errors.js';
-import { nullOption } from '../options.js';
-import { describeValue } from './connection.js';
+import { checkOptions, integerOption, oneOf } from '../validate.js';
 
 /** Options of a Redis pool: `createPool({ backend: 'redis', url, ...these })`. */
 export interface RedisBackendOptions {
@@ -146,25 +146,29 @@ export type ResolvedBackendOptions = Required<Omit<RedisBackendOptions, 'tls'>> 
 
 /** Validates {@link RedisBackendOptions} at run time; throws {@link PpevalArgumentError}. */
 export function resolveBackendOptions(options: unknown): ResolvedBackendOptions {
-  const o = checkObject(options, BACKEND_KEYS, 'createPool({ backend: "redis", ... })');
+  const o = checkRedisOptions(
+    options,
+    BACKEND_KEYS,
+    "createPool({ backend: 'redis', ... }) options",
+  );
   return {
     url: o.url as string,
     queue: queueName(o.queue),
     tls: tlsOption(o.tls),
-    maxPayloadBytes: integer(
+    maxPayloadBytes: integerOption(
       o.maxPayloadBytes,
       'maxPayloadBytes',
       1024,
       REDIS_BACKEND_DEFAULTS.maxPayloadBytes,
     ),
-    keyTtlMs: integer(o.keyTtlMs, 'keyTtlMs', 1000, REDIS_BACKEND_DEFAULTS.keyTtlMs),
-    connectTimeoutMs: integer(
+    keyTtlMs: integerOption(o.keyTtlMs, 'keyTtlMs', 1000, REDIS_BACKEND_DEFAULTS.keyTtlMs),
+    connectTimeoutMs: integerOption(
       o.connectTimeoutMs,
       'connectTimeoutMs',
       1,
       REDIS_BACKEND_DEFAULTS.connectTimeoutMs,
     ),
-    noWorkersTimeoutMs: integer(
+    noWorkersTimeoutMs: integerOption(
       o.noWorkersTimeoutMs,
       'noWorkersTimeoutMs',
       0,
@@ -179,7 +183,7 @@ export type ResolvedWorkerOptions = Required<Omit<RedisWorkerOptions, 'tls'>> &
 
 /** Validates {@link RedisWorkerOptions} at run time; throws {@link PpevalArgumentError}. */
 export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
-  const o = checkObject(options, WORKER_KEYS, 'startRedisWorker()');
+  const o = checkRedisOptions(options, WORKER_KEYS, 'startRedisWorker() options');
   const roots = o.roots ?? [];
   if (!Array.isArray(roots) || roots.some((r) => typeof r !== 'string' || r === '')) {
     throw new PpevalArgumentError(
@@ -199,56 +203,53 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
       `Expected \`cwd\` to be a directory path, got ${describeValue(cwd)}.`,
     );
   }
-  const sandbox = o.sandbox ?? 'threads';
-  if (sandbox !== 'threads' && sandbox !== 'processes') {
-    throw new PpevalArgumentError(
-      `Expected \`sandbox\` to be 'threads' or 'processes', got ${describeValue(sandbox)}.`,
-    );
-  }
+  const sandbox = oneOf(o.sandbox, 'sandbox', ['threads', 'processes'], 'threads');
   const d = REDIS_WORKER_DEFAULTS;
-  const lockDurationMs = integer(o.lockDurationMs, 'lockDurationMs', 100, d.lockDurationMs);
+  const lockDurationMs = integerOption(o.lockDurationMs, 'lockDurationMs', 100, d.lockDurationMs);
   return {
     url: o.url as string,
     queue: queueName(o.queue),
     tls: tlsOption(o.tls),
-    concurrency: integer(o.concurrency, 'concurrency', 1, availableParallelism()),
+    concurrency: integerOption(o.concurrency, 'concurrency', 1, availableParallelism()),
     roots: roots as string[],
     allowBuiltins: allowBuiltins as string[],
     sandbox,
     cwd,
     lockDurationMs,
-    stalledIntervalMs: integer(o.stalledIntervalMs, 'stalledIntervalMs', 50, d.stalledIntervalMs),
-    maxStalledCount: integer(o.maxStalledCount, 'maxStalledCount', 0, d.maxStalledCount),
+    stalledIntervalMs: integerOption(
+      o.stalledIntervalMs,
+      'stalledIntervalMs',
+      50,
+      d.stalledIntervalMs,
+    ),
+    maxStalledCount: integerOption(o.maxStalledCount, 'maxStalledCount', 0, d.maxStalledCount),
   };
 }
 
-function checkObject(
+/** The shared checks, then `url`, which every Redis form requires. */
+function checkRedisOptions(
   options: unknown,
   known: readonly string[],
-  where: string,
+  what: string,
 ): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (options === undefined) {
     throw new PpevalArgumentError(
-      `Expected the options of ${where} to be an object, got ${describeValue(options)}.`,
+      `Expected ${what} to be an object with a \`url\`, got ${describeValue(options)}.`,
     );
   }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (known.includes(key)) continue;
-    const hint =
+  const o = checkOptions(options, {
+    what,
+    known,
+    hint: (key) =>
       key === 'concurrency' || key === 'runtime'
-        ? ` Workers set their own: \`ppeval-worker --concurrency N --sandbox threads|processes\`.`
-        : '';
-    throw new PpevalArgumentError(
-      `Unknown option \`${key}\` for ${where}. Known options: ${known.join(', ')}.${hint}`,
-    );
-  }
+        ? ' Workers set their own: `ppeval-worker --concurrency N --sandbox threads|processes`.'
+        : '',
+  });
   if (typeof o.url !== 'string' || o.url === '') {
     throw new PpevalArgumentError(
       `Expected \`url\` to be a Redis URL such as 'redis://host:6379', got ${describeValue(o.url)}.`,
     );
   }
-  for (const key of Object.keys(o)) if (o[key] === null) throw nullOption(key, where);
   return o;
 }
 
@@ -271,14 +272,4 @@ function tlsOption(value: unknown): TlsOptions | undefined {
     );
   }
   return value as TlsOptions;
-}
-
-function integer(value: unknown, name: string, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new PpevalArgumentError(
-      `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }

@@ -1,28 +1,24 @@
 /**
- * A pool whose workers are `ppeval-worker` processes behind a Redis server:
- * `createPool({ backend: 'redis', url })` returns what {@link createRedisPool} builds, the same
- * {@link Pool} as the local one.
+ * The Redis backend's entry in the registry of backends (`backends.ts`):
+ * `createPool({ backend: 'redis', url, ...RedisBackendOptions })` runs calls on `ppeval-worker`
+ * processes behind a Redis server.
  *
  * @module
  */
-import { PpevalArgumentError } from '../errors.js';
-import type { Pool } from '../pool.js';
-import { poolOver } from '../pool-over.js';
-import { createRedisBackend } from './backend.js';
-import { describeValue } from './connection.js';
-import type { RedisBackendOptions } from './options.js';
-
-/** Options of `createPool({ backend: 'redis', ... })`. */
-export interface RedisPoolOptions extends RedisBackendOptions {
-  /** Selects the Redis backend. */
-  readonly backend: 'redis';
-}
+import type { BackendDefinition } from '../backend.js';
+import { RedisBackend } from './backend.js';
+import { parseRedisUrl } from './connection.js';
+import {
+  resolveBackendOptions,
+  type RedisBackendOptions,
+  type ResolvedBackendOptions,
+} from './options.js';
 
 /**
- * Creates a pool that runs calls on `ppeval-worker` processes sharing the queue `queue` on the
- * Redis server at `url`. Throws `PpevalArgumentError` for a bad option; connects in the
- * background (the first call rejects with `BackendError` when Redis cannot be reached).
- * `concurrency` is the number of worker threads registered when the pool last looked.
+ * Options of `createPool({ backend: 'redis', ... })`: the pool runs calls on `ppeval-worker`
+ * processes sharing the queue `queue` on the Redis server at `url`. It connects in the
+ * background (the first call rejects with `BackendError` when Redis cannot be reached), and
+ * its `concurrency` is the number of worker threads registered when the pool last looked.
  *
  * @example
  * ```ts
@@ -34,14 +30,16 @@ export interface RedisPoolOptions extends RedisBackendOptions {
  * }
  * ```
  */
-export function createRedisPool(options: RedisPoolOptions): Pool {
-  if (typeof options !== 'object' || options === null || options.backend !== 'redis') {
-    throw new PpevalArgumentError(
-      `Expected the options of a Redis pool to include backend: 'redis', got ${describeValue(options)}.`,
-    );
-  }
-  const { backend: _backend, ...rest } = options;
-  const backend = createRedisBackend(rest);
-  // Each worker runs elements in worker threads.
-  return poolOver(backend, () => backend.workers, 'threads');
+export interface RedisPoolOptions extends RedisBackendOptions {
+  /** Selects the Redis backend. */
+  readonly backend: 'redis';
 }
+
+/** `ppeval-worker` processes on any machine, sharing a BullMQ queue. */
+export const redisBackend: BackendDefinition<ResolvedBackendOptions> = {
+  resolveOptions: resolveBackendOptions,
+  create: (settings) => new RedisBackend(settings, parseRedisUrl(settings.url, settings.tls)),
+  // Each ppeval-worker picks its own sandbox (threads or processes); the caller cannot know
+  // which, so the pool names where the workers are, not how they run.
+  runtime: () => 'redis',
+};

@@ -12,6 +12,7 @@
  */
 import { types } from 'node:util';
 
+import { describeValue } from '../describe-value.js';
 import { BUILTIN_ERRORS } from './serialize-error.js';
 
 /**
@@ -312,7 +313,9 @@ function describeFunction(fn: unknown): string {
 function describeFailure(failure: unknown): string {
   if (failure instanceof UnreadableError) return failure.message;
   try {
-    return failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
+    return failure instanceof Error
+      ? `${failure.name}: ${failure.message}`
+      : `a non-error value: ${describeValue(failure)}`;
   } catch {
     return 'an unreadable value';
   }

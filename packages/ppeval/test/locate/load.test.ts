@@ -133,7 +133,7 @@ describe('loadFunction in this thread', () => {
 
   it('rejects a malformed reference', async () => {
     await expect(loadFunction({ module: 'node:zlib', exportPath: [], name: 'x' })).rejects.toThrow(
-      /Expected a function reference .*got \{"module":"node:zlib","exportPath":\[\],"name":"x"\} \(object\)/,
+      /Expected a function reference .*got `\{ module: 'node:zlib', exportPath: \[\], name: 'x' \}` \(object\)/,
     );
     await expect(loadFunction(null as never)).rejects.toThrow(TypeError);
   });
@@ -150,7 +150,9 @@ describe('loadFunction errors', () => {
   it('says when the export is not a function', async () => {
     const ref = { module: fixture('esm.mjs'), exportPath: ['counter'], name: 'counter' };
     const reply = await inWorker([ref], []);
-    expect(reply.error?.message).toMatch(/`counter` is not a function there: got object/);
+    expect(reply.error?.message).toMatch(
+      /`counter` is not a function there: got `Counter \{.*\}` \(Counter\)/,
+    );
   });
 
   it('says when the module cannot be imported', async () => {

@@ -252,7 +252,7 @@ describe('locateFunction in the explicit form', () => {
 
   it('refuses an export that is not a function, a missing file and a relative path', async () => {
     await expect(locateFunction({ module: fixture('esm.mjs'), export: 'counter' })).rejects.toThrow(
-      /`counter` .* to be a function, got an object \(Counter\)/,
+      /`counter` .* to be a function, got `Counter \{.*\}` \(Counter\)/,
     );
     await expect(locateFunction({ module: fixture('missing.mjs'), export: 'f' })).rejects.toThrow(
       LocateError,
@@ -276,7 +276,7 @@ describe('locateFunction in the explicit form', () => {
       /`module`.*got `42` \(number\)/,
     );
     await expect(locateFunction({ module: fixture('esm.mjs'), export: 'a..b' })).rejects.toThrow(
-      /`export`.*got `a\.\.b`/,
+      /`export`.*got `'a\.\.b'` \(string\)/,
     );
   });
 });
