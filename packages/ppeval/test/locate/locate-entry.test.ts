@@ -30,7 +30,8 @@ async function node(args: readonly string[]): Promise<Outcome> {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  // 'close', not 'exit': at 'exit' the child's stdout may still hold unread output.
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   const lines = stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
