@@ -25,7 +25,7 @@ export type { NdArray, TypedArray } from './dist-array.js';
 export type { PoolOptions, PpevalOptions } from './options.js';
 export type { RedisPoolOptions } from './redis/pool.js';
 export type { Runtime } from './local/backend.js';
-export type { CallStats, WorkerStats } from './stats.js';
+export type { CallStats, ProgressInfo, WorkerStats } from './stats.js';
 export type { ExplicitFunction, FunctionRef } from './locate/locate.js';
 export {
   PpevalError,
