@@ -185,6 +185,7 @@ describe('lazy inputs that go wrong', () => {
     const call = pool.ppeval.with({ chunkSize: 1 })(failAt, array(counting(1_000_000, reads)), 3);
     await expect(call).rejects.toBeInstanceOf(TaskError);
     expect(reads.closed).toBe(true);
+    expect(reads.count).toBeLessThan(1000);
   });
 
   it("calls an async input's return() when aborted while its next() is pending", async () => {
