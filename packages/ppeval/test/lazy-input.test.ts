@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { AbortError, PpevalArgumentError, TaskError, array, createPool } from 'ppeval';
@@ -5,6 +7,7 @@ import type { CallStats } from 'ppeval';
 import { exitOnFirstRun, failAt } from './fixtures/runtime/failing.mjs';
 import { addScaled, square } from './fixtures/runtime/math.mjs';
 import { isBuffer } from './fixtures/runtime/values.mjs';
+import { running, until } from './helpers/processes.js';
 
 const pool = createPool({ concurrency: 2 });
 afterAll(() => pool.close());
@@ -212,5 +215,23 @@ describe('lazy inputs that go wrong', () => {
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(AbortError);
     expect(returned).toBe(1);
+  });
+
+  it('leaves no process behind: a program whose inputs failed exits by itself', async () => {
+    const script = fileURLToPath(
+      new URL('./fixtures/runtime/lazy-exit-script.mjs', import.meta.url),
+    );
+    const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    const seen = JSON.parse(child.stdout) as Record<string, unknown>;
+    expect(seen['thrown']).toMatch(
+      /^PpevalArgumentError: Argument 1 of slowEcho \(array\(async iterable\)\) threw while reading element 20: Error: input broke.*\(cause: input broke\)$/,
+    );
+    expect(seen['aborted']).toMatch(/^AbortError/);
+    expect(seen['returned']).toBe(true);
+    const workers = seen['workers'] as number[];
+    expect(workers.length).toBeGreaterThan(0);
+    expect(await until(() => workers.every((pid) => !running(pid)), 5000)).toBe(true);
   });
 });
