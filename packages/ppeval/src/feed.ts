@@ -87,9 +87,9 @@ export class Feed {
     return total === undefined ? Infinity : total - this.#taken;
   }
 
-  /** Whether every element has been taken. */
+  /** Whether every element has been taken (and every lazy input was seen to end). */
   get drained(): boolean {
-    return this.remaining === 0;
+    return (!this.#lazy || this.#ended) && this.remaining === 0;
   }
 
   /**
@@ -99,12 +99,15 @@ export class Feed {
    * workers never wait for a slow input to fill a whole batch.
    */
   take(size: number, partial: boolean): FeedBatch | undefined {
-    if (size <= 0 || this.#closed) return undefined;
+    if (this.#closed) return undefined;
     if (!this.#lazy) return this.#takeEager(Math.min(size, this.remaining));
-    if (this.#buffer.length < size && !this.#ended) {
-      if (this.#async) this.#fill(size);
-      else this.#readSync(size);
+    if (size <= 0) {
+      // Zipped with an array, a lazy input has given the array's length: one more read tells
+      // whether it ends there too, or is longer.
+      if (!this.#ended) this.#readAhead(1);
+      return undefined;
     }
+    if (this.#buffer.length < size && !this.#ended) this.#readAhead(size);
     const enough = this.#buffer.length >= size || this.#ended;
     if (this.#buffer.length === 0 || (!enough && !partial)) return undefined;
     return this.#takeRows(this.#buffer.splice(0, size));
@@ -129,6 +132,11 @@ export class Feed {
       }
     }
     this.#open.clear();
+  }
+
+  #readAhead(target: number): void {
+    if (this.#async) this.#fill(target);
+    else this.#readSync(target);
   }
 
   #takeEager(size: number): FeedBatch | undefined {

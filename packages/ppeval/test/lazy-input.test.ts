@@ -156,6 +156,15 @@ describe('lazy inputs that go wrong', () => {
       /differ in length: argument 1 \(array\(iterator\)\) ended after 5 elements, argument 2 \(array\(\.\.\.\)\) has 7 elements/,
     );
     expect(seen.length).toBeGreaterThan(0);
+    const longerThanArray = pool.ppeval(
+      addScaled,
+      array(counting(4, { count: 0 })),
+      array([0, 1, 2]),
+      1,
+    );
+    await expect(longerThanArray).rejects.toThrow(
+      /argument 1 \(array\(iterator\)\) has more than 3, argument 2 \(array\(\.\.\.\)\) has 3 elements/,
+    );
     const longer = pool.ppeval(
       addScaled,
       array(asyncCounting(4)),
