@@ -49,6 +49,9 @@ describe('lazy inputs give what an array gives', () => {
     expect(await pool.ppeval(addScaled, array(asyncCounting(300)), array(ys.values()), 10)).toEqual(
       expected,
     );
+    expect(await pool.ppeval(addScaled, array(asyncCounting(300)), array(ys), 10)).toEqual(
+      expected,
+    );
   });
 
   it('reports the length found at the end in the call statistics', async () => {
