@@ -8,10 +8,13 @@
  * (b) 64 elements of about 50 ms of CPU each: wall time against the ideal, the total work (the
  *     CPU time each element really took, measured in the worker) divided by the number of
  *     workers. Target: within 3% of the ideal.
+ * (c) 10 million trivial elements through `ppeval.stream`, read lazily from a generator against
+ *     the same elements in an array: the peak resident memory of each (a fresh process each),
+ *     and their ratio. A lazy input holds the batches in flight, not the input.
  *
  * Each pool is started and warmed up before it is timed; each case runs `--repeats` times and
  * the median is reported; the runners take turns within each repeat. Options: `--repeats N`
- * (default 3), `--workers N` (default os.availableParallelism()), `--case trivial|cpu|all`.
+ * (default 3), `--workers N` (default os.availableParallelism()), `--case trivial|cpu|memory|all`.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +25,7 @@ import Tinypool from 'tinypool';
 
 import { BenchOptionError } from './errors.js';
 import { integerOption, parseBenchOptions } from './options.js';
+import { measureMemory, type MemoryRun } from './overhead-memory.js';
 import { burn, burnElement, trivial } from './overhead-tasks.js';
 import { formatDuration, formatTable } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
@@ -32,9 +36,10 @@ interface Sizes {
   readonly trivialElements: number;
   readonly cpuElements: number;
   readonly cpuMs: number;
+  readonly memoryElements: number;
   readonly repeats: number;
   readonly workers: number;
-  readonly cases: readonly ('trivial' | 'cpu')[];
+  readonly cases: readonly ('trivial' | 'cpu' | 'memory')[];
 }
 
 /** One runner's way to run each case; each returns its wall time and the work measured. */
@@ -123,13 +128,14 @@ function parseSizes(ctx: BenchContext): Sizes {
   const count = (raw: string | undefined, flag: string, fallback: number): number =>
     integerOption(flag, raw, fallback, 1);
   const which = values['case'] ?? 'all';
-  if (which !== 'all' && which !== 'trivial' && which !== 'cpu') {
+  if (which !== 'all' && which !== 'trivial' && which !== 'cpu' && which !== 'memory') {
     throw new BenchOptionError(
-      `Expected --case to be trivial, cpu or all, got \`${which}\` (string).`,
+      `Expected --case to be trivial, cpu, memory or all, got \`${which}\` (string).`,
     );
   }
   return {
-    cases: which === 'all' ? ['trivial', 'cpu'] : [which],
+    cases: which === 'all' ? ['trivial', 'cpu', 'memory'] : [which],
+    memoryElements: ctx.tiny ? 20_000 : 10_000_000,
     trivialElements: ctx.tiny ? 2_000 : 100_000,
     cpuElements: ctx.tiny ? 8 : 64,
     cpuMs: ctx.tiny ? 5 : 50,
@@ -155,7 +161,9 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ];
   const trivialMs = new Map<string, number[]>();
   const cpu = new Map<string, { wallMs: number; workMs: number }[]>();
-  const steps = runners.length * (1 + sizes.cases.length * repeats);
+  const timed = sizes.cases.filter((c) => c !== 'memory').length;
+  const memorySteps = sizes.cases.includes('memory') ? 2 : 0;
+  const steps = runners.length * (1 + timed * repeats) + memorySteps;
   let done = 0;
   try {
     for (const runner of runners) {
@@ -186,6 +194,16 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     }
   } finally {
     await Promise.all(runners.map((r) => r.close()));
+  }
+  // After the pools close, so that their threads do not compete with the children.
+  const memory: MemoryRun[] = [];
+  if (sizes.cases.includes('memory')) {
+    for (const kind of ['lazy', 'array'] as const) {
+      ctx.signal?.throwIfAborted();
+      ctx.progress(done, steps, `ppeval: ${kind} input, peak memory`);
+      memory.push(await measureMemory(kind, sizes.memoryElements, workers, ctx.signal));
+      ctx.progress(++done, steps, 'memory');
+    }
   }
 
   const rowsA: string[][] = [];
@@ -245,18 +263,35 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     }
     ctx.log('');
   }
+  const [lazy, eager] = memory;
+  const memoryRatio = lazy && eager ? eager.peakRssBytes / lazy.peakRssBytes : undefined;
+  if (lazy && eager) {
+    ctx.log(
+      `(c) ${sizes.memoryElements.toLocaleString('en-US')} trivial elements through ` +
+        `ppeval.stream on ${workers} workers, peak resident memory of a fresh process`,
+    );
+    const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    const rows = memory.map((m) => [
+      m.kind === 'lazy' ? 'array(generator)' : 'array(Array)',
+      mb(m.peakRssBytes),
+      formatDuration(m.wallMs),
+    ]);
+    for (const line of formatTable(['input', 'peak RSS', 'wall'], rows)) ctx.log(line);
+    ctx.log(`array input / lazy input: ${memoryRatio!.toFixed(2)}x the memory`);
+    ctx.log('');
+  }
   ctx.log('Targets: (a) ppeval >= 5x tinypool; (b) ppeval within 3% of the ideal.');
-  return { sizes, iterations, runners: figures };
+  return { sizes, iterations, runners: figures, memory, memoryRatio };
 }
 
 const overhead: SubBenchmark = {
   name: 'overhead',
   description:
-    "ppeval's own cost against raw tinypool and piscina: 100,000 trivial elements, 64 elements of 50 ms",
+    "ppeval's own cost against raw tinypool and piscina: 100,000 trivial elements, 64 elements of 50 ms; memory of a lazy input",
   usage: [
     '  --repeats N        timed repetitions; the median is reported (default 3; --tiny: 1)',
     '  --workers N        worker threads of every pool (default: available cores)',
-    '  --case WHICH       trivial, cpu or all (default all)',
+    '  --case WHICH       trivial, cpu, memory or all (default all)',
   ].join('\n'),
   run,
 };

@@ -8,7 +8,6 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { array, createPool, range } from 'ppeval';
 import type { CallStats } from 'ppeval';
 import { compress, compressFile, compressedFileName, serial } from './compress.js';
@@ -16,6 +15,7 @@ import type { CompressFileOptions, CompressFileResult } from './compress.js';
 import { DEFAULT_IMAGE_COUNT, DEFAULT_IMAGE_SIZE, ensureDefaultImages } from './generate.js';
 import { makeFigure } from './figure.js';
 import { parseRank } from './rank.js';
+import { progressBar } from './progress-bar.js';
 import { DEFAULT_IMAGE_DIR, imageDir, outputDir } from './paths.js';
 import type { SvdMethod } from './svd/index.js';
 
@@ -82,21 +82,6 @@ async function ensureOutDir(dir: string): Promise<void> {
   }
 }
 
-function progressBar(total: number, label: string): { update(done: number): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted}`,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(total, 0);
-  return { update: (done) => bar.update(done), stop: () => bar.stop() };
-}
-
 interface CompressCommandOptions {
   rank: number;
   jobs: number;
@@ -132,7 +117,7 @@ async function compressCommand(files: string[], options: CompressCommandOptions)
     const run = pool.ppeval.with({
       settle: true,
       signal: interrupt.signal,
-      onProgress: (done) => bar.update(done),
+      onProgress: (done, total, info) => bar.update(done, total, info),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout * 1000 }),
     });
     outcomes = await run(compressFile, array(inputs), array(outputs), options.rank, fileOptions);
@@ -267,7 +252,7 @@ async function demoCommand(options: {
     try {
       await pool.ppeval.with({
         signal: interrupt.signal,
-        onProgress: (done) => bar.update(done),
+        onProgress: (done, total, info) => bar.update(done, total, info),
         onStats: (s) => (stats = s),
       })(compress, array(range(0, count)), options.rank, compressOptions);
     } finally {

@@ -3,19 +3,36 @@
  *
  * @module
  */
-import { Broadcast, DistArray, elementAccessor, holdsTypedData } from './dist-array.js';
+import { Broadcast, DistArray, elementAccessor, holdsTypedData, openLazy } from './dist-array.js';
+import type { LazyInput } from './dist-array.js';
 import { PpevalArgumentError } from './errors.js';
 import type { ArgSlot } from './wire/protocol.js';
 import { encodeValue, type Fixup, type InstancesPolicy } from './wire/values.js';
 
+/**
+ * Where one distributed argument's elements come from: an accessor by index (arrays, split
+ * data), or a lazy input read in order (array() over a generator or an async iterable).
+ */
+export type ElementSource = (
+  | { readonly kind: 'eager'; readonly length: number; readonly at: (index: number) => unknown }
+  | { readonly kind: 'lazy'; readonly input: LazyInput }
+) & {
+  /** The argument's position in the call (0-based) and its description, for messages. */
+  readonly position: number;
+  readonly description: string;
+};
+
 /** A call's arguments, checked and ready to be cut into batches. */
 export interface PreparedArguments {
-  /** Number of elements (the common length of the distributed arguments). */
-  readonly total: number;
+  /**
+   * Number of elements (the common length of the distributed arguments); undefined when every
+   * distributed argument is lazy, until the inputs are read to their end.
+   */
+  readonly total: number | undefined;
   /** Where each parameter comes from. */
   readonly slots: readonly ArgSlot[];
-  /** For each distributed argument, its element accessor. */
-  readonly distributed: readonly ((index: number) => unknown)[];
+  /** For each distributed argument, where its elements come from. */
+  readonly distributed: readonly ElementSource[];
   /** The broadcast values, in broadcast order. */
   readonly broadcast: readonly unknown[];
   /** The fixups of the element at an index (all distributed values), when it has any. */
@@ -60,19 +77,21 @@ export function prepareArguments(
     broadcast.push(value);
   });
 
-  const first = dists[0];
-  if (first === undefined) {
+  if (dists.length === 0) {
     throw new PpevalArgumentError(
       `ppeval(${fnName}, ...) got no distributed argument, so there is nothing to run in ` +
         'parallel. Wrap the argument to split in array(items) or split(x, axis); every other ' +
         'argument goes whole to every element.',
     );
   }
-  for (const { position, dist } of dists.slice(1)) {
-    if (dist.length !== first.dist.length) {
+  // Lazy inputs have no length yet: the feed compares them with the others at their end.
+  const eager = dists.filter(({ dist }) => dist.length !== undefined);
+  const first = eager[0];
+  for (const { position, dist } of eager.slice(1)) {
+    if (dist.length !== first!.dist.length) {
       const error = new RangeError(
-        `Distributed arguments of ${fnName} differ in length: argument ${first.position + 1} ` +
-          `(${first.dist.description}) has ${first.dist.length} elements, argument ` +
+        `Distributed arguments of ${fnName} differ in length: argument ${first!.position + 1} ` +
+          `(${first!.dist.description}) has ${first!.dist.length} elements, argument ` +
           `${position + 1} (${dist.description}) has ${dist.length}. Distributed arguments are ` +
           'zipped element by element, so they must have equal lengths.',
       );
@@ -80,14 +99,18 @@ export function prepareArguments(
     }
   }
 
-  const distributed = dists.map(({ dist }) => elementAccessor(dist, sharedMemory));
+  const accessors = dists.map(({ dist }) =>
+    dist.length === undefined ? undefined : elementAccessor(dist, sharedMemory),
+  );
   const fixups = new Map<number, Fixup[]>();
   // Items of array() may be anything: check each one now rather than fail half-way.
   dists.forEach(({ position, dist }, d) => {
     // Typed data (split of a typed array or { data, shape }) is always sendable.
     if (holdsTypedData(dist)) return;
-    const at = distributed[d]!;
-    for (let k = 0; k < dist.length; k++) {
+    const at = accessors[d];
+    // A lazy input's items are checked as the feed reads them.
+    if (at === undefined) return;
+    for (let k = 0; k < dist.length!; k++) {
       const encoded = encodeValue(at(k), {
         role: 'argument',
         allowSharedBuffer: sharedMemory,
@@ -107,5 +130,12 @@ export function prepareArguments(
       }
     }
   });
-  return { total: first.dist.length, slots, distributed, broadcast, fixups };
+  // Lazy inputs start last, once nothing else can fail here (the engine closes them).
+  const distributed = dists.map(({ position, dist }, d): ElementSource => {
+    const at = accessors[d];
+    const { description } = dist;
+    if (at !== undefined) return { kind: 'eager', length: dist.length!, at, position, description };
+    return { kind: 'lazy', input: openLazy(dist)!, position, description };
+  });
+  return { total: first?.dist.length, slots, distributed, broadcast, fixups };
 }

@@ -55,8 +55,8 @@ export interface CallSpec {
   readonly fn: FunctionRef;
   /** The broadcast arguments' values, in broadcast order (already checked to be sendable). */
   readonly broadcast: readonly unknown[];
-  /** Number of elements of the call. */
-  readonly total: number;
+  /** Number of elements of the call; undefined for a lazy input, known only at its end. */
+  readonly total: number | undefined;
 }
 
 /** One call's handle on a backend. */

@@ -40,6 +40,16 @@ export interface NdArray<A extends TypedArray = TypedArray> {
 
 const kAccessor = Symbol('ppeval.accessor');
 const kTyped = Symbol('ppeval.typed');
+const kOpen = Symbol('ppeval.open');
+
+/**
+ * @internal An input that {@link array} reads lazily: a generator, an iterator or an async
+ * iterable. `async` says whether `next()` returns promises.
+ */
+export interface LazyInput {
+  readonly iterator: Iterator<unknown> | AsyncIterator<unknown>;
+  readonly async: boolean;
+}
 
 /**
  * A distributed argument: element `k` of the call receives item `k` in this argument's position.
@@ -51,27 +61,33 @@ const kTyped = Symbol('ppeval.typed');
  * ```
  */
 export class DistArray<T> {
-  /** Number of elements (tasks) it contributes. */
-  readonly length: number;
-  /** How it was made, for messages: `array(...)`, `split(..., 2)`. */
+  /**
+   * Number of elements (tasks) it contributes; `undefined` for a lazy input (a generator, an
+   * iterator, an async iterable), whose length is known only once it is read to its end.
+   */
+  readonly length: number | undefined;
+  /** How it was made, for messages: `array(...)`, `array(generator)`, `split(..., 2)`. */
   readonly description: string;
   readonly #prepare: (sharedMemory: boolean) => (index: number) => unknown;
   /** Whether every element is typed data (a typed array or `{ data, shape }`): always sendable. */
   readonly #typed: boolean;
+  readonly #open: (() => LazyInput) | undefined;
   /** Only for the type checker: the element type. */
   declare readonly __element?: T;
 
   /** @internal Use {@link array} or {@link split}. */
   constructor(
-    length: number,
+    length: number | undefined,
     description: string,
     prepare: (sharedMemory: boolean) => (index: number) => unknown,
     typed = false,
+    open?: () => LazyInput,
   ) {
     this.length = length;
     this.description = description;
     this.#prepare = prepare;
     this.#typed = typed;
+    this.#open = open;
   }
 
   /** @internal See {@link holdsTypedData}. */
@@ -86,6 +102,11 @@ export class DistArray<T> {
   [kAccessor](sharedMemory: boolean): (index: number) => unknown {
     return this.#prepare(sharedMemory);
   }
+
+  /** @internal Starts reading a lazy input; undefined for an eager one. */
+  [kOpen](): LazyInput | undefined {
+    return this.#open?.();
+  }
 }
 
 /**
@@ -99,6 +120,14 @@ export function holdsTypedData(dist: DistArray<unknown>): boolean {
 /** @internal */
 export function elementAccessor(dist: DistArray<unknown>, sharedMemory: boolean) {
   return dist[kAccessor](sharedMemory);
+}
+
+/**
+ * @internal Starts reading a lazy {@link DistArray} (one call's worth); undefined for an eager
+ * one. Throws {@link PpevalArgumentError} for a one-shot iterator that an earlier call read.
+ */
+export function openLazy(dist: DistArray<unknown>): LazyInput | undefined {
+  return dist[kOpen]();
 }
 
 /**
@@ -121,33 +150,76 @@ export class Broadcast<T> {
 }
 
 /**
- * Makes a distributed array from any iterable (an array, a Set, a generator, `range(0, 16)`):
- * the call runs one task per item, and the function receives the item in this argument's place.
- * The items are read once, when `array()` is called.
+ * Makes a distributed array from any iterable: the call runs one task per item, and the function
+ * receives the item in this argument's place.
+ *
+ * - An array, a typed array, a Set or a Map is read when `array()` is called.
+ * - Any other iterable (a generator, an iterator such as `map.keys()`) and any async iterable
+ *   (an async generator, a `readline` interface, a Node stream) is read lazily, as workers need
+ *   elements: the call holds only the batches in flight (and, for `ppeval.stream`, the results
+ *   waiting for the loop), not the whole input. Its length is known only at its end, so a
+ *   progress report's total grows while it is read. A generator can be read by one call only;
+ *   an iterable whose `[Symbol.iterator]()` returns a fresh iterator can be passed again.
  *
  * @example
  * ```ts
  * const sizes = await ppeval(fileSize, array(['a.tif', 'b.tif']));
+ * const lines = readline.createInterface({ input: fs.createReadStream('files.txt') });
+ * for await (const { index, value } of ppeval.stream(fileSize, array(lines))) save(index, value);
  * ```
  */
-export function array<T>(items: Iterable<T>): DistArray<T> {
+export function array<T>(items: Iterable<T> | AsyncIterable<T>): DistArray<T> {
   if (typeof items === 'string') {
     throw new PpevalArgumentError(
       `array() got ${describeValue(items)}: strings are never split. Pass the string as ` +
         'an argument of its own to broadcast it, or [...text] to make one element per character.',
     );
   }
-  if (
-    items === null ||
-    typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
-  ) {
+  const object = items as {
+    [Symbol.iterator]?: unknown;
+    [Symbol.asyncIterator]?: unknown;
+  } | null;
+  const isAsync = typeof object?.[Symbol.asyncIterator] === 'function';
+  if (object === null || (!isAsync && typeof object?.[Symbol.iterator] !== 'function')) {
     throw new PpevalArgumentError(
-      `Expected array() to get an iterable (an array, a Set, a generator), got ` +
-        `${describeValue(items)}.`,
+      `Expected array() to get an iterable (an array, a Set, a generator) or an async ` +
+        `iterable, got ${describeValue(items)}.`,
     );
   }
-  const values = Array.from(items);
+  if (isAsync || !isCollection(items)) return lazyArray<T>(items, isAsync);
+  const values = Array.from(items as Iterable<T>);
   return new DistArray<T>(values.length, 'array(...)', () => (k) => values[k]);
+}
+
+/** Containers whose items are all in memory already: reading them eagerly costs nothing new. */
+function isCollection(items: unknown): boolean {
+  return (
+    Array.isArray(items) || isTypedArray(items) || items instanceof Set || items instanceof Map
+  );
+}
+
+function lazyArray<T>(items: Iterable<T> | AsyncIterable<T>, isAsync: boolean): DistArray<T> {
+  const description = `array(${isAsync ? 'async iterable' : 'iterator'})`;
+  let readBy: 'one-shot' | undefined;
+  const open = (): LazyInput => {
+    if (readBy !== undefined) {
+      throw new PpevalArgumentError(
+        `${description} was already read by an earlier call: a generator or iterator can be ` +
+          'read once. Make a new array(...) for each call (call the generator again), or ' +
+          'collect the items first with Array.from(...) to reuse them.',
+      );
+    }
+    const iterator = isAsync
+      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (items as Iterable<T>)[Symbol.iterator]();
+    // An iterable that returns itself (a generator) cannot be read again.
+    if ((iterator as unknown) === items) readBy = 'one-shot';
+    return { iterator, async: isAsync };
+  };
+  const eagerOnly = (): never => {
+    throw new PpevalArgumentError(`${description} has no random access: it is read in order.`);
+  };
+  return new DistArray<T>(undefined, description, eagerOnly, false, open);
 }
 
 /**
@@ -192,6 +264,13 @@ export function range(start: number, stop?: number, step = 1): number[] {
  */
 export function bcast<T>(value: T): Broadcast<T extends DistArray<infer E> ? E[] : T> {
   if (value instanceof DistArray) {
+    if (value.length === undefined) {
+      throw new PpevalArgumentError(
+        `bcast() got ${value.description}, which is read lazily, element by element: a ` +
+          'broadcast needs all of it at once. Collect the items into an array first and pass ' +
+          'bcast(items).',
+      );
+    }
     const at = elementAccessor(value, false);
     const items = Array.from({ length: value.length }, (_, k) => at(k));
     return new Broadcast(items) as Broadcast<T extends DistArray<infer E> ? E[] : T>;

@@ -26,7 +26,7 @@ export type { PoolOptions, PpevalOptions } from './options.js';
 export type { RedisPoolOptions } from './redis/pool.js';
 export type { Runtime } from './local/backend.js';
 export type { PoolRuntime } from './backend.js';
-export type { CallStats, WorkerStats } from './stats.js';
+export type { CallStats, ProgressInfo, WorkerStats } from './stats.js';
 export type { ExplicitFunction, FunctionRef } from './locate/locate.js';
 export {
   PpevalError,

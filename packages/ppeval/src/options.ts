@@ -10,7 +10,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { describeValue } from './describe-value.js';
 import { PpevalArgumentError } from './errors.js';
 import type { Runtime } from './local/backend.js';
-import type { CallStats } from './stats.js';
+import type { CallStats, ProgressInfo } from './stats.js';
 import { checkOptions, integerOption, oneOf } from './validate.js';
 
 /**
@@ -114,8 +114,18 @@ export interface PpevalOptions {
    * @defaultValue 'auto'
    */
   readonly chunkSize?: number | 'auto';
-  /** Called after each batch with the number of finished elements and the total. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called after each batch with the number of finished elements, the total, and
+   * {@link ProgressInfo} `{ elapsedMs, etaMs, totalKnown }`: the time so far and the estimated
+   * time left. Over a lazy input (array() of a generator or an async iterable) `total` counts
+   * the elements read so far, `totalKnown` is false and `etaMs` undefined until its end.
+   *
+   * @example
+   * ```ts
+   * ppeval.with({ onProgress: (done, total, { etaMs }) => draw(done / total, etaMs) });
+   * ```
+   */
+  readonly onProgress?: (done: number, total: number, info: ProgressInfo) => void;
   /** Called once when the call ends (also when it fails) with its timing. */
   readonly onStats?: (stats: CallStats) => void;
   /**
@@ -145,7 +155,7 @@ export interface ResolvedCallOptions {
   readonly settle: boolean;
   readonly concurrency: number | undefined;
   readonly chunkSize: number | undefined;
-  readonly onProgress: ((done: number, total: number) => void) | undefined;
+  readonly onProgress: ((done: number, total: number, info: ProgressInfo) => void) | undefined;
   readonly onStats: ((stats: CallStats) => void) | undefined;
   readonly instances: 'refuse' | 'plain';
 }

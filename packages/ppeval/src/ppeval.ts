@@ -21,6 +21,7 @@ import type { PpevalOptions, ResolvedCallOptions } from './options.js';
 import { resolveCallOptions } from './options.js';
 import type { FlowControl, Outcome } from './run-call.js';
 import { runCall } from './run-call.js';
+import { closeInputs } from './feed.js';
 import { StatsRecorder } from './stats.js';
 
 /** Any function: what ppeval accepts as `fn`. */
@@ -190,8 +191,9 @@ async function execute(
   flow?: FlowControl,
 ): Promise<void> {
   const stats = new StatsRecorder();
-  let total = 0;
   let failed = false;
+  let prepared: ReturnType<typeof prepareArguments> | undefined;
+  let started = false;
   try {
     if (isLoadingFunctionModule()) {
       throw new LocateError(
@@ -208,13 +210,14 @@ async function execute(
       );
     }
     const backend = source();
-    const prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory, options.instances);
-    total = prepared.total;
+    prepared = prepareArguments(args, nameOf(fn), backend.sharedMemory, options.instances);
+    stats.total = prepared.total;
     const ref = await locateFunction(
       fn as Parameters<typeof locateFunction>[0],
       runtimeLabel(backend.kind),
     );
-    if (total === 0) return;
+    if (prepared.total === 0) return;
+    started = true;
     await runCall({
       // The engine owns call ids: every backend keys its files, keys and jobs by this one.
       callId: randomUUID(),
@@ -231,9 +234,11 @@ async function execute(
     failed = true;
     throw error;
   } finally {
+    // The engine closes the lazy inputs it ran; one that never started closes here.
+    if (!started && prepared !== undefined) closeInputs(prepared);
     if (options.onStats) {
       try {
-        options.onStats(stats.finish(total));
+        options.onStats(stats.finish());
       } catch (error) {
         // A throwing callback fails a call that would have succeeded; it never hides a failure.
         // eslint-disable-next-line no-unsafe-finally

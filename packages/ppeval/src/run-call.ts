@@ -20,6 +20,7 @@ import {
 import type { FunctionRef } from './locate/locate.js';
 import type { ResolvedCallOptions } from './options.js';
 import type { BatchRequest, BatchResult } from './wire/protocol.js';
+import { Feed, type FeedBatch } from './feed.js';
 import { BatchSizer } from './schedule.js';
 import { deserializeError } from './wire/serialize-error.js';
 import { applyFixups, type Fixup } from './wire/values.js';
@@ -53,18 +54,19 @@ export interface FlowControl {
   onResume(resume: () => void): void;
 }
 
-interface Flight {
-  readonly indices: readonly number[];
+/**
+ * Elements to run, with their values: a batch keeps its elements until its results are in, so
+ * that a lazy input's elements (read once) can run again after a worker died.
+ */
+interface Pending extends FeedBatch {
   /** How many times these elements already ran on a worker that died (singles only). */
   readonly attempts: number;
+}
+
+interface Flight extends Pending {
   readonly controller: AbortController;
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
-}
-
-interface Pending {
-  readonly indices: readonly number[];
-  readonly attempts: number;
 }
 
 /**
@@ -82,8 +84,8 @@ class CallRun {
   readonly #capacity: number;
   readonly #flights = new Set<Flight>();
   readonly #singles: Pending[] = [];
+  readonly #feed: Feed;
   #session: CallSession | undefined;
-  #next = 0;
   #done = 0;
   #finished = false;
   #opening = false;
@@ -103,6 +105,13 @@ class CallRun {
     this.#in = input;
     input.flow?.onResume(() => this.#pump());
     const { backend, options } = input;
+    this.#feed = new Feed(input.args, {
+      fnName: input.fn.name,
+      sharedMemory: backend.sharedMemory,
+      instances: options.instances,
+      onReady: () => this.#pump(),
+      onError: (error) => this.#fail(error),
+    });
     const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
     this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
     // With a timeout, a batch must start when sent (its clock runs from there): no queueing.
@@ -150,7 +159,13 @@ class CallRun {
       if (pending === undefined) break;
       this.#dispatch(pending);
     }
-    if (!this.#finished && this.#flights.size === 0 && this.#done === this.#in.args.total) {
+    if (
+      !this.#finished &&
+      this.#flights.size === 0 &&
+      this.#singles.length === 0 &&
+      this.#feed.drained &&
+      this.#done === this.#feed.total
+    ) {
       this.#succeed();
     }
   }
@@ -158,12 +173,11 @@ class CallRun {
   #takeNext(): Pending | undefined {
     const single = this.#singles.shift();
     if (single) return single;
-    const total = this.#in.args.total;
-    if (this.#next >= total) return undefined;
-    const size = this.#sizer.next(total - this.#next);
-    const indices = Array.from({ length: size }, (_, i) => this.#next + i);
-    this.#next += size;
-    return { indices, attempts: 0 };
+    const feed = this.#feed;
+    // Before a lazy input's end "what remains" is unknown (Infinity): batches then follow the
+    // measured time per element alone, and guided self-scheduling takes over at the end.
+    const batch = feed.take(this.#sizer.next(feed.remaining), this.#flights.size === 0);
+    return batch && { ...batch, attempts: 0 };
   }
 
   #dispatch(pending: Pending): void {
@@ -181,8 +195,8 @@ class CallRun {
       broadcast: session.broadcast,
       slots: args.slots,
       indices: pending.indices,
-      elements: pending.indices.map((k) => args.distributed.map((at) => at(k))),
-      ...batchFixups(args.fixups, pending.indices),
+      elements: pending.elements,
+      ...batchFixups(pending.fixups),
       ...(options.instances === 'plain' ? { instances: 'plain' as const } : {}),
     };
     this.#flights.add(flight);
@@ -257,10 +271,10 @@ class CallRun {
     } else if (error instanceof BatchLostError && index !== undefined) {
       if (flight.indices.length > 1) {
         // Any element of the batch may have killed the worker: run each alone to find which.
-        for (const k of flight.indices) this.#singles.push({ indices: [k], attempts: 0 });
+        flight.indices.forEach((k, i) => this.#singles.push(single(flight, k, i, 0)));
         this.#in.stats.reruns += flight.indices.length;
       } else if (flight.attempts < options.retries) {
-        this.#singles.push({ indices: [index], attempts: flight.attempts + 1 });
+        this.#singles.push(single(flight, index, 0, flight.attempts + 1));
         this.#in.stats.reruns += 1;
       } else {
         const runs = flight.attempts + 1;
@@ -294,8 +308,15 @@ class CallRun {
   #progress(): void {
     const { onProgress } = this.#in.options;
     if (onProgress === undefined || this.#finished) return;
+    const feed = this.#feed;
+    const known = feed.total;
+    const total = known ?? feed.taken;
     try {
-      onProgress(this.#done, this.#in.args.total);
+      onProgress(
+        this.#done,
+        total,
+        this.#in.stats.progress.report(this.#done, total, known !== undefined),
+      );
     } catch (error) {
       this.#fail(error);
     }
@@ -319,6 +340,9 @@ class CallRun {
   }
 
   #detach(): void {
+    // A lazy input stops here: its iterator closes, and no element is read after the call.
+    this.#feed.close();
+    this.#in.stats.total = this.#feed.total ?? this.#feed.taken;
     this.#in.options.signal?.removeEventListener('abort', this.#onAbort);
     this.#in.stop?.removeEventListener('abort', this.#onStop);
   }
@@ -356,16 +380,20 @@ function describeThrow(fnName: string, index: number, cause: unknown): string {
   return `${fnName}(element ${index}) threw ${what}`;
 }
 
+/** Element `i` of a batch (index `k`) as a batch of its own. */
+function single(batch: FeedBatch, k: number, i: number, attempts: number): Pending {
+  const fixups = batch.fixups?.[i];
+  return {
+    indices: [k],
+    elements: [batch.elements[i]!],
+    ...(fixups === undefined ? {} : { fixups: [fixups] }),
+    attempts,
+  };
+}
+
 /** The fixups of a batch's elements, absent when none has any (the common case). */
-function batchFixups(
-  all: ReadonlyMap<number, Fixup[]>,
-  indices: readonly number[],
-): { fixups?: Fixup[] } {
-  if (all.size === 0) return {};
-  const fixups: Fixup[] = [];
-  for (const k of indices) {
-    const list = all.get(k);
-    if (list !== undefined) fixups.push(...list);
-  }
+function batchFixups(perElement: FeedBatch['fixups']): { fixups?: Fixup[] } {
+  if (perElement === undefined) return {};
+  const fixups = perElement.flatMap((list) => list ?? []);
   return fixups.length === 0 ? {} : { fixups };
 }

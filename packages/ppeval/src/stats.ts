@@ -35,7 +35,7 @@ export interface WorkerStats {
 export interface CallStats {
   /** Milliseconds from the call to its settling. */
   readonly wallMs: number;
-  /** Elements in the call. */
+  /** Elements in the call (of a lazy input that stopped early: the elements read). */
   readonly total: number;
   /** Elements that finished (all of them unless the call failed or was aborted). */
   readonly elements: number;
@@ -49,6 +49,62 @@ export interface CallStats {
   readonly workers: readonly WorkerStats[];
 }
 
+/**
+ * What `onProgress` receives after `done` and `total`: the time so far and an estimate of the
+ * time left.
+ *
+ * @example
+ * ```ts
+ * const onProgress = (done: number, total: number, { elapsedMs, etaMs }: ProgressInfo) =>
+ *   console.log(`${done}/${total}, ${(elapsedMs / 1000).toFixed(0)} s, ` +
+ *     (etaMs === undefined ? 'estimating' : `${(etaMs / 1000).toFixed(0)} s left`));
+ * ```
+ */
+export interface ProgressInfo {
+  /** Milliseconds since the call started. */
+  readonly elapsedMs: number;
+  /**
+   * Estimated milliseconds left: the elements left at the rate measured since the first batch
+   * returned (worker start-up excluded), or since the call started at the first report. 0 once
+   * every element is done; undefined while the total is not known yet.
+   */
+  readonly etaMs: number | undefined;
+  /**
+   * Whether `total` is final. False while a lazy input (array() over a generator or an async
+   * iterable) is still being read: `total` then counts the elements read so far.
+   */
+  readonly totalKnown: boolean;
+}
+
+/** Measures a call's rate of progress and estimates the time left. */
+export class ProgressClock {
+  readonly #now: () => number;
+  readonly #started: number;
+  #base: { readonly at: number; readonly done: number } | undefined;
+
+  /** @param now - The clock, in milliseconds (replaceable in tests). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+    this.#started = now();
+  }
+
+  /** The report for `done` of `total` elements. */
+  report(done: number, total: number, totalKnown: boolean): ProgressInfo {
+    const at = this.#now();
+    const elapsedMs = at - this.#started;
+    // The first report comes after the first batch, whose time includes starting the workers:
+    // later estimates measure from there, so that start-up does not count as per-element time.
+    const base = this.#base ?? { at: this.#started, done: 0 };
+    this.#base ??= { at, done };
+    let etaMs: number | undefined;
+    if (totalKnown && done >= total) etaMs = 0;
+    else if (totalKnown && done > base.done && at > base.at) {
+      etaMs = ((total - done) * (at - base.at)) / (done - base.done);
+    }
+    return { elapsedMs, etaMs, totalKnown };
+  }
+}
+
 /** Accumulates a call's {@link CallStats}. */
 export class StatsRecorder {
   readonly #started = performance.now();
@@ -56,6 +112,13 @@ export class StatsRecorder {
   #batches = 0;
   #elements = 0;
   reruns = 0;
+  /**
+   * The number of elements: set up front for arrays, by the engine for a lazy input (its length
+   * at its end, or the elements read when the call stopped before).
+   */
+  total: number | undefined;
+  /** The call's progress clock, started with the call. */
+  readonly progress = new ProgressClock();
 
   record(result: BatchResult, elements: number): void {
     this.#batches += 1;
@@ -71,7 +134,8 @@ export class StatsRecorder {
     if (result.broadcastLoaded) w.broadcastLoads += 1;
   }
 
-  finish(total: number): CallStats {
+  finish(): CallStats {
+    const total = this.total ?? this.#elements;
     const workers = [...this.#workers.values()].map((w) => ({ ...w }));
     return {
       wallMs: performance.now() - this.#started,

@@ -6,17 +6,38 @@ import { PpevalArgumentError } from '../src/errors.js';
 
 function items<T>(dist: DistArray<T>, shared = false): unknown[] {
   const at = elementAccessor(dist as DistArray<unknown>, shared);
-  return Array.from({ length: dist.length }, (_, k) => at(k));
+  return Array.from({ length: dist.length! }, (_, k) => at(k));
 }
 
 describe('array()', () => {
-  it('reads any iterable once', () => {
+  it('reads arrays, typed arrays, Sets and Maps at once', () => {
+    expect(items(array(new Set(['a', 'b'])))).toEqual(['a', 'b']);
+    expect(items(array(new Map([['k', 1]])))).toEqual([['k', 1]]);
+    expect(items(array(new Int8Array([3, 4])))).toEqual([3, 4]);
+  });
+
+  it('reads generators, iterators and async iterables lazily: no length, no read yet', () => {
+    let reads = 0;
+    function* gen(): Generator<number> {
+      reads += 1;
+      yield 1;
+    }
+    async function* agen(): AsyncGenerator<number> {
+      yield 1;
+    }
+    for (const dist of [array(gen()), array(new Map([['k', 1]]).keys()), array(agen())]) {
+      expect(dist.length).toBeUndefined();
+    }
+    expect(array(gen()).description).toBe('array(iterator)');
+    expect(array(agen()).description).toBe('array(async iterable)');
+    expect(reads).toBe(0);
+  });
+
+  it('refuses to broadcast a lazy input, which has no length yet', () => {
     function* gen(): Generator<number> {
       yield 1;
-      yield 2;
     }
-    expect(items(array(gen()))).toEqual([1, 2]);
-    expect(items(array(new Set(['a', 'b'])))).toEqual(['a', 'b']);
+    expect(() => bcast(array(gen()))).toThrow(/read lazily.*bcast\(items\)/s);
   });
 
   it('never splits a string or a number', () => {
