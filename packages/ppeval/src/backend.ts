@@ -75,6 +75,11 @@ export interface Backend {
    * partitioner then places split typed arrays in shared memory.
    */
   readonly sharedMemory: boolean;
+  /**
+   * The most elements one batch may hold on this backend (a worker's element quota, see the
+   * `maxElementsPerWorker` option); absent: no limit of the backend's own.
+   */
+  readonly maxBatch?: number | undefined;
   /** Prepare a call: store its broadcast arguments once. */
   openCall(spec: CallSpec): Promise<CallSession>;
   /** Stop every worker and release every resource. Idempotent. */

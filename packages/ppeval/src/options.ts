@@ -65,6 +65,21 @@ export interface PoolOptions {
    * program (`--eval`, `--print`, `--input-type`), which would stop a worker from starting
    */
   readonly execArgv?: readonly string[];
+  /**
+   * Replaces a worker after it ran this many elements (Python's `maxtasksperchild`): for code
+   * that leaks memory or state. Batches never hold more elements than this, and a worker
+   * never runs past its quota (it hands a batch that would take it past to a fresh worker).
+   * Each replacement costs a worker start (see the README's figures).
+   * @defaultValue no limit
+   */
+  readonly maxElementsPerWorker?: number;
+  /**
+   * Replaces a worker after a batch that leaves its heap (`process.memoryUsage().heapUsed`)
+   * above this many megabytes (tinypool's `maxMemoryLimitBeforeRecycle`). The heap is
+   * measured after whole batches: to bound it per element, combine with `chunkSize: 1`.
+   * @defaultValue no limit
+   */
+  readonly maxWorkerHeapMb?: number;
 }
 
 /**
@@ -133,6 +148,8 @@ export interface ResolvedPoolOptions {
   readonly idleTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly execArgv: readonly string[] | undefined;
+  readonly maxElementsPerWorker: number | undefined;
+  readonly maxWorkerHeapMb: number | undefined;
 }
 
 /** {@link PpevalOptions} with every default applied. */
@@ -172,6 +189,8 @@ const POOL_KEYS = [
   'idleTimeout',
   'resourceLimits',
   'execArgv',
+  'maxElementsPerWorker',
+  'maxWorkerHeapMb',
 ] as const;
 const CALL_KEYS = [
   'signal',
@@ -255,12 +274,23 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
       `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${show(idleTimeout)}.`,
     );
   }
+  const maxWorkerHeapMb = o['maxWorkerHeapMb'];
+  if (
+    maxWorkerHeapMb !== undefined &&
+    !(typeof maxWorkerHeapMb === 'number' && maxWorkerHeapMb > 0 && Number.isFinite(maxWorkerHeapMb))
+  ) {
+    throw new PpevalArgumentError(
+      `Expected \`maxWorkerHeapMb\` to be a positive number of megabytes, got ${show(maxWorkerHeapMb)}.`,
+    );
+  }
   return {
     concurrency: checkCount(o['concurrency'], 'concurrency') ?? availableParallelism(),
     runtime,
     idleTimeout,
     resourceLimits: resourceLimits as ResourceLimits | undefined,
     execArgv: execArgv as string[] | undefined,
+    maxElementsPerWorker: checkCount(o['maxElementsPerWorker'], 'maxElementsPerWorker'),
+    maxWorkerHeapMb: maxWorkerHeapMb as number | undefined,
   };
 }
 

@@ -159,7 +159,10 @@ class CallRun {
     if (single) return single;
     const total = this.#in.args.total;
     if (this.#next >= total) return undefined;
-    const size = this.#sizer.next(total - this.#next);
+    const size = Math.min(
+      this.#sizer.next(total - this.#next),
+      this.#in.backend.maxBatch ?? Number.POSITIVE_INFINITY,
+    );
     const indices = Array.from({ length: size }, (_, i) => this.#next + i);
     this.#next += size;
     return { indices, attempts: 0 };
