@@ -139,6 +139,17 @@ export interface PpevalOptions {
    * @defaultValue 'refuse'
    */
   readonly instances?: 'refuse' | 'plain';
+  /**
+   * Runs stragglers twice: once no element waits to be sent and a worker is idle, a batch that
+   * has run about 4 times longer than its elements' median time (and at least 100 ms) is started
+   * again on the idle worker; the first run to finish gives the result and the other is stopped
+   * (its worker terminated and replaced, or its Redis job dropped). A straggling batch is
+   * copied as a whole. Only for idempotent functions: the function may run twice for an
+   * element, and side effects of the stopped run (files, requests) may be half done.
+   * `CallStats.speculated` and `speculationWins` count the copies.
+   * @defaultValue false
+   */
+  readonly speculate?: boolean;
 }
 
 /** {@link PoolOptions} with every default applied. */
@@ -163,6 +174,7 @@ export interface ResolvedCallOptions {
   readonly onProgress: ((done: number, total: number) => void) | undefined;
   readonly onStats: ((stats: CallStats) => void) | undefined;
   readonly instances: 'refuse' | 'plain';
+  readonly speculate: boolean;
 }
 
 /**
@@ -202,6 +214,7 @@ const CALL_KEYS = [
   'onProgress',
   'onStats',
   'instances',
+  'speculate',
 ] as const;
 const RESOURCE_LIMIT_KEYS = [
   'maxOldGenerationSizeMb',
@@ -320,6 +333,12 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   if (typeof settle !== 'boolean') {
     throw new PpevalArgumentError(`Expected \`settle\` to be a boolean, got ${show(settle)}.`);
   }
+  const speculate = o['speculate'] ?? false;
+  if (typeof speculate !== 'boolean') {
+    throw new PpevalArgumentError(
+      `Expected \`speculate\` to be a boolean, got ${show(speculate)}.`,
+    );
+  }
   const chunkSize = o['chunkSize'] ?? 'auto';
   if (chunkSize !== 'auto' && !(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
     throw new PpevalArgumentError(
@@ -354,6 +373,7 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
     onProgress: o['onProgress'] as ResolvedCallOptions['onProgress'],
     onStats: o['onStats'] as ResolvedCallOptions['onStats'],
     instances,
+    speculate,
   };
 }
 

@@ -19,7 +19,9 @@ import {
 import type { FunctionRef } from './locate/locate.js';
 import type { ResolvedCallOptions } from './options.js';
 import type { BatchRequest, BatchResult } from './wire/protocol.js';
+import { performance } from 'node:perf_hooks';
 import { BatchSizer } from './schedule.js';
+import { StragglerPolicy } from './speculate.js';
 import { deserializeError } from './wire/serialize-error.js';
 import { applyFixups, type Fixup } from './wire/values.js';
 import type { StatsRecorder } from './stats.js';
@@ -59,6 +61,14 @@ interface Flight {
   readonly controller: AbortController;
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
+  /** `performance.now()` when it was sent (for speculation). */
+  readonly startedAt: number;
+  /** The other run of the same elements, while both run (see `speculate.ts`). */
+  twin: Flight | undefined;
+  /** Whether this run is the speculative copy. */
+  readonly copy: boolean;
+  /** Its twin finished first: whatever this run ends with is ignored. */
+  lost: boolean;
 }
 
 interface Pending {
@@ -81,6 +91,10 @@ class CallRun {
   readonly #capacity: number;
   readonly #flights = new Set<Flight>();
   readonly #singles: Pending[] = [];
+  readonly #workers: number;
+  /** Present with `speculate: true`. */
+  readonly #stragglers: StragglerPolicy | undefined;
+  #speculationTimer: NodeJS.Timeout | undefined;
   #session: CallSession | undefined;
   #next = 0;
   #done = 0;
@@ -103,6 +117,8 @@ class CallRun {
     input.flow?.onResume(() => this.#pump());
     const { backend, options } = input;
     const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
+    this.#workers = workers;
+    this.#stragglers = options.speculate ? new StragglerPolicy() : undefined;
     this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
     // With a timeout, a batch must start when sent (its clock runs from there): no queueing.
     // With a call-level concurrency below the pool's, a queued batch could start on another
@@ -152,6 +168,47 @@ class CallRun {
     if (!this.#finished && this.#flights.size === 0 && this.#done === this.#in.args.total) {
       this.#succeed();
     }
+    if (this.#stragglers && !this.#finished) this.#speculate(this.#stragglers);
+  }
+
+  /**
+   * Starts a copy of a straggling batch on an idle worker, once nothing else waits to be sent;
+   * or sets a timer for when the first running batch would become a straggler.
+   */
+  #speculate(policy: StragglerPolicy): void {
+    clearTimeout(this.#speculationTimer);
+    const waiting = this.#singles.length > 0 || this.#next < this.#in.args.total;
+    if (waiting || this.#flights.size >= this.#workers || this.#session === undefined) return;
+    const candidates = [...this.#flights].filter((f) => !f.copy && !f.lost && !f.twin);
+    const choice = policy.choose(candidates, performance.now());
+    if (choice === undefined) return;
+    if (choice.copy === undefined) {
+      this.#speculationTimer = setTimeout(() => this.#pump(), choice.waitMs);
+      this.#speculationTimer.unref();
+      return;
+    }
+    this.#in.stats.speculated += choice.copy.indices.length;
+    this.#dispatch({ indices: choice.copy.indices, attempts: choice.copy.attempts }, choice.copy);
+    // Another worker may be idle for another straggler.
+    this.#speculate(policy);
+  }
+
+  /**
+   * A run of elements that another run also holds ended. Returns whether its outcome counts:
+   * not when its twin finished first; for a result, the twin is stopped; for a failure, the
+   * twin (still running) decides instead.
+   */
+  #settleTwins(flight: Flight, succeeded: boolean): boolean {
+    if (flight.lost) return false;
+    const twin = flight.twin;
+    if (twin === undefined) return true;
+    flight.twin = undefined;
+    twin.twin = undefined;
+    if (!succeeded) return false;
+    twin.lost = true;
+    twin.controller.abort();
+    if (flight.copy) this.#in.stats.speculationWins += flight.indices.length;
+    return true;
   }
 
   #takeNext(): Pending | undefined {
@@ -168,7 +225,7 @@ class CallRun {
     return { indices, attempts: 0 };
   }
 
-  #dispatch(pending: Pending): void {
+  #dispatch(pending: Pending, original?: Flight): void {
     const session = this.#session!;
     const { args, options, callId, fn } = this.#in;
     const flight: Flight = {
@@ -176,7 +233,12 @@ class CallRun {
       controller: new AbortController(),
       timer: undefined,
       timedOut: false,
+      startedAt: performance.now(),
+      twin: original,
+      copy: original !== undefined,
+      lost: false,
     };
+    if (original) original.twin = flight;
     const request: BatchRequest = {
       callId,
       fn,
@@ -218,9 +280,11 @@ class CallRun {
 
   #onResult(flight: Flight, result: BatchResult): void {
     if (!this.#land(flight)) return;
+    if (!this.#settleTwins(flight, true)) return this.#pump();
     const { stats, onOutcome, options, fn } = this.#in;
     stats.record(result, flight.indices.length);
     this.#sizer.record(flight.indices.length, result.fnMs);
+    this.#stragglers?.record(flight.indices.length, result.fnMs);
     for (let i = 0; i < flight.indices.length; i++) {
       const index = flight.indices[i]!;
       const outcome = result.results[i];
@@ -249,6 +313,7 @@ class CallRun {
 
   #onError(flight: Flight, error: unknown): void {
     if (!this.#land(flight)) return;
+    if (!this.#settleTwins(flight, false)) return this.#pump();
     const { options, fn } = this.#in;
     const [index] = flight.indices;
     if (flight.timedOut && index !== undefined) {
@@ -321,6 +386,7 @@ class CallRun {
   }
 
   #detach(): void {
+    clearTimeout(this.#speculationTimer);
     this.#in.options.signal?.removeEventListener('abort', this.#onAbort);
     this.#in.stop?.removeEventListener('abort', this.#onStop);
   }

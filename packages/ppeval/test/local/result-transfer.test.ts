@@ -57,7 +57,7 @@ describe('typed arrays in results come back from worker threads', () => {
       array([0, 1, 2]),
       { table, view },
     );
-    for (const r of results) {
+    for (const r of results as { table: ArrayBuffer; view: DataView }[]) {
       expect(r.table.byteLength).toBe(65536);
       expect(new Uint8Array(r.table)[100]).toBe(5);
       expect(r.view.byteLength).toBe(8192);
