@@ -290,7 +290,11 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
   const maxWorkerHeapMb = o['maxWorkerHeapMb'];
   if (
     maxWorkerHeapMb !== undefined &&
-    !(typeof maxWorkerHeapMb === 'number' && maxWorkerHeapMb > 0 && Number.isFinite(maxWorkerHeapMb))
+    !(
+      typeof maxWorkerHeapMb === 'number' &&
+      maxWorkerHeapMb > 0 &&
+      Number.isFinite(maxWorkerHeapMb)
+    )
   ) {
     throw new PpevalArgumentError(
       `Expected \`maxWorkerHeapMb\` to be a positive number of megabytes, got ${show(maxWorkerHeapMb)}.`,

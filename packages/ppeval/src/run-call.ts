@@ -284,7 +284,8 @@ class CallRun {
     const { stats, onOutcome, options, fn } = this.#in;
     stats.record(result, flight.indices.length);
     this.#sizer.record(flight.indices.length, result.fnMs);
-    this.#stragglers?.record(flight.indices.length, result.fnMs);
+    // Measured like the stragglers' running time: from sending to landing, transport included.
+    this.#stragglers?.record(flight.indices.length, performance.now() - flight.startedAt);
     for (let i = 0; i < flight.indices.length; i++) {
       const index = flight.indices[i]!;
       const outcome = result.results[i];

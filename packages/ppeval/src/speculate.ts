@@ -5,8 +5,8 @@
  * every backend honours (a local worker is terminated and replaced, a Redis job is dropped).
  *
  * A copy is started only at the tail of a call, once no element waits to be sent and a worker is
- * idle, for a batch that has run {@link STRAGGLER_FACTOR} times longer than its elements' median
- * time predicts (and at least {@link MIN_STRAGGLER_MS}). A batch is copied as a whole: a worker
+ * idle, for a batch that has run {@link STRAGGLER_FACTOR} times longer than the finished batches'
+ * median time per element predicts (and at least {@link MIN_STRAGGLER_MS}). A batch is copied as a whole: a worker
  * reports a batch's results together at its end, so the engine never knows which of its
  * elements are done. Batches at the tail are small anyway (guided self-scheduling: `schedule.ts`),
  * and slow elements travel one per batch.
@@ -39,10 +39,13 @@ export type SpeculationChoice<B> =
 export class StragglerPolicy {
   readonly #perElement: number[] = [];
 
-  /** Records a finished batch: its element count and the time spent in the function. */
-  record(elements: number, fnMs: number): void {
+  /**
+   * Records a finished batch: its element count and its milliseconds from sending to landing
+   * (the clock a running batch is judged by, so transport and queueing count on both sides).
+   */
+  record(elements: number, ms: number): void {
     if (elements <= 0) return;
-    this.#perElement.push(fnMs / elements);
+    this.#perElement.push(ms / elements);
     if (this.#perElement.length > SAMPLES) this.#perElement.shift();
   }
 

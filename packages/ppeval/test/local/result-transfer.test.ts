@@ -52,11 +52,10 @@ describe('typed arrays in results come back from worker threads', () => {
     const table = new ArrayBuffer(65536);
     new Uint8Array(table).fill(5);
     const view = new DataView(new ArrayBuffer(8192));
-    const results = await pool.ppeval.with({ chunkSize: 1 })(
-      echoBroadcast,
-      array([0, 1, 2]),
-      { table, view },
-    );
+    const results = await pool.ppeval.with({ chunkSize: 1 })(echoBroadcast, array([0, 1, 2]), {
+      table,
+      view,
+    });
     for (const r of results as { table: ArrayBuffer; view: DataView }[]) {
       expect(r.table.byteLength).toBe(65536);
       expect(new Uint8Array(r.table)[100]).toBe(5);
