@@ -11,7 +11,9 @@
  *
  * Each pool is started and warmed up before it is timed; each case runs `--repeats` times and
  * the median is reported; the runners take turns within each repeat. Options: `--repeats N`
- * (default 3), `--workers N` (default os.availableParallelism()), `--case trivial|cpu|all`.
+ * (default 3), `--workers N` (default os.availableParallelism()),
+ * `--case trivial|cpu|workers|all`; `workers` is ppeval's own worker cases
+ * (`overhead-workers.ts`: restart cost, speculation, transferred results).
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +25,7 @@ import Tinypool from 'tinypool';
 import { BenchOptionError } from './errors.js';
 import { integerOption, parseBenchOptions } from './options.js';
 import { burn, burnElement, trivial } from './overhead-tasks.js';
+import { runWorkerCases } from './overhead-workers.js';
 import { formatDuration, formatTable } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
@@ -34,7 +37,7 @@ interface Sizes {
   readonly cpuMs: number;
   readonly repeats: number;
   readonly workers: number;
-  readonly cases: readonly ('trivial' | 'cpu')[];
+  readonly cases: readonly ('trivial' | 'cpu' | 'workers')[];
 }
 
 /** One runner's way to run each case; each returns its wall time and the work measured. */
@@ -123,13 +126,13 @@ function parseSizes(ctx: BenchContext): Sizes {
   const count = (raw: string | undefined, flag: string, fallback: number): number =>
     integerOption(flag, raw, fallback, 1);
   const which = values['case'] ?? 'all';
-  if (which !== 'all' && which !== 'trivial' && which !== 'cpu') {
+  if (which !== 'all' && which !== 'trivial' && which !== 'cpu' && which !== 'workers') {
     throw new BenchOptionError(
-      `Expected --case to be trivial, cpu or all, got \`${which}\` (string).`,
+      `Expected --case to be trivial, cpu, workers or all, got \`${which}\` (string).`,
     );
   }
   return {
-    cases: which === 'all' ? ['trivial', 'cpu'] : [which],
+    cases: which === 'all' ? ['trivial', 'cpu', 'workers'] : [which],
     trivialElements: ctx.tiny ? 2_000 : 100_000,
     cpuElements: ctx.tiny ? 8 : 64,
     cpuMs: ctx.tiny ? 5 : 50,
@@ -142,6 +145,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const sizes = parseSizes(ctx);
   const { workers, repeats } = sizes;
   const iterations = calibrate(sizes.cpuMs);
+  const workerCases = sizes.cases.includes('workers')
+    ? await runWorkerCases(ctx, workers, repeats)
+    : undefined;
+  if (!sizes.cases.includes('trivial') && !sizes.cases.includes('cpu')) {
+    return { sizes, workerCases };
+  }
   const runners: Runner[] = [
     ppevalRunner(workers),
     rawRunner(
@@ -155,7 +164,8 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ];
   const trivialMs = new Map<string, number[]>();
   const cpu = new Map<string, { wallMs: number; workMs: number }[]>();
-  const steps = runners.length * (1 + sizes.cases.length * repeats);
+  const timedCases = sizes.cases.filter((c) => c !== 'workers').length;
+  const steps = runners.length * (1 + timedCases * repeats);
   let done = 0;
   try {
     for (const runner of runners) {
@@ -246,7 +256,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ctx.log('');
   }
   ctx.log('Targets: (a) ppeval >= 5x tinypool; (b) ppeval within 3% of the ideal.');
-  return { sizes, iterations, runners: figures };
+  return { sizes, iterations, runners: figures, ...(workerCases ? { workerCases } : {}) };
 }
 
 const overhead: SubBenchmark = {
@@ -256,7 +266,7 @@ const overhead: SubBenchmark = {
   usage: [
     '  --repeats N        timed repetitions; the median is reported (default 3; --tiny: 1)',
     '  --workers N        worker threads of every pool (default: available cores)',
-    '  --case WHICH       trivial, cpu or all (default all)',
+    '  --case WHICH       trivial, cpu, workers or all (default all)',
   ].join('\n'),
   run,
 };
