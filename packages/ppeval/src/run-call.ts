@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
+
 import type { PreparedArguments } from './arguments.js';
 import type { Backend, CallSession } from './backend.js';
 import { BatchLostError } from './backend.js';
@@ -19,7 +21,6 @@ import {
 import type { FunctionRef } from './locate/locate.js';
 import type { ResolvedCallOptions } from './options.js';
 import type { BatchRequest, BatchResult } from './wire/protocol.js';
-import { performance } from 'node:perf_hooks';
 import { BatchSizer } from './schedule.js';
 import { StragglerPolicy } from './speculate.js';
 import { deserializeError } from './wire/serialize-error.js';

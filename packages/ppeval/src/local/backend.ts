@@ -229,8 +229,8 @@ export class LocalBackend implements Backend {
         // answer that task, take the next queued batch, and then be terminated under it. That
         // batch did nothing wrong: send it again.
         if (isTermination(error) && attempt < MAX_TERMINATION_RETRIES) continue;
-        // A batch handed to a worker that had just retired: that worker refuses every batch,
-        // so this one did not run either.
+        // A batch handed to a worker that had just given its last answer: that worker never
+        // runs another, so this one did not run.
         if (error instanceof WorkerRetired && attempt < MAX_REFUSALS) continue;
         throw this.#describe(error);
       }
@@ -240,8 +240,8 @@ export class LocalBackend implements Backend {
   /**
    * Replaces a worker that reached its element quota. tinypool has no call for removing one
    * worker, but it removes and replaces a worker whose wrapper reports an error, failing the
-   * tasks it holds with that error (a batch handed to it after its last answer, which it would
-   * refuse anyway: see #attempt). Its wrappers are what `pool.threads` lists, with `threadId` a
+   * tasks it holds with that error (a batch handed to it after its last answer, which it never
+   * runs: see `recycle.ts`). Its wrappers are what `pool.threads` lists, with `threadId` a
    * thread's id or a child's pid.
    */
   #retire(pool: Tinypool, workerName: string): void {
@@ -335,8 +335,9 @@ interface TinypoolWrapper {
 
 /**
  * How often a batch is resent after workers refused it for their quota. One refusal is the
- * rule (the batch then goes to a fresh worker, and batches never exceed a quota); more happen
- * only when a batch was handed to a worker between its last answer and its removal.
+ * rule (the batch then goes to a fresh worker, which accepts any batch within the quota); more
+ * happen only when a batch was handed to a retiring worker between its last answer and its
+ * removal, each time on another worker.
  */
 const MAX_REFUSALS = 20;
 

@@ -3,9 +3,11 @@
  * worker that has an element quota, and what the worker answers when it retires.
  *
  * A worker counts the elements it ran. It refuses (without running any of it) a batch that
- * would take it past its quota, and flags the batch that fills the quota; from then on it
- * refuses every batch. The backend replaces a worker as soon as it sees either answer and sends
- * a refused batch again, to a fresh worker. A refused batch never ran, so nothing runs twice.
+ * would take it past its quota, or flags the batch that fills the quota: that is its last
+ * answer; it never runs or answers another batch. The backend removes the worker as soon as it
+ * sees that answer, which fails any batch tinypool handed it meanwhile with
+ * {@link WorkerRetired}, and sends refused and failed batches again, to a fresh worker. Such a
+ * batch never ran, so nothing runs twice.
  * The heap limit (`maxWorkerHeapMb`) is tinypool's own `maxMemoryLimitBeforeRecycle`.
  *
  * @module

@@ -27,7 +27,11 @@ let retiring = false;
 export default async function runBatch(task: LocalTask): Promise<LocalAnswer> {
   const quota = task.maxElements;
   const size = task.indices.length;
-  if (retiring || (quota !== undefined && elementsRun > 0 && elementsRun + size > quota)) {
+  // This worker already gave its last answer, and the pool is removing it: it fails the batches
+  // it still holds with WorkerRetired (resent elsewhere). Answering them would be worse: tinypool
+  // takes any answer of a removed worker as a sign that it is free for the next batch.
+  if (retiring) return new Promise<never>(() => undefined);
+  if (quota !== undefined && elementsRun > 0 && elementsRun + size > quota) {
     retiring = true;
     return { retired: true, workerId: workerId() };
   }

@@ -19,7 +19,13 @@ describe('maxElementsPerWorker', () => {
       try {
         // Cheap elements: unlimited, the scheduler would send them in batches far above 3.
         const n = runtime === 'threads' ? 40 : 15;
-        const names = await pool.ppeval(workerOf, array(range(0, n)));
+        let first: CallStats | undefined;
+        const names = await pool.ppeval.with({ onStats: (s) => (first = s) })(
+          workerOf,
+          array(range(0, n)),
+        );
+        // No batch was lost to a replacement: none ran again.
+        expect(first!.reruns).toBe(0);
         const counts = perWorker(names);
         expect(Math.max(...counts)).toBeLessThanOrEqual(3);
         expect(counts.reduce((a, b) => a + b, 0)).toBe(n);
