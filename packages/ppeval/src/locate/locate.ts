@@ -29,7 +29,13 @@ import {
   toWorkerUrl,
 } from './module.js';
 import { explicitModuleFor, findMember, packageOf } from './member.js';
-import { Refusal, describeLocation, describeShape, functionName, refusal } from './messages.js';
+import {
+  Refusal,
+  describeLocation,
+  describeShape,
+  functionName,
+  refusal,
+} from './messages.js';
 
 /** Where workers find a function: the wire format sent to every worker. */
 export interface FunctionRef {

@@ -4,9 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { running } from '../helpers/processes.js';
 
-const script = fileURLToPath(
-  new URL('../fixtures/runtime/crash-blame-script.mjs', import.meta.url),
-);
+const script = fileURLToPath(new URL('../fixtures/runtime/crash-blame-script.mjs', import.meta.url));
 
 let seen: Record<string, unknown>;
 
