@@ -33,3 +33,27 @@ export function burn(iterations: number): number {
 export function burnElement(_k: number, iterations: number): number {
   return burn(iterations);
 }
+
+/**
+ * A result of `n` doubles: `whole` owns its buffer (transferred from a worker thread); else it
+ * is a view that leaves out the buffer's first 8 bytes, which ppeval copies.
+ */
+export function bigResult(k: number, n: number, whole: boolean): Float64Array {
+  const out = whole ? new Float64Array(n) : new Float64Array(new ArrayBuffer((n + 1) * 8), 8, n);
+  return out.fill(k);
+}
+
+/**
+ * Sleeps `ms`, or `10 * ms` for element `slow` on its first run only (the run that flips
+ * `flag[0]` from 0 to 1: the flag is shared by all threads), so that a copy of it is fast.
+ */
+export async function straggler(
+  k: number,
+  flag: Int32Array,
+  slow: number,
+  ms: number,
+): Promise<number> {
+  const first = k === slow && Atomics.compareExchange(flag, 0, 0, 1) === 0;
+  await new Promise((resolve) => setTimeout(resolve, first ? 10 * ms : ms));
+  return k;
+}

@@ -14,7 +14,9 @@
  *
  * Each pool is started and warmed up before it is timed; each case runs `--repeats` times and
  * the median is reported; the runners take turns within each repeat. Options: `--repeats N`
- * (default 3), `--workers N` (default os.availableParallelism()), `--case trivial|cpu|memory|all`.
+ * (default 3), `--workers N` (default os.availableParallelism()),
+ * `--case trivial|cpu|memory|workers|all`; `workers` is ppeval's own worker cases
+ * (`overhead-workers.ts`: restart cost, speculation, transferred results).
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +29,7 @@ import { BenchOptionError } from './errors.js';
 import { integerOption, parseBenchOptions } from './options.js';
 import { measureMemory, type MemoryRun } from './overhead-memory.js';
 import { burn, burnElement, trivial } from './overhead-tasks.js';
+import { runWorkerCases } from './overhead-workers.js';
 import { formatDuration, formatTable } from './report.js';
 import type { BenchContext, SubBenchmark } from './types.js';
 
@@ -39,7 +42,7 @@ interface Sizes {
   readonly memoryElements: number;
   readonly repeats: number;
   readonly workers: number;
-  readonly cases: readonly ('trivial' | 'cpu' | 'memory')[];
+  readonly cases: readonly ('trivial' | 'cpu' | 'memory' | 'workers')[];
 }
 
 /** One runner's way to run each case; each returns its wall time and the work measured. */
@@ -128,13 +131,17 @@ function parseSizes(ctx: BenchContext): Sizes {
   const count = (raw: string | undefined, flag: string, fallback: number): number =>
     integerOption(flag, raw, fallback, 1);
   const which = values['case'] ?? 'all';
-  if (which !== 'all' && which !== 'trivial' && which !== 'cpu' && which !== 'memory') {
+  const known = ['trivial', 'cpu', 'memory', 'workers'];
+  if (which !== 'all' && !known.includes(which)) {
     throw new BenchOptionError(
-      `Expected --case to be trivial, cpu, memory or all, got \`${which}\` (string).`,
+      `Expected --case to be trivial, cpu, memory, workers or all, got \`${which}\` (string).`,
     );
   }
   return {
-    cases: which === 'all' ? ['trivial', 'cpu', 'memory'] : [which],
+    cases:
+      which === 'all'
+        ? ['trivial', 'cpu', 'memory', 'workers']
+        : [which as 'trivial' | 'cpu' | 'memory' | 'workers'],
     memoryElements: ctx.tiny ? 20_000 : 10_000_000,
     trivialElements: ctx.tiny ? 2_000 : 100_000,
     cpuElements: ctx.tiny ? 8 : 64,
@@ -148,6 +155,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const sizes = parseSizes(ctx);
   const { workers, repeats } = sizes;
   const iterations = calibrate(sizes.cpuMs);
+  const workerCases = sizes.cases.includes('workers')
+    ? await runWorkerCases(ctx, workers, repeats)
+    : undefined;
+  if (!sizes.cases.includes('trivial') && !sizes.cases.includes('cpu')) {
+    return { sizes, workerCases };
+  }
   const runners: Runner[] = [
     ppevalRunner(workers),
     rawRunner(
@@ -161,7 +174,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ];
   const trivialMs = new Map<string, number[]>();
   const cpu = new Map<string, { wallMs: number; workMs: number }[]>();
-  const timed = sizes.cases.filter((c) => c !== 'memory').length;
+  const timed = sizes.cases.filter((c) => c !== 'memory' && c !== 'workers').length;
   const memorySteps = sizes.cases.includes('memory') ? 2 : 0;
   const steps = runners.length * (1 + timed * repeats) + memorySteps;
   let done = 0;
@@ -281,7 +294,14 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ctx.log('');
   }
   ctx.log('Targets: (a) ppeval >= 5x tinypool; (b) ppeval within 3% of the ideal.');
-  return { sizes, iterations, runners: figures, memory, memoryRatio };
+  return {
+    sizes,
+    iterations,
+    runners: figures,
+    memory,
+    memoryRatio,
+    ...(workerCases ? { workerCases } : {}),
+  };
 }
 
 const overhead: SubBenchmark = {
@@ -291,7 +311,7 @@ const overhead: SubBenchmark = {
   usage: [
     '  --repeats N        timed repetitions; the median is reported (default 3; --tiny: 1)',
     '  --workers N        worker threads of every pool (default: available cores)',
-    '  --case WHICH       trivial, cpu, memory or all (default all)',
+    '  --case WHICH       trivial, cpu, memory, workers or all (default all)',
   ].join('\n'),
   run,
 };

@@ -96,6 +96,11 @@ export interface Backend {
    * @defaultValue `'fix the crash.'`
    */
   readonly crashAdvice?: string | undefined;
+  /**
+   * The most elements one batch may hold on this backend (a worker's element quota, see the
+   * `maxElementsPerWorker` option); absent: no limit of the backend's own.
+   */
+  readonly maxBatch?: number | undefined;
   /** Prepare a call: store its broadcast arguments once. */
   openCall(spec: CallSpec): Promise<CallSession>;
   /** Stop every worker and release every resource. Idempotent. */

@@ -67,6 +67,21 @@ export interface PoolOptions {
    * program (`--eval`, `--print`, `--input-type`), which would stop a worker from starting
    */
   readonly execArgv?: readonly string[];
+  /**
+   * Replaces a worker after it ran this many elements (Python's `maxtasksperchild`): for code
+   * that leaks memory or state. Batches never hold more elements than this, and a worker
+   * never runs past its quota (it hands a batch that would take it past to a fresh worker).
+   * Each replacement costs a worker start (see the README's figures).
+   * @defaultValue no limit
+   */
+  readonly maxElementsPerWorker?: number;
+  /**
+   * Replaces a worker after a batch that leaves its heap (`process.memoryUsage().heapUsed`)
+   * above this many megabytes (tinypool's `maxMemoryLimitBeforeRecycle`). The heap is
+   * measured after whole batches: to bound it per element, combine with `chunkSize: 1`.
+   * @defaultValue no limit
+   */
+  readonly maxWorkerHeapMb?: number;
 }
 
 /**
@@ -136,6 +151,17 @@ export interface PpevalOptions {
    * @defaultValue 'refuse'
    */
   readonly instances?: 'refuse' | 'plain';
+  /**
+   * Runs stragglers twice: once no element waits to be sent and a worker is idle, a batch that
+   * has run about 4 times longer than its elements' median time (and at least 100 ms) is started
+   * again on the idle worker; the first run to finish gives the result and the other is stopped
+   * (its worker terminated and replaced, or its Redis job dropped). A straggling batch is
+   * copied as a whole. Only for idempotent functions: the function may run twice for an
+   * element, and side effects of the stopped run (files, requests) may be half done.
+   * `CallStats.speculated` and `speculationWins` count the copies.
+   * @defaultValue false
+   */
+  readonly speculate?: boolean;
 }
 
 /** {@link PoolOptions} with every default applied. */
@@ -145,6 +171,8 @@ export interface ResolvedPoolOptions {
   readonly idleTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly execArgv: readonly string[] | undefined;
+  readonly maxElementsPerWorker: number | undefined;
+  readonly maxWorkerHeapMb: number | undefined;
 }
 
 /** {@link PpevalOptions} with every default applied. */
@@ -158,6 +186,7 @@ export interface ResolvedCallOptions {
   readonly onProgress: ((done: number, total: number, info: ProgressInfo) => void) | undefined;
   readonly onStats: ((stats: CallStats) => void) | undefined;
   readonly instances: 'refuse' | 'plain';
+  readonly speculate: boolean;
 }
 
 /**
@@ -184,6 +213,8 @@ const POOL_KEYS = [
   'idleTimeout',
   'resourceLimits',
   'execArgv',
+  'maxElementsPerWorker',
+  'maxWorkerHeapMb',
 ] as const;
 const CALL_KEYS = [
   'signal',
@@ -195,6 +226,7 @@ const CALL_KEYS = [
   'onProgress',
   'onStats',
   'instances',
+  'speculate',
 ] as const;
 const RESOURCE_LIMIT_KEYS = [
   'maxOldGenerationSizeMb',
@@ -261,12 +293,27 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
       `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${describeValue(idleTimeout)}.`,
     );
   }
+  const maxWorkerHeapMb = o['maxWorkerHeapMb'];
+  if (
+    maxWorkerHeapMb !== undefined &&
+    !(
+      typeof maxWorkerHeapMb === 'number' &&
+      maxWorkerHeapMb > 0 &&
+      Number.isFinite(maxWorkerHeapMb)
+    )
+  ) {
+    throw new PpevalArgumentError(
+      `Expected \`maxWorkerHeapMb\` to be a positive number of megabytes, got ${describeValue(maxWorkerHeapMb)}.`,
+    );
+  }
   return {
     concurrency: integerOption(o['concurrency'], 'concurrency', 1, availableParallelism()),
     runtime,
     idleTimeout,
     resourceLimits: resourceLimits as ResourceLimits | undefined,
     execArgv: execArgv as string[] | undefined,
+    maxElementsPerWorker: integerOption(o['maxElementsPerWorker'], 'maxElementsPerWorker', 1),
+    maxWorkerHeapMb: maxWorkerHeapMb as number | undefined,
   };
 }
 
@@ -293,6 +340,12 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
   if (typeof settle !== 'boolean') {
     throw new PpevalArgumentError(
       `Expected \`settle\` to be a boolean, got ${describeValue(settle)}.`,
+    );
+  }
+  const speculate = o['speculate'] ?? false;
+  if (typeof speculate !== 'boolean') {
+    throw new PpevalArgumentError(
+      `Expected \`speculate\` to be a boolean, got ${describeValue(speculate)}.`,
     );
   }
   const chunkSize = o['chunkSize'] ?? 'auto';
@@ -326,5 +379,6 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
     onProgress: o['onProgress'] as ResolvedCallOptions['onProgress'],
     onStats: o['onStats'] as ResolvedCallOptions['onStats'],
     instances,
+    speculate,
   };
 }

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
+
 import type { PreparedArguments } from './arguments.js';
 import type { Backend, CallSession } from './backend.js';
 import { BatchLostError } from './backend.js';
@@ -22,6 +24,7 @@ import type { ResolvedCallOptions } from './options.js';
 import type { BatchRequest, BatchResult } from './wire/protocol.js';
 import { Feed, type FeedBatch } from './feed.js';
 import { BatchSizer } from './schedule.js';
+import { StragglerPolicy } from './speculate.js';
 import { deserializeError } from './wire/serialize-error.js';
 import { applyFixups, type Fixup } from './wire/values.js';
 import type { StatsRecorder } from './stats.js';
@@ -67,6 +70,14 @@ interface Flight extends Pending {
   readonly controller: AbortController;
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
+  /** `performance.now()` when it was sent (for speculation). */
+  readonly startedAt: number;
+  /** The other run of the same elements, while both run (see `speculate.ts`). */
+  twin: Flight | undefined;
+  /** Whether this run is the speculative copy. */
+  readonly copy: boolean;
+  /** Its twin finished first: whatever this run ends with is ignored. */
+  lost: boolean;
 }
 
 /**
@@ -85,6 +96,10 @@ class CallRun {
   readonly #flights = new Set<Flight>();
   readonly #singles: Pending[] = [];
   readonly #feed: Feed;
+  readonly #workers: number;
+  /** Present with `speculate: true`. */
+  readonly #stragglers: StragglerPolicy | undefined;
+  #speculationTimer: NodeJS.Timeout | undefined;
   #session: CallSession | undefined;
   #done = 0;
   #finished = false;
@@ -113,6 +128,8 @@ class CallRun {
       onError: (error) => this.#fail(error),
     });
     const workers = Math.min(options.concurrency ?? backend.workers, backend.workers);
+    this.#workers = workers;
+    this.#stragglers = options.speculate ? new StragglerPolicy() : undefined;
     this.#sizer = new BatchSizer(workers, options.timeout !== undefined ? 1 : options.chunkSize);
     // With a timeout, a batch must start when sent (its clock runs from there): no queueing.
     // With a call-level concurrency below the pool's, a queued batch could start on another
@@ -168,6 +185,48 @@ class CallRun {
     ) {
       this.#succeed();
     }
+    if (this.#stragglers && !this.#finished) this.#speculate(this.#stragglers);
+  }
+
+  /**
+   * Starts a copy of a straggling batch on an idle worker, once nothing else waits to be sent;
+   * or sets a timer for when the first running batch would become a straggler.
+   */
+  #speculate(policy: StragglerPolicy): void {
+    clearTimeout(this.#speculationTimer);
+    const waiting = this.#singles.length > 0 || !this.#feed.drained;
+    if (waiting || this.#flights.size >= this.#workers || this.#session === undefined) return;
+    const candidates = [...this.#flights].filter((f) => !f.copy && !f.lost && !f.twin);
+    const choice = policy.choose(candidates, performance.now());
+    if (choice === undefined) return;
+    if (choice.copy === undefined) {
+      this.#speculationTimer = setTimeout(() => this.#pump(), choice.waitMs);
+      this.#speculationTimer.unref();
+      return;
+    }
+    this.#in.stats.speculated += choice.copy.indices.length;
+    const { indices, elements, fixups, attempts } = choice.copy;
+    this.#dispatch({ indices, elements, ...(fixups ? { fixups } : {}), attempts }, choice.copy);
+    // Another worker may be idle for another straggler.
+    this.#speculate(policy);
+  }
+
+  /**
+   * A run of elements that another run also holds ended. Returns whether its outcome counts:
+   * not when its twin finished first; for a result, the twin is stopped; for a failure, the
+   * twin (still running) decides instead.
+   */
+  #settleTwins(flight: Flight, succeeded: boolean): boolean {
+    if (flight.lost) return false;
+    const twin = flight.twin;
+    if (twin === undefined) return true;
+    flight.twin = undefined;
+    twin.twin = undefined;
+    if (!succeeded) return false;
+    twin.lost = true;
+    twin.controller.abort();
+    if (flight.copy) this.#in.stats.speculationWins += flight.indices.length;
+    return true;
   }
 
   #takeNext(): Pending | undefined {
@@ -175,12 +234,17 @@ class CallRun {
     if (single) return single;
     const feed = this.#feed;
     // Before a lazy input's end "what remains" is unknown (Infinity): batches then follow the
-    // measured time per element alone, and guided self-scheduling takes over at the end.
-    const batch = feed.take(this.#sizer.next(feed.remaining), this.#flights.size === 0);
+    // measured time per element alone, and guided self-scheduling takes over at the end. A
+    // worker's element quota caps every batch.
+    const size = Math.min(
+      this.#sizer.next(feed.remaining),
+      this.#in.backend.maxBatch ?? Number.POSITIVE_INFINITY,
+    );
+    const batch = feed.take(size, this.#flights.size === 0);
     return batch && { ...batch, attempts: 0 };
   }
 
-  #dispatch(pending: Pending): void {
+  #dispatch(pending: Pending, original?: Flight): void {
     const session = this.#session!;
     const { args, options, callId, fn } = this.#in;
     const flight: Flight = {
@@ -188,7 +252,12 @@ class CallRun {
       controller: new AbortController(),
       timer: undefined,
       timedOut: false,
+      startedAt: performance.now(),
+      twin: original,
+      copy: original !== undefined,
+      lost: false,
     };
+    if (original) original.twin = flight;
     const request: BatchRequest = {
       callId,
       fn,
@@ -230,9 +299,12 @@ class CallRun {
 
   #onResult(flight: Flight, result: BatchResult): void {
     if (!this.#land(flight)) return;
+    if (!this.#settleTwins(flight, true)) return this.#pump();
     const { stats, onOutcome, options, fn } = this.#in;
     stats.record(result, flight.indices.length);
     this.#sizer.record(flight.indices.length, result.fnMs);
+    // Measured like the stragglers' running time: from sending to landing, transport included.
+    this.#stragglers?.record(flight.indices.length, performance.now() - flight.startedAt);
     for (let i = 0; i < flight.indices.length; i++) {
       const index = flight.indices[i]!;
       const outcome = result.results[i];
@@ -261,6 +333,7 @@ class CallRun {
 
   #onError(flight: Flight, error: unknown): void {
     if (!this.#land(flight)) return;
+    if (!this.#settleTwins(flight, false)) return this.#pump();
     const { options, fn } = this.#in;
     const [index] = flight.indices;
     if (flight.timedOut && index !== undefined) {
@@ -343,6 +416,7 @@ class CallRun {
     // A lazy input stops here: its iterator closes, and no element is read after the call.
     this.#feed.close();
     this.#in.stats.total = this.#feed.total ?? this.#feed.taken;
+    clearTimeout(this.#speculationTimer);
     this.#in.options.signal?.removeEventListener('abort', this.#onAbort);
     this.#in.stop?.removeEventListener('abort', this.#onStop);
   }

@@ -43,6 +43,13 @@ export interface CallStats {
   readonly batches: number;
   /** Elements run again because their worker died (the `retries` option and re-runs of lost batches). */
   readonly reruns: number;
+  /**
+   * Elements started again on an idle worker because their run straggled (the `speculate`
+   * option); each counts once per copy.
+   */
+  readonly speculated: number;
+  /** Of the {@link CallStats.speculated} elements, those whose copy finished first. */
+  readonly speculationWins: number;
   /** Milliseconds of work summed over the workers. */
   readonly busyMs: number;
   /** One entry per worker that returned at least one batch. */
@@ -119,6 +126,8 @@ export class StatsRecorder {
   total: number | undefined;
   /** The call's progress clock, started with the call. */
   readonly progress = new ProgressClock();
+  speculated = 0;
+  speculationWins = 0;
 
   record(result: BatchResult, elements: number): void {
     this.#batches += 1;
@@ -143,6 +152,8 @@ export class StatsRecorder {
       elements: this.#elements,
       batches: this.#batches,
       reruns: this.reruns,
+      speculated: this.speculated,
+      speculationWins: this.speculationWins,
       busyMs: workers.reduce((sum, w) => sum + w.busyMs, 0),
       workers,
     };

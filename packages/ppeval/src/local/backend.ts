@@ -19,6 +19,13 @@ import type { BatchRequest, BatchResult, BroadcastRef } from '../wire/protocol.j
 import { isProcessExit, isTermination } from './tinypool-errors.js';
 import { workerFlags, type WorkerFlags } from './worker-flags.js';
 import type { WorkerSettings } from './worker.js';
+import {
+  WorkerRetired,
+  isRefusal,
+  tinypoolWorkerId,
+  type LocalAnswer,
+  type LocalTask,
+} from './recycle.js';
 
 /** Where elements run on this machine. */
 export type Runtime = 'threads' | 'processes';
@@ -36,6 +43,10 @@ export interface LocalBackendSettings {
    * @defaultValue true (threads only; child processes never can)
    */
   readonly sharedResults?: boolean;
+  /** Elements after which a worker is replaced (see `recycle.ts`); undefined: never. */
+  readonly maxElementsPerWorker?: number | undefined;
+  /** Heap megabytes past which a worker is replaced after its batch; undefined: never. */
+  readonly maxWorkerHeapMb?: number | undefined;
 }
 
 /** Node caps timers at 2^31 - 1 ms; longer idle timeouts mean "keep the workers". */
@@ -48,6 +59,8 @@ export class LocalBackend implements Backend {
   readonly capacity: number;
   readonly sharedMemory: boolean;
   readonly crashAdvice: string | undefined;
+  /** A worker's element quota caps every batch: no worker runs past it. */
+  readonly maxBatch: number | undefined;
   readonly #settings: LocalBackendSettings;
   #pool: Tinypool | undefined;
   #closed = false;
@@ -73,6 +86,7 @@ export class LocalBackend implements Backend {
       settings.runtime === 'threads'
         ? "use runtime: 'processes' to isolate code that can crash."
         : undefined;
+    this.maxBatch = settings.maxElementsPerWorker;
     // Here, so that createPool throws for a heap limit that V8's own flags would override.
     this.#flags = workerFlags(settings.runtime, settings.execArgv, settings.resourceLimits);
   }
@@ -80,7 +94,7 @@ export class LocalBackend implements Backend {
   /** The running tinypool, created on first use (so an unused pool starts no worker). */
   #tinypool(): Tinypool {
     if (this.#pool) return this.#pool;
-    const { runtime, concurrency } = this.#settings;
+    const { runtime, concurrency, maxWorkerHeapMb } = this.#settings;
     const { execArgv, resourceLimits } = this.#flags;
     const pool = new Tinypool({
       filename: new URL('./worker.js', import.meta.url).href,
@@ -90,6 +104,10 @@ export class LocalBackend implements Backend {
       maxThreads: concurrency,
       concurrentTasksPerWorker: 1,
       ...(resourceLimits ? { resourceLimits } : {}),
+      // Compared by tinypool with the heap the worker reports after each task.
+      ...(maxWorkerHeapMb !== undefined
+        ? { maxMemoryLimitBeforeRecycle: maxWorkerHeapMb * 1024 * 1024 }
+        : {}),
       execArgv,
       workerData: { sharedResults: this.#settings.sharedResults ?? true } satisfies WorkerSettings,
       // tinypool gives child processes only the variables named here: pass the caller's.
@@ -102,6 +120,7 @@ export class LocalBackend implements Backend {
     // worker that failed to start, which it does not replace, leaving queued batches waiting
     // forever. The second case breaks the pool: fail its waiting batches and start afresh.
     pool.on('error', (error: unknown) => {
+      if (error instanceof WorkerRetired) return;
       if (pool.threads.length === 0 && pool.queueSize > 0) this.#broken(pool, error);
     });
     // ...but once started, a dead or terminated worker must be replaced: tinypool replaces
@@ -226,7 +245,22 @@ export class LocalBackend implements Backend {
       const pool = this.#tinypool();
       const failures = this.#failures.signal;
       try {
-        return await raceFailure(this.#start(pool, batch, signal), failures);
+        const answer = await raceFailure(this.#start(pool, batch, signal), failures);
+        if (isRefusal(answer)) {
+          // The worker reached its quota: the batch did not run. A fresh worker takes it.
+          this.#retire(pool, answer.workerId);
+          if (attempt < MAX_REFUSALS) continue;
+          throw new BackendError(
+            `Workers kept refusing a batch of ${batch.indices.length} elements for their ` +
+              'element quota (the maxElementsPerWorker option); this is a bug in ppeval.',
+          );
+        }
+        if (answer.retire === true) {
+          this.#retire(pool, answer.workerId);
+          const { retire: _, ...result } = answer;
+          return result;
+        }
+        return answer;
       } catch (error) {
         if (failures.aborted) throw failures.reason;
         if (signal.aborted) throw error;
@@ -235,22 +269,41 @@ export class LocalBackend implements Backend {
         // answer that task, take the next queued batch, and then be terminated under it. That
         // batch did nothing wrong: send it again.
         if (isTermination(error) && attempt < MAX_TERMINATION_RETRIES) continue;
+        // A batch handed to a worker that had just given its last answer: that worker never
+        // runs another, so this one did not run.
+        if (error instanceof WorkerRetired && attempt < MAX_REFUSALS) continue;
         throw this.#describe(error);
       }
     }
   }
 
+  /**
+   * Replaces a worker that reached its element quota. tinypool has no call for removing one
+   * worker, but it removes and replaces a worker whose wrapper reports an error, failing the
+   * tasks it holds with that error (a batch handed to it after its last answer, which it never
+   * runs: see `recycle.ts`). Its wrappers are what `pool.threads` lists, with `threadId` a
+   * thread's id or a child's pid.
+   */
+  #retire(pool: Tinypool, workerName: string): void {
+    const id = tinypoolWorkerId(workerName);
+    const worker = (pool.threads as unknown as TinypoolWrapper[]).find((w) => w.threadId === id);
+    worker?.emit('error', new WorkerRetired(workerName));
+  }
+
   /** Hands one batch to tinypool, forwarding `signal` only once tinypool holds the task. */
-  #start(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<BatchResult> {
+  #start(pool: Tinypool, batch: BatchRequest, signal: AbortSignal): Promise<LocalAnswer> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     // tinypool listens on the signal it gets before it can fail to create a worker (Node
     // refuses a flag of execArgv): its listener would then look for a task it never queued,
     // fail an assertion and crash the whole process. So it gets a signal of its own, aborted
     // only for a task it accepted.
     const own = new AbortController();
-    let task: Promise<BatchResult>;
+    const { maxElementsPerWorker } = this.#settings;
+    const request: LocalTask =
+      maxElementsPerWorker === undefined ? batch : { ...batch, maxElements: maxElementsPerWorker };
+    let task: Promise<LocalAnswer>;
     try {
-      task = pool.run(batch, { signal: own.signal }) as Promise<BatchResult>;
+      task = pool.run(request, { signal: own.signal }) as Promise<LocalAnswer>;
     } catch (error) {
       // No worker can be created: the pool cannot start (see #broken).
       this.#broken(pool, error);
@@ -343,6 +396,20 @@ let fileSeq = 0;
 
 /** The child processes whose exits {@link LocalBackend} already watches. */
 const watched = new WeakSet<ChildProcess>();
+
+/** The part of tinypool's worker wrapper (`pool.threads`) that #retire uses. */
+interface TinypoolWrapper {
+  readonly threadId: number;
+  emit(event: 'error', error: Error): boolean;
+}
+
+/**
+ * How often a batch is resent after workers refused it for their quota. One refusal is the
+ * rule (the batch then goes to a fresh worker, which accepts any batch within the quota); more
+ * happen only when a batch was handed to a retiring worker between its last answer and its
+ * removal, each time on another worker.
+ */
+const MAX_REFUSALS = 20;
 
 /** How often a batch is resent after tinypool terminated an innocent worker under it. */
 const MAX_TERMINATION_RETRIES = 5;

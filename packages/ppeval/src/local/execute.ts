@@ -12,7 +12,7 @@ import { decodeBroadcast } from '../wire/broadcast.js';
 import { loadFunction } from '../locate/load.js';
 import type { BatchRequest, BatchResult, ElementResult } from '../wire/protocol.js';
 import { serializeError } from '../wire/serialize-error.js';
-import { applyFixups, encodeValue } from '../wire/values.js';
+import { applyFixups, encodeValue, reachableBuffers } from '../wire/values.js';
 
 /** Options of {@link executeBatch}. */
 export interface ExecuteOptions {
@@ -20,6 +20,13 @@ export interface ExecuteOptions {
   workerId?: string;
   /** Whether results may contain bare SharedArrayBuffers (threads only). @defaultValue false */
   allowSharedBuffers?: boolean;
+  /**
+   * Receives the ArrayBuffers that the results own wholly (see `isTransferable` in
+   * `wire/values.ts`), for the transfer list of the answer (threads). The broadcast arguments'
+   * buffers are never among them: the worker keeps those for the call's later elements.
+   * @defaultValue nothing is collected
+   */
+  transfer?: ArrayBuffer[];
 }
 
 /**
@@ -30,6 +37,8 @@ export interface ExecuteOptions {
 const BROADCAST_CACHE_SIZE = 2;
 
 const broadcastCache = new Map<string, Promise<unknown[]>>();
+/** The buffers of each cached broadcast, which results must not transfer away. */
+const broadcastBuffers = new WeakMap<unknown[], Set<ArrayBufferLike>>();
 let exitRequested: number | undefined;
 
 /** Thrown by the guarded `process.exit` of a worker thread (see {@link installExitGuard}). */
@@ -81,7 +90,7 @@ export async function executeBatch(
   options: ExecuteOptions = {},
 ): Promise<BatchResult> {
   const started = performance.now();
-  const workerId = options.workerId ?? defaultWorkerId();
+  const workerName = options.workerId ?? workerId();
   let fn: (...args: unknown[]) => unknown;
   let broadcast: unknown[];
   let broadcastLoaded = false;
@@ -108,18 +117,25 @@ export async function executeBatch(
       results: request.indices.map(() => failed),
       busyMs: performance.now() - started,
       fnMs: 0,
-      workerId,
+      workerId: workerName,
       broadcastLoaded,
       ...(functionUnavailable ? { functionUnavailable } : {}),
     };
   }
 
   applyFixups(request.fixups);
+  const transfer = options.transfer && {
+    into: new Set<ArrayBuffer>(),
+    keep: keptBuffers(broadcast),
+  };
   const encodeOptions = {
     role: 'result',
     allowSharedBuffer: options.allowSharedBuffers ?? false,
     instances: request.instances ?? 'refuse',
+    ...(transfer ? { transfer } : {}),
   } as const;
+  // One list for the whole answer: a buffer two results share must be listed once.
+  const toTransfer = new Set<ArrayBuffer>();
   const results: ElementResult[] = [];
   let fnMs = 0;
   for (const values of request.elements) {
@@ -131,6 +147,11 @@ export async function executeBatch(
       let value = fn(...args);
       if (isThenable(value)) value = await value;
       const { problem, fixups } = encodeValue(value, encodeOptions);
+      if (transfer) {
+        // A refused value stays in the worker: its buffers must not be detached.
+        if (problem === undefined) for (const b of transfer.into) toTransfer.add(b);
+        transfer.into.clear();
+      }
       results.push(
         problem !== undefined
           ? {
@@ -151,7 +172,23 @@ export async function executeBatch(
     fnMs += performance.now() - t0;
     if (exitRequested !== undefined) await dieLikeExit(exitRequested);
   }
-  return { results, busyMs: performance.now() - started, fnMs, workerId, broadcastLoaded };
+  if (transfer) options.transfer!.push(...toTransfer);
+  return {
+    results,
+    busyMs: performance.now() - started,
+    fnMs,
+    workerId: workerName,
+    broadcastLoaded,
+  };
+}
+
+function keptBuffers(broadcast: unknown[]): Set<ArrayBufferLike> {
+  let kept = broadcastBuffers.get(broadcast);
+  if (kept === undefined) {
+    kept = reachableBuffers(broadcast);
+    broadcastBuffers.set(broadcast, kept);
+  }
+  return kept;
 }
 
 /** The element called process.exit(): end the thread with an uncaught error, never answer. */
@@ -170,6 +207,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function defaultWorkerId(): string {
+/** This worker's name in statistics: `thread:<pid>.<threadId>` or `process:<pid>`. */
+export function workerId(): string {
   return isMainThread ? `process:${process.pid}` : `thread:${process.pid}.${threadId}`;
 }

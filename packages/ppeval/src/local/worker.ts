@@ -4,10 +4,11 @@
  * @module
  */
 import { isMainThread, workerData } from 'node:worker_threads';
+import { kTransferable, kValue, markMovable } from 'tinypool';
 
-import { executeBatch, installExitGuard } from './execute.js';
+import { executeBatch, installExitGuard, workerId } from './execute.js';
 import { watchParent } from './parent-watchdog.js';
-import type { BatchRequest, BatchResult } from '../wire/protocol.js';
+import type { LocalAnswer, LocalTask } from './recycle.js';
 import { strayFaultsSurface } from './stray-faults.js';
 
 /** What the local backend tells its worker threads (tinypool's `workerData`). */
@@ -25,9 +26,42 @@ const settings = (isMainThread ? undefined : (workerData as unknown[] | undefine
   WorkerSettings | undefined;
 const allowSharedBuffers = !isMainThread && settings?.sharedResults !== false;
 
-/** Runs one batch (see `executeBatch`), and answers once its elements' stray faults surfaced. */
-export default async function runBatch(request: BatchRequest): Promise<BatchResult> {
-  const result = await executeBatch(request, { allowSharedBuffers });
+/** Elements this worker ran, for its quota (see `recycle.ts`). */
+let elementsRun = 0;
+let retiring = false;
+
+/**
+ * Runs one batch (see `executeBatch`), and answers once its elements' stray faults surfaced.
+ * A worker with a quota refuses a batch that would take it past the quota (see `recycle.ts`).
+ * On threads, the ArrayBuffers that the results own wholly are transferred, not copied.
+ */
+export default async function runBatch(task: LocalTask): Promise<LocalAnswer> {
+  const quota = task.maxElements;
+  const size = task.indices.length;
+  // This worker already gave its last answer, and the pool is removing it: it fails the batches
+  // it still holds with WorkerRetired (resent elsewhere). Answering them would be worse: tinypool
+  // takes any answer of a removed worker as a sign that it is free for the next batch.
+  if (retiring) return new Promise<never>(() => undefined);
+  if (quota !== undefined && elementsRun > 0 && elementsRun + size > quota) {
+    retiring = true;
+    return { retired: true, workerId: workerId() };
+  }
+  const transfer: ArrayBuffer[] | undefined = isMainThread ? undefined : [];
+  const result = await executeBatch(task, {
+    allowSharedBuffers,
+    ...(transfer ? { transfer } : {}),
+  });
   await strayFaultsSurface();
-  return result;
+  elementsRun += size;
+  const answer: LocalAnswer =
+    quota !== undefined && elementsRun >= quota ? { ...result, retire: true } : result;
+  if (quota !== undefined && elementsRun >= quota) retiring = true;
+  return transfer === undefined || transfer.length === 0 ? answer : movable(answer, transfer);
+}
+
+/** Wraps an answer so that tinypool's thread entry posts it with `transfer` as transfer list. */
+function movable(answer: LocalAnswer, transfer: ArrayBuffer[]): LocalAnswer {
+  const wrapped = { [kTransferable]: transfer, [kValue]: answer };
+  markMovable(wrapped);
+  return wrapped as unknown as LocalAnswer;
 }

@@ -40,6 +40,15 @@ export interface EncodeOptions {
   readonly allowSharedBuffer?: boolean;
   /** @defaultValue 'refuse' */
   readonly instances?: InstancesPolicy;
+  /**
+   * Collects, into `into`, the ArrayBuffers of the value that may be transferred rather than
+   * copied (see {@link isTransferable}), except those in `keep` (the worker's own copies of the
+   * broadcast arguments, which later elements read). Absent: nothing is collected.
+   */
+  readonly transfer?: {
+    readonly into: Set<ArrayBuffer>;
+    readonly keep: ReadonlySet<ArrayBufferLike>;
+  };
 }
 
 /** {@link encodeValue}'s answer: a problem (path and reason), or the fixups (often none). */
@@ -119,6 +128,15 @@ function walk(root: unknown, options: EncodeOptions): Encoded {
     };
     if (ArrayBuffer.isView(value)) {
       if (Buffer.isBuffer(value)) (fixups ??= []).push([value, 'b']);
+      const { transfer } = options;
+      if (transfer && isTransferable(value) && !transfer.keep.has(value.buffer)) {
+        transfer.into.add(value.buffer as ArrayBuffer);
+      }
+      continue;
+    }
+    if (value instanceof ArrayBuffer) {
+      const { transfer } = options;
+      if (transfer && isTransferable(value) && !transfer.keep.has(value)) transfer.into.add(value);
       continue;
     }
     if (value instanceof SharedArrayBuffer) {
@@ -183,6 +201,50 @@ function walk(root: unknown, options: EncodeOptions): Encoded {
     }
   }
   return fixups === undefined ? NO_FIXUPS : { fixups };
+}
+
+/**
+ * The smallest ArrayBuffer worth transferring: below it a copy costs about what the transfer's
+ * own bookkeeping does, and small Buffers live in Node's shared 8 KiB pool anyway.
+ */
+export const MIN_TRANSFER_BYTES = 4096;
+
+/**
+ * Whether the memory behind a view (or a bare ArrayBuffer) may be transferred out of a worker:
+ * an ordinary, fixed-size ArrayBuffer of at least {@link MIN_TRANSFER_BYTES} that the view
+ * covers wholly. A view of part of a buffer is copied: the rest may belong to other values
+ * still in use in the worker (`Buffer.allocUnsafe` and `Buffer.from` carve small Buffers out of
+ * one shared 8 KiB slab; transferring it would empty all of them). A SharedArrayBuffer is
+ * never transferred (threads share it anyway).
+ */
+export function isTransferable(value: ArrayBufferView | ArrayBuffer): boolean {
+  const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
+  if (!(buffer instanceof ArrayBuffer)) return false;
+  if ((buffer as { resizable?: boolean }).resizable === true) return false;
+  if (buffer.byteLength < MIN_TRANSFER_BYTES) return false;
+  return !ArrayBuffer.isView(value) || value.byteLength === buffer.byteLength;
+}
+
+/**
+ * Every ArrayBuffer and SharedArrayBuffer reachable from `values` through arrays, plain
+ * objects, Maps, Sets and views: what a worker keeps of a call's broadcast arguments.
+ */
+export function reachableBuffers(values: readonly unknown[]): Set<ArrayBufferLike> {
+  const found = new Set<ArrayBufferLike>();
+  const seen = new Set<object>();
+  const stack: unknown[] = [...values];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) found.add(value.buffer);
+    else if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) found.add(value);
+    else if (Array.isArray(value)) stack.push(...(value as unknown[]));
+    else if (value instanceof Map) for (const [k, v] of value) stack.push(k, v);
+    else if (value instanceof Set) stack.push(...value);
+    else stack.push(...Object.values(value));
+  }
+  return found;
 }
 
 /** A getter that throws during the check: report the path, not the user's raw error. */
