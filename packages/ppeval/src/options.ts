@@ -11,7 +11,7 @@ import { describeValue } from './describe-value.js';
 import { PpevalArgumentError } from './errors.js';
 import type { Runtime } from './local/backend.js';
 import type { CallStats, ProgressInfo } from './stats.js';
-import { checkOptions, integerOption, oneOf } from './validate.js';
+import { checkOptions, integerOption, oneOf, positiveNumberOption } from './validate.js';
 
 /**
  * Options of {@link createPool}. A missing option or `undefined` means its default; `null` is
@@ -293,19 +293,6 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
       `Expected \`idleTimeout\` to be a number of milliseconds from 0 and up (or Infinity), got ${describeValue(idleTimeout)}.`,
     );
   }
-  const maxWorkerHeapMb = o['maxWorkerHeapMb'];
-  if (
-    maxWorkerHeapMb !== undefined &&
-    !(
-      typeof maxWorkerHeapMb === 'number' &&
-      maxWorkerHeapMb > 0 &&
-      Number.isFinite(maxWorkerHeapMb)
-    )
-  ) {
-    throw new PpevalArgumentError(
-      `Expected \`maxWorkerHeapMb\` to be a positive number of megabytes, got ${describeValue(maxWorkerHeapMb)}.`,
-    );
-  }
   return {
     concurrency: integerOption(o['concurrency'], 'concurrency', 1, availableParallelism()),
     runtime,
@@ -313,7 +300,7 @@ export function resolvePoolOptions(options: unknown): ResolvedPoolOptions {
     resourceLimits: resourceLimits as ResourceLimits | undefined,
     execArgv: execArgv as string[] | undefined,
     maxElementsPerWorker: integerOption(o['maxElementsPerWorker'], 'maxElementsPerWorker', 1),
-    maxWorkerHeapMb: maxWorkerHeapMb as number | undefined,
+    maxWorkerHeapMb: positiveNumberOption(o['maxWorkerHeapMb'], 'maxWorkerHeapMb', 'megabytes'),
   };
 }
 

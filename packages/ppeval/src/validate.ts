@@ -99,6 +99,29 @@ export function integerOption(
 }
 
 /**
+ * A finite number above 0 in `unit` (megabytes, say), or `undefined` when absent. Throws
+ * {@link PpevalArgumentError} otherwise.
+ *
+ * @example
+ * ```ts
+ * const heap = positiveNumberOption(o.maxWorkerHeapMb, 'maxWorkerHeapMb', 'megabytes');
+ * ```
+ */
+export function positiveNumberOption(
+  value: unknown,
+  name: string,
+  unit: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new PpevalArgumentError(
+      `Expected \`${name}\` to be a positive number of ${unit}, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
+
+/**
  * One of a few strings, or `fallback` when `undefined`. Throws {@link PpevalArgumentError}
  * naming the choices otherwise.
  *

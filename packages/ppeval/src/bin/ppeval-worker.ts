@@ -43,6 +43,9 @@ Options:
   --lock-duration MS       job lock duration (default: ${REDIS_WORKER_DEFAULTS.lockDurationMs})
   --stalled-interval MS    check for dead workers every MS (default: ${REDIS_WORKER_DEFAULTS.stalledIntervalMs})
   --max-stalled-count N    times a batch may lose its worker before it fails (default: ${REDIS_WORKER_DEFAULTS.maxStalledCount})
+  --max-elements-per-worker N
+                           replace a sandbox after it ran N elements (default: never)
+  --max-worker-heap-mb MB  replace a sandbox after a batch leaves its heap above MB
   --version, --help
 `;
 
@@ -150,6 +153,8 @@ async function main(): Promise<void> {
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
+        'max-elements-per-worker': { type: 'string' },
+        'max-worker-heap-mb': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
       },
@@ -196,6 +201,15 @@ async function main(): Promise<void> {
         }),
         ...(values['max-stalled-count'] !== undefined && {
           maxStalledCount: intFlag(values['max-stalled-count'], '--max-stalled-count'),
+        }),
+        ...(values['max-elements-per-worker'] !== undefined && {
+          maxElementsPerWorker: intFlag(
+            values['max-elements-per-worker'],
+            '--max-elements-per-worker',
+          ),
+        }),
+        ...(values['max-worker-heap-mb'] !== undefined && {
+          maxWorkerHeapMb: intFlag(values['max-worker-heap-mb'], '--max-worker-heap-mb'),
         }),
       },
       (event) => log(event.level, event.message),

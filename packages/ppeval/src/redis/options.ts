@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { describeValue } from '../describe-value.js';
 import { PpevalArgumentError } from '../errors.js';
-import { checkOptions, integerOption, oneOf } from '../validate.js';
+import { checkOptions, integerOption, oneOf, positiveNumberOption } from '../validate.js';
 
 /** Options of a Redis pool: `createPool({ backend: 'redis', url, ...these })`. */
 export interface RedisBackendOptions {
@@ -107,6 +107,20 @@ export interface RedisWorkerOptions {
    * @default 1
    */
   readonly maxStalledCount?: number;
+  /**
+   * Elements after which a sandbox (thread or child process) is replaced by a fresh one, as
+   * `createPool({ maxElementsPerWorker })` does locally. A batch larger than this still runs
+   * whole (the caller's engine does not know the workers' quotas): give the calls a `chunkSize`
+   * of at most this to keep the quota strict.
+   * @default undefined (never)
+   */
+  readonly maxElementsPerWorker?: number;
+  /**
+   * Heap megabytes past which a sandbox is replaced after its batch, as
+   * `createPool({ maxWorkerHeapMb })` does locally.
+   * @default undefined (never)
+   */
+  readonly maxWorkerHeapMb?: number;
 }
 
 /** Defaults of {@link RedisWorkerOptions}. */
@@ -138,6 +152,8 @@ const WORKER_KEYS = [
   'lockDurationMs',
   'stalledIntervalMs',
   'maxStalledCount',
+  'maxElementsPerWorker',
+  'maxWorkerHeapMb',
 ];
 
 /** Validated caller options with every default filled in. */
@@ -178,8 +194,13 @@ export function resolveBackendOptions(options: unknown): ResolvedBackendOptions 
 }
 
 /** Validated worker options with every default filled in. */
-export type ResolvedWorkerOptions = Required<Omit<RedisWorkerOptions, 'tls'>> &
-  Pick<RedisWorkerOptions, 'tls'>;
+export type ResolvedWorkerOptions = Required<
+  Omit<RedisWorkerOptions, 'tls' | 'maxElementsPerWorker' | 'maxWorkerHeapMb'>
+> & {
+  readonly tls?: RedisWorkerOptions['tls'];
+  readonly maxElementsPerWorker: number | undefined;
+  readonly maxWorkerHeapMb: number | undefined;
+};
 
 /** Validates {@link RedisWorkerOptions} at run time; throws {@link PpevalArgumentError}. */
 export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
@@ -223,6 +244,8 @@ export function resolveWorkerOptions(options: unknown): ResolvedWorkerOptions {
       d.stalledIntervalMs,
     ),
     maxStalledCount: integerOption(o.maxStalledCount, 'maxStalledCount', 0, d.maxStalledCount),
+    maxElementsPerWorker: integerOption(o.maxElementsPerWorker, 'maxElementsPerWorker', 1),
+    maxWorkerHeapMb: positiveNumberOption(o.maxWorkerHeapMb, 'maxWorkerHeapMb', 'megabytes'),
   };
 }
 

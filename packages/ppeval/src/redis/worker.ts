@@ -141,6 +141,8 @@ export async function startRedisWorker(
     execArgv: undefined,
     // Results go on through v8.serialize, which cannot write a bare SharedArrayBuffer.
     sharedResults: false,
+    maxElementsPerWorker: o.maxElementsPerWorker,
+    maxWorkerHeapMb: o.maxWorkerHeapMb,
   });
   /** The batches running now, by job id, to stop one when its caller cancels it. */
   const running = new Map<string, AbortController>();
