@@ -218,7 +218,15 @@ export function lowRankApproximationDetailed(
     const output = exactLowRank(band, rows, cols, rank);
     return { output, method: 'exact', kernels: null, krylovDimension: 0 };
   }
-  let implementation: Kernels;
+  return fastLowRank(band, rows, cols, rank, method, pickKernels(kernels, explicitKernels, rows, cols));
+}
+
+function pickKernels(
+  kernels: SvdKernels,
+  explicitKernels: boolean,
+  rows: number,
+  cols: number,
+): Kernels {
   // The dense method's heap holds about 3 copies of the matrix and one of its Gram matrix; past
   // the 4 GiB of wasm32, the default falls back to the plain kernels instead of failing.
   const short = Math.min(rows, cols);
@@ -230,11 +238,9 @@ export function lowRankApproximationDetailed(
         "The WebAssembly SIMD kernels cannot run on this JavaScript engine (it lacks WebAssembly SIMD); pass { kernels: 'js' } or omit `kernels` to use the plain TypeScript kernels.",
       );
     }
-    implementation = wasm;
-  } else {
-    implementation = createJsKernels();
+    return wasm;
   }
-  return fastLowRank(band, rows, cols, rank, method, implementation);
+  return createJsKernels();
 }
 
 /**
@@ -253,6 +259,38 @@ function useLanczos(rank: number, n: number): boolean {
  */
 function lanczosCap(rank: number, n: number): number {
   return Math.min(n, Math.max(rank + 10, Math.min(8 * rank + 100, Math.ceil(0.6 * n))));
+}
+
+/** Where {@link solveInHeap} left A_k (tall, m x n, at `offset`) and how it got there. */
+interface HeapResult {
+  readonly offset: number;
+  readonly method: 'lanczos' | 'dense';
+  readonly krylovDimension: number;
+}
+
+/**
+ * A_k of the tall m x n matrix at heap offset 0 (m >= n), left in the heap. `allZero` short-cuts
+ * the zero matrix, whose A_k is itself.
+ */
+function solveInHeap(
+  kernels: Kernels,
+  m: number,
+  n: number,
+  rank: number,
+  method: 'auto' | 'lanczos' | 'dense',
+  allZero: boolean,
+): HeapResult {
+  if (allZero) return { offset: 0, method: 'dense', krylovDimension: 0 };
+  let krylovDimension = 0;
+  if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
+    // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
+    // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
+    const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
+    const lanczos = lanczosLowRank(kernels, m, n, rank, cap);
+    krylovDimension = lanczos.steps;
+    if (lanczos.converged) return { offset: lanczos.output, method: 'lanczos', krylovDimension };
+  }
+  return { offset: denseLowRank(kernels, m, n, rank), method: 'dense', krylovDimension };
 }
 
 function fastLowRank(
@@ -277,24 +315,84 @@ function fastLowRank(
   }
   let allZero = true;
   for (let i = 0; i < band.length && allZero; i++) allZero = band[i] === 0;
-  const details = { kernels: kernels.kind, krylovDimension: 0 };
-  if (allZero) return { output: new Float64Array(band.length), method: 'dense', ...details };
-
-  let result: Float64Array | undefined;
-  if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
-    // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
-    // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
-    const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
-    const lanczos = lanczosLowRank(kernels, m, n, rank, cap);
-    details.krylovDimension = lanczos.steps;
-    if (lanczos.converged) result = lanczos.output;
-  }
-  const used = result ? 'lanczos' : 'dense';
-  result ??= denseLowRank(kernels, m, n, rank);
-  if (!wide) return { output: result, method: used, ...details };
+  const solved = solveInHeap(kernels, m, n, rank, method, allZero);
+  const details = {
+    method: solved.method,
+    kernels: kernels.kind,
+    krylovDimension: solved.krylovDimension,
+  };
+  const result = kernels.heap;
+  const off = solved.offset;
+  if (!wide) return { output: result.slice(off, off + band.length), ...details };
   const output = new Float64Array(band.length);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) output[i * cols + j] = result[j * rows + i]!;
+    for (let j = 0; j < cols; j++) output[i * cols + j] = result[off + j * rows + i]!;
   }
-  return { output, method: used, ...details };
+  return { output, ...details };
+}
+
+/**
+ * compressImage's path to the same result without float64 copies of the band: channel
+ * `channel` of the interleaved integer samples `data` (rows x cols pixels of `channels`
+ * samples) goes straight into the kernels' heap, and A_k comes back floored and clamped to
+ * 0..maxValue into the same channel of `out`. Returns Σ (out − data)² over the channel, for the
+ * PSNR. Arguments are trusted (compressImage checks them); integer samples need no finiteness
+ * test.
+ * @internal
+ */
+export function lowRankSamples(
+  data: Uint8Array | Uint16Array,
+  out: Uint8Array | Uint16Array,
+  channels: number,
+  channel: number,
+  rows: number,
+  cols: number,
+  rank: number,
+  method: SvdMethod,
+  maxValue: number,
+): number {
+  const pixels = rows * cols;
+  let approx: Float64Array;
+  let off = 0;
+  let stride = 0;
+  const wide = rows < cols;
+  if (method === 'exact') {
+    const band = new Float64Array(pixels);
+    for (let p = 0, i = channel; p < pixels; p++, i += channels) band[p] = data[i]!;
+    approx = exactLowRank(band, rows, cols, rank);
+  } else {
+    const kernels = pickKernels(defaultKernels(), false, rows, cols);
+    const m = wide ? cols : rows;
+    const n = wide ? rows : cols;
+    const heap = kernels.reserve(m * n);
+    let any = 0;
+    if (wide) {
+      for (let i = 0, s = channel; i < rows; i++) {
+        for (let j = 0; j < cols; j++, s += channels) any |= heap[j * rows + i] = data[s]!;
+      }
+    } else {
+      for (let p = 0, s = channel; p < pixels; p++, s += channels) any |= heap[p] = data[s]!;
+    }
+    off = solveInHeap(kernels, m, n, rank, method, any === 0).offset;
+    approx = kernels.heap;
+    stride = wide ? rows : 0;
+  }
+  let squaredError = 0;
+  for (let i = 0, p = channel; i < rows; i++) {
+    for (let j = 0; j < cols; j++, p += channels) {
+      const x = approx[stride ? off + j * stride + i : off + i * cols + j]!;
+      const v = Math.floor(x);
+      // NaN would mean a broken SVD: fail loudly rather than write black pixels.
+      if (Number.isNaN(v)) {
+        throw new Error(
+          `The SVD returned NaN for band ${channel} at sample ${i * cols + j}; this is a bug.`,
+        );
+      }
+      const clamped = v < 0 ? 0 : v > maxValue ? maxValue : v;
+      out[p] = clamped;
+      const d = clamped - data[p]!;
+      squaredError += d * d;
+    }
+  }
+  return squaredError;
 }

@@ -9,9 +9,12 @@ import { rebuildFromProducts } from './rebuild.js';
  */
 const TOLERANCE = 1e-11;
 
-/** What {@link lanczosLowRank} returns: the rebuilt matrix, or why it gave up. */
+/**
+ * What {@link lanczosLowRank} returns: where the rebuilt matrix lies in the heap (valid until
+ * the heap is next used), or that it gave up.
+ */
 export type LanczosResult =
-  | { readonly converged: true; readonly output: Float64Array; readonly steps: number }
+  | { readonly converged: true; readonly output: number; readonly steps: number }
   | { readonly converged: false; readonly steps: number };
 
 /** Deterministic uniform numbers in [-0.5, 0.5): the start vector must not vary between runs. */
