@@ -52,7 +52,8 @@ export function lanczosLowRank(
   // GEMM instead of a pass over A per singular vector.
   const tOff = zOff + n;
   const hOff = tOff + (cap + 1) * rows;
-  const end = hOff + cap + 1;
+  const localOff = hOff + cap + 1;
+  const end = localOff + 2;
   let heap = kernels.reserve(end);
 
   const alpha = new Float64Array(cap);
@@ -74,6 +75,30 @@ export function lanczosLowRank(
       last += heap[hOff + count - 1]!;
     }
     return last;
+  };
+
+  // The step's own orthogonalization: the three-term recurrence first, z -= β q_{j-1} + α q_j,
+  // which removes the large components, then one classical Gram-Schmidt pass against the whole
+  // basis for what round-off left, and a second pass only where the first removed much (the
+  // norm fell below 1/√2 of its value: Daniel, Gragg, Kaufman and Stewart's criterion). Full
+  // reorthogonalization as before, at about half the cost. Returns α.
+  const lanczosOrthogonalize = (j: number): number => {
+    kernels.dotRows(qOff + j * n, 1, n, zOff, n, localOff + 1);
+    let a = heap[localOff + 1]!;
+    if (j > 0) {
+      heap[localOff] = beta[j - 1]!;
+      kernels.subtractRows(qOff + (j - 1) * n, 2, n, localOff, zOff, n);
+    } else {
+      kernels.subtractRows(qOff, 1, n, localOff + 1, zOff, n);
+    }
+    for (let pass = 0; pass < 2; pass++) {
+      const before = norm(zOff);
+      kernels.dotRows(qOff, j + 1, n, zOff, n, hOff);
+      kernels.subtractRows(qOff, j + 1, n, hOff, zOff, n);
+      a += heap[hOff + j]!;
+      if (norm(zOff) >= Math.SQRT1_2 * before) break;
+    }
+    return a;
   };
 
   for (let j = 0; j < n; j++) heap[qOff + j] = random();
@@ -101,7 +126,7 @@ export function lanczosLowRank(
     const j = steps;
     kernels.gramStep(aOff, rows, n, qOff + j * n, tOff + j * rows, zOff);
     normG = Math.max(normG, norm(zOff));
-    alpha[j] = orthogonalize(j + 1);
+    alpha[j] = lanczosOrthogonalize(j);
     const b = norm(zOff);
     steps = j + 1;
     if (b <= 64 * Number.EPSILON * normG) {
