@@ -269,8 +269,16 @@ interface HeapResult {
 }
 
 /**
- * A_k of the tall m x n matrix at heap offset 0 (m >= n), left in the heap. `allZero` short-cuts
- * the zero matrix, whose A_k is itself.
+ * Puts the tall m x n matrix into the heap at offset 0, as float32 from byte 0 when `float32`
+ * is set (only asked for when every value is exact in float32), else as float64; returns
+ * whether every value is zero.
+ */
+type HeapLoader = (float32: boolean) => boolean;
+
+/**
+ * A_k of the tall m x n matrix (m >= n) that `load` puts into the heap, left in the heap.
+ * Lanczos reads it as float32 when `exactInFloat32` (half the bytes per pass, the same bits);
+ * the dense method, which needs float64, reloads it.
  */
 function solveInHeap(
   kernels: Kernels,
@@ -278,19 +286,59 @@ function solveInHeap(
   n: number,
   rank: number,
   method: 'auto' | 'lanczos' | 'dense',
-  allZero: boolean,
+  load: HeapLoader,
+  exactInFloat32: boolean,
 ): HeapResult {
-  if (allZero) return { offset: 0, method: 'dense', krylovDimension: 0 };
   let krylovDimension = 0;
   if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
+    // The zero matrix is its own A_k (and would stop Lanczos at its first step).
+    if (load(exactInFloat32)) return zeroResult(kernels, m * n);
     // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
     // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
     const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
-    const lanczos = lanczosLowRank(kernels, m, n, rank, cap);
+    const lanczos = lanczosLowRank(kernels, m, n, rank, cap, exactInFloat32);
     krylovDimension = lanczos.steps;
     if (lanczos.converged) return { offset: lanczos.output, method: 'lanczos', krylovDimension };
+    if (exactInFloat32) load(false);
+  } else if (load(false)) {
+    return zeroResult(kernels, m * n);
   }
   return { offset: denseLowRank(kernels, m, n, rank), method: 'dense', krylovDimension };
+}
+
+function zeroResult(kernels: Kernels, size: number): HeapResult {
+  kernels.reserve(size).fill(0, 0, size);
+  return { offset: 0, method: 'dense', krylovDimension: 0 };
+}
+
+/**
+ * A loader of channel `channel` of interleaved samples (`channels` per pixel) of a rows x cols
+ * image (or of a plain band: channels 1, channel 0), transposed when the image is wide.
+ */
+function sampleLoader(
+  kernels: Kernels,
+  data: ArrayLike<number>,
+  channels: number,
+  channel: number,
+  rows: number,
+  cols: number,
+): HeapLoader {
+  const wide = rows < cols;
+  const size = rows * cols;
+  return (float32) => {
+    const heap = kernels.reserve(float32 ? Math.ceil(size / 2) : size);
+    const target = float32 ? new Float32Array(heap.buffer, heap.byteOffset, size) : heap;
+    let zero = true;
+    if (wide) {
+      for (let i = 0, s = channel; i < rows; i++) {
+        for (let j = 0; j < cols; j++, s += channels) target[j * rows + i] = data[s]!;
+      }
+    } else {
+      for (let p = 0, s = channel; p < size; p++, s += channels) target[p] = data[s]!;
+    }
+    for (let p = 0; p < size && zero; p++) zero = target[p] === 0;
+    return zero;
+  };
 }
 
 function fastLowRank(
@@ -305,17 +353,12 @@ function fastLowRank(
   const wide = rows < cols;
   const m = wide ? cols : rows;
   const n = wide ? rows : cols;
-  const heap = kernels.reserve(m * n);
-  if (wide) {
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) heap[j * rows + i] = band[i * cols + j]!;
-    }
-  } else {
-    heap.set(band);
+  let exactInFloat32 = true;
+  for (let i = 0; i < band.length && exactInFloat32; i++) {
+    exactInFloat32 = Math.fround(band[i]!) === band[i];
   }
-  let allZero = true;
-  for (let i = 0; i < band.length && allZero; i++) allZero = band[i] === 0;
-  const solved = solveInHeap(kernels, m, n, rank, method, allZero);
+  const load = sampleLoader(kernels, band, 1, 0, rows, cols);
+  const solved = solveInHeap(kernels, m, n, rank, method, load, exactInFloat32);
   const details = {
     method: solved.method,
     kernels: kernels.kind,
@@ -334,7 +377,7 @@ function fastLowRank(
 /**
  * compressImage's path to the same result without float64 copies of the band: channel
  * `channel` of the interleaved integer samples `data` (rows x cols pixels of `channels`
- * samples) goes straight into the kernels' heap, and A_k comes back floored and clamped to
+ * samples) goes straight into the kernels' heap (as float32), and A_k comes back floored and clamped to
  * 0..maxValue into the same channel of `out`. Returns Σ (out − data)² over the channel, for the
  * PSNR. Arguments are trusted (compressImage checks them); integer samples need no finiteness
  * test.
@@ -364,16 +407,9 @@ export function lowRankSamples(
     const kernels = pickKernels(defaultKernels(), false, rows, cols);
     const m = wide ? cols : rows;
     const n = wide ? rows : cols;
-    const heap = kernels.reserve(m * n);
-    let any = 0;
-    if (wide) {
-      for (let i = 0, s = channel; i < rows; i++) {
-        for (let j = 0; j < cols; j++, s += channels) any |= heap[j * rows + i] = data[s]!;
-      }
-    } else {
-      for (let p = 0, s = channel; p < pixels; p++, s += channels) any |= heap[p] = data[s]!;
-    }
-    off = solveInHeap(kernels, m, n, rank, method, any === 0).offset;
+    // Samples of 8 or 16 bits are exact in float32.
+    const load = sampleLoader(kernels, data, channels, channel, rows, cols);
+    off = solveInHeap(kernels, m, n, rank, method, load, true).offset;
     approx = kernels.heap;
     stride = wide ? rows : 0;
   }

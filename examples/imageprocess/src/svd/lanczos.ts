@@ -30,8 +30,10 @@ function xorshift(seed: number): () => number {
 
 /**
  * Best rank-k approximation of the rows x cols matrix already at heap offset 0 (rows >= cols),
- * by Lanczos on AᵀA with full reorthogonalization (two classical Gram-Schmidt passes) and a
- * residual stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j.
+ * stored as float64, or as float32 from byte 0 when `float32` is set (the results are the same
+ * bits; each pass over A reads half the bytes), by Lanczos on AᵀA with full
+ * reorthogonalization (Gram-Schmidt against the whole basis every step) and a residual
+ * stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j.
  * Gives up (converged: false) when the Krylov dimension reaches `maxSteps` without every top-k
  * residual below tolerance, or on an invariant subspace outside which AᵀA is not null (repeated
  * singular values); the caller then uses the dense method.
@@ -42,19 +44,25 @@ export function lanczosLowRank(
   cols: number,
   rank: number,
   maxSteps: number,
+  float32 = false,
 ): LanczosResult {
   const n = cols;
   const cap = Math.min(n, Math.max(maxSteps, rank + 2));
   const aOff = 0;
-  const qOff = aOff + rows * n;
+  // float32 A takes half the elements, rounded up to keep the vectors after it 16-byte aligned.
+  const qOff = aOff + (float32 ? 2 * Math.ceil((rows * n) / 4) : rows * n);
   const zOff = qOff + (cap + 1) * n;
   // Row j of T holds A q_j, a by-product of the Gram step: A V_k = T Y_k then costs a small
   // GEMM instead of a pass over A per singular vector.
   const tOff = zOff + n;
   const hOff = tOff + (cap + 1) * rows;
   const localOff = hOff + cap + 1;
-  const end = localOff + 2;
+  const scratchOff = localOff + 2;
+  const end = scratchOff + 3 * n;
   let heap = kernels.reserve(end);
+  const gram = float32
+    ? (q: number, t: number, z: number) => kernels.gramStepF32(0, rows, n, q, t, z, scratchOff)
+    : (q: number, t: number, z: number) => kernels.gramStep(aOff, rows, n, q, t, z);
 
   const alpha = new Float64Array(cap);
   const beta = new Float64Array(cap);
@@ -114,7 +122,7 @@ export function lanczosLowRank(
     scale(zOff, 1 / after);
     const probe = qOff + count * n;
     heap.copyWithin(probe, zOff, zOff + n);
-    kernels.gramStep(aOff, rows, n, probe, tOff + count * rows, zOff);
+    gram(probe, tOff + count * rows, zOff);
     return norm(zOff) <= TOLERANCE * normG;
   };
 
@@ -124,7 +132,7 @@ export function lanczosLowRank(
   let nextTest = Math.min(schedule.first, cap);
   while (steps < cap) {
     const j = steps;
-    kernels.gramStep(aOff, rows, n, qOff + j * n, tOff + j * rows, zOff);
+    gram(qOff + j * n, tOff + j * rows, zOff);
     normG = Math.max(normG, norm(zOff));
     alpha[j] = lanczosOrthogonalize(j);
     const b = norm(zOff);
