@@ -328,16 +328,23 @@ function sampleLoader(
   return (float32) => {
     const heap = kernels.reserve(float32 ? Math.ceil(size / 2) : size);
     const target = float32 ? new Float32Array(heap.buffer, heap.byteOffset, size) : heap;
-    let zero = true;
+    let nonZero = false;
     if (wide) {
       for (let i = 0, s = channel; i < rows; i++) {
-        for (let j = 0; j < cols; j++, s += channels) target[j * rows + i] = data[s]!;
+        for (let j = 0, t = i; j < cols; j++, s += channels, t += rows) {
+          const v = data[s]!;
+          target[t] = v;
+          nonZero ||= v !== 0;
+        }
       }
     } else {
-      for (let p = 0, s = channel; p < size; p++, s += channels) target[p] = data[s]!;
+      for (let p = 0, s = channel; p < size; p++, s += channels) {
+        const v = data[s]!;
+        target[p] = v;
+        nonZero ||= v !== 0;
+      }
     }
-    for (let p = 0; p < size && zero; p++) zero = target[p] === 0;
-    return zero;
+    return !nonZero;
   };
 }
 
@@ -397,36 +404,42 @@ export function lowRankSamples(
   const pixels = rows * cols;
   let approx: Float64Array;
   let off = 0;
-  let stride = 0;
-  const wide = rows < cols;
+  // The exact method returns the band in its own shape; the heap holds wide bands transposed.
+  let wide = false;
   if (method === 'exact') {
     const band = new Float64Array(pixels);
     for (let p = 0, i = channel; p < pixels; p++, i += channels) band[p] = data[i]!;
     approx = exactLowRank(band, rows, cols, rank);
   } else {
     const kernels = pickKernels(defaultKernels(), false, rows, cols);
+    wide = rows < cols;
     const m = wide ? cols : rows;
     const n = wide ? rows : cols;
     // Samples of 8 or 16 bits are exact in float32.
     const load = sampleLoader(kernels, data, channels, channel, rows, cols);
     off = solveInHeap(kernels, m, n, rank, method, load, true).offset;
     approx = kernels.heap;
-    stride = wide ? rows : 0;
   }
+  // floor and clamp in one comparison chain: for 0 <= x < maxValue + 1, x | 0 is floor(x); NaN
+  // fails both tests (a broken SVD must fail loudly rather than write black pixels).
+  const limit = maxValue + 1;
   let squaredError = 0;
   for (let i = 0, p = channel; i < rows; i++) {
-    for (let j = 0; j < cols; j++, p += channels) {
-      const x = approx[stride ? off + j * stride + i : off + i * cols + j]!;
-      const v = Math.floor(x);
-      // NaN would mean a broken SVD: fail loudly rather than write black pixels.
-      if (Number.isNaN(v)) {
+    // A wide band came back transposed: sample (i, j) is at j * rows + i.
+    let o = wide ? off + i : off + i * cols;
+    const step = wide ? rows : 1;
+    for (let j = 0; j < cols; j++, p += channels, o += step) {
+      const x = approx[o]!;
+      let v: number;
+      if (x >= 0) v = x < limit ? x | 0 : maxValue;
+      else if (x < 0) v = 0;
+      else {
         throw new Error(
           `The SVD returned NaN for band ${channel} at sample ${i * cols + j}; this is a bug.`,
         );
       }
-      const clamped = v < 0 ? 0 : v > maxValue ? maxValue : v;
-      out[p] = clamped;
-      const d = clamped - data[p]!;
+      out[p] = v;
+      const d = v - data[p]!;
       squaredError += d * d;
     }
   }
