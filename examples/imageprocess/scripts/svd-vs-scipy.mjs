@@ -18,10 +18,15 @@ import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '3' }, ranks: { type: 'string', default: '20,50,100' } },
+  options: {
+    rounds: { type: 'string', default: '3' },
+    ranks: { type: 'string', default: '20,50,100' },
+  },
 });
 if (positionals.length === 0) {
-  console.error('usage: node scripts/svd-vs-scipy.mjs [--rounds N] [--ranks 20,50,100] PHOTO.tif...');
+  console.error(
+    'usage: node scripts/svd-vs-scipy.mjs [--rounds N] [--ranks 20,50,100] PHOTO.tif...',
+  );
   process.exit(2);
 }
 const rounds = Number(values.rounds);

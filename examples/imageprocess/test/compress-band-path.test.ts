@@ -67,7 +67,13 @@ describe("compressFile's PSNR, summed while the samples are written", () => {
   ] as const)('equals psnr() of the two images (%s)', async (_, channels, bits) => {
     const dir = await mkdtemp(join(tmpdir(), 'imageprocess-psnr-'));
     dirs.push(dir);
-    const image = synthesizeImage({ width: 70, height: 50, seed: 9, channels, bitsPerSample: bits });
+    const image = synthesizeImage({
+      width: 70,
+      height: 50,
+      seed: 9,
+      channels,
+      bitsPerSample: bits,
+    });
     const input = join(dir, 'in.tif');
     await writeTiff(input, image);
     const result = await compressFile(input, join(dir, 'out.tif'), 7);

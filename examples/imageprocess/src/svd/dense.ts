@@ -13,12 +13,7 @@ const GRAM_BLOCK = 16;
  * accuracy only in directions whose σ² is below ε·σ₁², which contribute nothing visible to A_k.
  * Returns the heap offset of the result (valid until the heap is next used).
  */
-export function denseLowRank(
-  kernels: Kernels,
-  rows: number,
-  cols: number,
-  rank: number,
-): number {
+export function denseLowRank(kernels: Kernels, rows: number, cols: number, rank: number): number {
   const n = cols;
   const aOff = 0;
   const atOff = rows * n;

@@ -218,7 +218,14 @@ export function lowRankApproximationDetailed(
     const output = exactLowRank(band, rows, cols, rank);
     return { output, method: 'exact', kernels: null, krylovDimension: 0 };
   }
-  return fastLowRank(band, rows, cols, rank, method, pickKernels(kernels, explicitKernels, rows, cols));
+  return fastLowRank(
+    band,
+    rows,
+    cols,
+    rank,
+    method,
+    pickKernels(kernels, explicitKernels, rows, cols),
+  );
 }
 
 function pickKernels(
