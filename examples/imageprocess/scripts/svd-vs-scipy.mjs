@@ -12,8 +12,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
@@ -31,7 +33,9 @@ if (positionals.length === 0) {
 }
 const rounds = Number(values.rounds);
 const ranks = values.ranks.split(',').map(Number);
-const { compressFile } = await import(new URL('../dist/index.js', import.meta.url).href);
+const { compressFile } = await import(
+  pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')).href
+);
 
 const PYTHON = `
 import json, sys, time
