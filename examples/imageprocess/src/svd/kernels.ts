@@ -26,7 +26,9 @@ export interface Kernels {
    * start at byte `a4` of the heap's buffer (a multiple of 16); `scratch` is room for 3 * cols
    * float64 values. Each value is widened to float64 before it is used, so the results are
    * bit-identical to gramStep on the same values stored as float64, while a step reads half the
-   * bytes (for matrices whose values are exact in float32, such as image samples).
+   * bytes (for matrices whose values are exact in float32, such as image samples). The
+   * WebAssembly kernel also updates z once per eight rows instead of four (the same sums in the
+   * same order).
    */
   gramStepF32(
     a4: number,
