@@ -5,7 +5,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { array, ppeval, range } from 'ppeval';
-import { lowRankApproximation } from './svd/index.js';
+import { lowRankSamples } from './svd/index.js';
 import type { SvdMethod } from './svd/index.js';
 import { readTiff, writeTiff } from './tiff/index.js';
 import type { TiffImage } from './tiff/index.js';
@@ -108,6 +108,15 @@ export function compressImage(
   rank: number | string,
   options?: CompressImageOptions,
 ): TiffImage {
+  return compressWithError(image, rank, options).image;
+}
+
+/** {@link compressImage} plus the PSNR of the result, computed while the samples are written. */
+function compressWithError(
+  image: TiffImage,
+  rank: number | string,
+  options?: CompressImageOptions,
+): { image: TiffImage; psnr: number } {
   checkOptionKeys('compressImage', options, IMAGE_OPTION_KEYS);
   checkOptionValues(options);
   checkImage(image);
@@ -116,26 +125,20 @@ export function compressImage(
   const { width, height, channels, bitsPerSample, alpha, data } = image;
   const method = options?.method ?? 'auto';
   const maxValue = bitsPerSample === 8 ? 255 : 65535;
-  const pixels = width * height;
   const out = bitsPerSample === 8 ? new Uint8Array(data.length) : new Uint16Array(data.length);
   const colorBands = alpha ? channels - 1 : channels;
-  const band = new Float64Array(pixels);
+  let squaredError = 0;
   for (let c = 0; c < colorBands; c++) {
-    for (let p = 0, i = c; p < pixels; p++, i += channels) band[p] = data[i]!;
-    const approx = lowRankApproximation(band, height, width, k, { method });
-    for (let p = 0, i = c; p < pixels; p++, i += channels) {
-      const v = Math.floor(approx[p]!);
-      // NaN would mean a broken SVD: fail loudly rather than write black pixels.
-      if (Number.isNaN(v)) {
-        throw new Error(`The SVD returned NaN for band ${c} at sample ${p}; this is a bug.`);
-      }
-      out[i] = v < 0 ? 0 : v > maxValue ? maxValue : v;
-    }
+    squaredError += lowRankSamples(data, out, channels, c, height, width, k, method, maxValue);
   }
   if (alpha) {
     for (let i = channels - 1; i < data.length; i += channels) out[i] = data[i]!;
   }
-  return { width, height, channels, bitsPerSample, alpha, data: out };
+  const mse = squaredError / (width * height * colorBands);
+  return {
+    image: { width, height, channels, bitsPerSample, alpha, data: out },
+    psnr: squaredError === 0 ? Infinity : 10 * Math.log10((maxValue * maxValue) / mse),
+  };
 }
 
 /**
@@ -171,7 +174,7 @@ export async function compressFile(
   }
   const image = await readTiff(input);
   checkRankRange(k, image.width, image.height, input);
-  const compressed = compressImage(
+  const { image: compressed, psnr: quality } = compressWithError(
     image,
     k,
     options?.method ? { method: options.method } : undefined,
@@ -201,7 +204,7 @@ export async function compressFile(
     channels: image.channels,
     bitsPerSample: image.bitsPerSample,
     rank: k,
-    psnr: psnr(image, compressed),
+    psnr: quality,
     storageRatio: storageRatio(k, image.width, image.height),
   };
 }

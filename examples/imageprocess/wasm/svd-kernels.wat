@@ -262,17 +262,210 @@
               (f64.mul (local.get $t2) (f64.load (local.get $x2))))
             (f64.mul (local.get $t3) (f64.load (local.get $x3))))))))
 
-  (func (export "gramStep") (param $a i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32)
+  ;; $gram4 for rows of float32 values (rowBytes = 4 * cols), widened to float64 as they are loaded:
+  ;; the same products and sums, so the same bits, from half the bytes. Four rows of the Gram step (byte addresses): t[0..3] = row_r . q, then
+  ;; z = (((z + t0 row0) + t1 row1) + t2 row2) + t3 row3, which is the row-by-row order.
+  ;; Four independent dot products share each load of q, and z is read and written once for
+  ;; four rows.
+  (func $gram4f32 (param $row0 i32) (param $rowBytes i32) (param $q i32) (param $cols i32) (param $t i32) (param $z i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $qp i32) (local $end i32) (local $zp i32) (local $zEnd i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $qv v128) (local $v v128)
+    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
+    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128) (local $q1 f64)
+    (local.set $x0 (local.get $row0))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+    (local.set $qp (local.get $q))
+    (local.set $end (i32.add (local.get $x0) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+    (block $dd
+      (loop $dl
+        (br_if $dd (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $qv (v128.load (local.get $qp)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0))) (local.get $qv))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1))) (local.get $qv))))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2))) (local.get $qv))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))) (local.get $qv))))
+        (local.set $qv (v128.load offset=16 (local.get $qp)))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x0))) (local.get $qv))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x1))) (local.get $qv))))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x2))) (local.get $qv))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x3))) (local.get $qv))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
+        (br $dl)))
+    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
+    (local.set $t0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
+    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
+    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
+    (local.set $t3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $end (i32.add (local.get $row0) (local.get $rowBytes)))
+    (block $td
+      (loop $tl
+        (br_if $td (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $q1 (f64.load (local.get $qp)))
+        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.promote_f32 (f32.load (local.get $x0))) (local.get $q1))))
+        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.promote_f32 (f32.load (local.get $x1))) (local.get $q1))))
+        (local.set $t2 (f64.add (local.get $t2) (f64.mul (f64.promote_f32 (f32.load (local.get $x2))) (local.get $q1))))
+        (local.set $t3 (f64.add (local.get $t3) (f64.mul (f64.promote_f32 (f32.load (local.get $x3))) (local.get $q1))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 4)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+        (br $tl)))
+    (f64.store (local.get $t) (local.get $t0))
+    (f64.store offset=8 (local.get $t) (local.get $t1))
+    (f64.store offset=16 (local.get $t) (local.get $t2))
+    (f64.store offset=24 (local.get $t) (local.get $t3))
+    (local.set $t0v (f64x2.splat (local.get $t0)))
+    (local.set $t1v (f64x2.splat (local.get $t1)))
+    (local.set $t2v (f64x2.splat (local.get $t2)))
+    (local.set $t3v (f64x2.splat (local.get $t3)))
+    (local.set $x0 (local.get $row0))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+    (local.set $zp (local.get $z))
+    (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
+    (block $ud
+      (loop $ul
+        (br_if $ud (i32.ge_u (local.get $zp) (local.get $zEnd)))
+        (v128.store (local.get $zp)
+          (f64x2.add
+            (f64x2.add
+              (f64x2.add
+                (f64x2.add (v128.load (local.get $zp)) (f64x2.mul (local.get $t0v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0)))))
+                (f64x2.mul (local.get $t1v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1)))))
+              (f64x2.mul (local.get $t2v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2)))))
+            (f64x2.mul (local.get $t3v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 8)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 8)))
+        (br $ul)))
+    (if (i32.and (local.get $cols) (i32.const 1))
+      (then
+        (f64.store (local.get $zp)
+          (f64.add
+            (f64.add
+              (f64.add
+                (f64.add (f64.load (local.get $zp)) (f64.mul (local.get $t0) (f64.promote_f32 (f32.load (local.get $x0)))))
+                (f64.mul (local.get $t1) (f64.promote_f32 (f32.load (local.get $x1)))))
+              (f64.mul (local.get $t2) (f64.promote_f32 (f32.load (local.get $x2)))))
+            (f64.mul (local.get $t3) (f64.promote_f32 (f32.load (local.get $x3)))))))))
+
+;; The dot products of $gram4f32 alone: t[0..3] = row_r . q for four float32 rows.
+    (func $dots4f32 (param $row0 i32) (param $rowBytes i32) (param $q i32) (param $cols i32) (param $t i32) (param $z i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $qp i32) (local $end i32) (local $zp i32) (local $zEnd i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $qv v128) (local $v v128)
+    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
+    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128) (local $q1 f64)
+    (local.set $x0 (local.get $row0))
+    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+    (local.set $qp (local.get $q))
+    (local.set $end (i32.add (local.get $x0) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+    (block $dd
+      (loop $dl
+        (br_if $dd (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $qv (v128.load (local.get $qp)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0))) (local.get $qv))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1))) (local.get $qv))))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2))) (local.get $qv))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))) (local.get $qv))))
+        (local.set $qv (v128.load offset=16 (local.get $qp)))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x0))) (local.get $qv))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x1))) (local.get $qv))))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x2))) (local.get $qv))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x3))) (local.get $qv))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
+        (br $dl)))
+    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
+    (local.set $t0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
+    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
+    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
+    (local.set $t3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+    (local.set $end (i32.add (local.get $row0) (local.get $rowBytes)))
+    (block $td
+      (loop $tl
+        (br_if $td (i32.ge_u (local.get $x0) (local.get $end)))
+        (local.set $q1 (f64.load (local.get $qp)))
+        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.promote_f32 (f32.load (local.get $x0))) (local.get $q1))))
+        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.promote_f32 (f32.load (local.get $x1))) (local.get $q1))))
+        (local.set $t2 (f64.add (local.get $t2) (f64.mul (f64.promote_f32 (f32.load (local.get $x2))) (local.get $q1))))
+        (local.set $t3 (f64.add (local.get $t3) (f64.mul (f64.promote_f32 (f32.load (local.get $x3))) (local.get $q1))))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 4)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+        (br $tl)))
+    (f64.store (local.get $t) (local.get $t0))
+    (f64.store offset=8 (local.get $t) (local.get $t1))
+    (f64.store offset=16 (local.get $t) (local.get $t2))
+    (f64.store offset=24 (local.get $t) (local.get $t3)))
+
+  ;; z = ((z + t[0] row_0) + t[1] row_1) + ... + t[7] row_7 for eight float32 rows (byte
+  ;; addresses, rowBytes = 4 * cols): the row-by-row order of the Gram update, with z read and
+  ;; written once for eight rows instead of twice.
+  (func $update8f32 (param $row0 i32) (param $rowBytes i32) (param $cols i32) (param $t i32) (param $z i32)
+    (local $x i32) (local $zp i32) (local $zEnd i32)
+    (local $c0 v128)
+    (local $c1 v128)
+    (local $c2 v128)
+    (local $c3 v128)
+    (local $c4 v128)
+    (local $c5 v128)
+    (local $c6 v128)
+    (local $c7 v128)
+    (local.set $c0 (v128.load64_splat offset=0 (local.get $t)))
+    (local.set $c1 (v128.load64_splat offset=8 (local.get $t)))
+    (local.set $c2 (v128.load64_splat offset=16 (local.get $t)))
+    (local.set $c3 (v128.load64_splat offset=24 (local.get $t)))
+    (local.set $c4 (v128.load64_splat offset=32 (local.get $t)))
+    (local.set $c5 (v128.load64_splat offset=40 (local.get $t)))
+    (local.set $c6 (v128.load64_splat offset=48 (local.get $t)))
+    (local.set $c7 (v128.load64_splat offset=56 (local.get $t)))
+    (local.set $x (local.get $row0))
+    (local.set $zp (local.get $z))
+    (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $main
+        (br_if $done (i32.ge_u (local.get $zp) (local.get $zEnd)))
+        (v128.store (local.get $zp) (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (v128.load (local.get $zp)) (f64x2.mul (local.get $c0) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))) (f64x2.mul (local.get $c1) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 1))))))) (f64x2.mul (local.get $c2) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 2))))))) (f64x2.mul (local.get $c3) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 3))))))) (f64x2.mul (local.get $c4) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 4))))))) (f64x2.mul (local.get $c5) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 5))))))) (f64x2.mul (local.get $c6) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 6))))))) (f64x2.mul (local.get $c7) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 7))))))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (br $main)))
+    (if (i32.and (local.get $cols) (i32.const 1))
+      (then
+        (f64.store (local.get $zp) (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.load (local.get $zp)) (f64.mul (f64.load offset=0 (local.get $t)) (f64.promote_f32 (f32.load (local.get $x))))) (f64.mul (f64.load offset=8 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 1))))))) (f64.mul (f64.load offset=16 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 2))))))) (f64.mul (f64.load offset=24 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 3))))))) (f64.mul (f64.load offset=32 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 4))))))) (f64.mul (f64.load offset=40 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 5))))))) (f64.mul (f64.load offset=48 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 6))))))) (f64.mul (f64.load offset=56 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 7)))))))))))
+
+  ;; z += Σ_i t_i a_i with t_i = a_i . q over the rows i < rows of the f64 matrix at a (byte
+  ;; addresses; z is not cleared): quads of rows, then pairs, then one, always in row order.
+  (func $gramRows (param $a i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32)
     (local $i i32) (local $row0 i32) (local $row1 i32) (local $rowBytes i32)
     (local $x0 i32) (local $x1 i32) (local $qp i32) (local $end i32) (local $zp i32)
     (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128) (local $qv v128) (local $v v128)
     (local $t0 f64) (local $t1 f64) (local $t0v v128) (local $t1v v128) (local $k i32) (local $zEnd i32)
-    (local.set $a (i32.shl (local.get $a) (i32.const 3)))
-    (local.set $q (i32.shl (local.get $q) (i32.const 3)))
-    (local.set $t (i32.shl (local.get $t) (i32.const 3)))
-    (local.set $z (i32.shl (local.get $z) (i32.const 3)))
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 3)))
-    (memory.fill (local.get $z) (i32.const 0) (local.get $rowBytes))
     (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
     (block $quadsDone
       (loop $quads
@@ -369,6 +562,66 @@
           (then
             (f64.store (local.get $zp)
               (f64.add (f64.load (local.get $zp)) (f64.mul (local.get $t0) (f64.load (local.get $x0))))))))))
+
+  (func (export "gramStep") (param $a i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32)
+    (memory.fill (i32.shl (local.get $z) (i32.const 3)) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (call $gramRows (i32.shl (local.get $a) (i32.const 3)) (local.get $rows) (local.get $cols)
+      (i32.shl (local.get $q) (i32.const 3)) (i32.shl (local.get $t) (i32.const 3)) (i32.shl (local.get $z) (i32.const 3))))
+
+;; dst[j] = src[j] for j < count: float32 at src to float64 at dst (byte addresses).
+  (func $f32ToF64 (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $main
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $main))))
+
+  ;; gramStep for a matrix stored as float32 at byte address a4 (values exact in float32, such as
+  ;; image samples): quads of rows through $gram4f32, the rows mod 4 widened into the scratch
+  ;; rows (element offset scratch, 3 * cols values) and handled by $gramRows. Every product and
+  ;; sum is the one gramStep forms on the same values in float64, so the results are
+  ;; bit-identical, while each step reads half the bytes.
+  (func (export "gramStepF32") (param $a4 i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32) (param $scratch i32)
+    (local $i i32) (local $rowBytes i32)
+    (local.set $q (i32.shl (local.get $q) (i32.const 3)))
+    (local.set $t (i32.shl (local.get $t) (i32.const 3)))
+    (local.set $z (i32.shl (local.get $z) (i32.const 3)))
+    (local.set $scratch (i32.shl (local.get $scratch) (i32.const 3)))
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $z) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    ;; Eight rows at a time (two quads of dot products, one update of z), then a quad.
+    (block $octetsDone
+      (loop $octets
+        (br_if $octetsDone (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $rows)))
+        (call $dots4f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $q) (local.get $cols)
+          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
+        (call $dots4f32 (i32.add (local.get $a4) (i32.mul (i32.add (local.get $i) (i32.const 4)) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $q) (local.get $cols)
+          (i32.add (local.get $t) (i32.shl (i32.add (local.get $i) (i32.const 4)) (i32.const 3))) (local.get $z))
+        (call $update8f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $cols)
+          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $octets)))
+    (block $done
+      (loop $quads
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
+        (call $gram4f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $q) (local.get $cols)
+          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quads)))
+    (if (i32.lt_u (local.get $i) (local.get $rows))
+      (then
+        (call $f32ToF64 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
+          (local.get $scratch) (i32.mul (i32.sub (local.get $rows) (local.get $i)) (local.get $cols)))
+        (call $gramRows (local.get $scratch) (i32.sub (local.get $rows) (local.get $i)) (local.get $cols) (local.get $q)
+          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z)))))
 
   (func (export "dotRows") (param $x i32) (param $count i32) (param $ldx i32) (param $y i32) (param $len i32) (param $out i32)
     (local $r i32)

@@ -11,13 +11,9 @@ const GRAM_BLOCK = 16;
  * the eigenvectors carried along, then A_k = (A V_k) V_kᵀ, or A − (A V_r) V_rᵀ with the
  * discarded vectors V_r when fewer of those are needed. Squaring the singular values costs
  * accuracy only in directions whose σ² is below ε·σ₁², which contribute nothing visible to A_k.
+ * Returns the heap offset of the result (valid until the heap is next used).
  */
-export function denseLowRank(
-  kernels: Kernels,
-  rows: number,
-  cols: number,
-  rank: number,
-): Float64Array {
+export function denseLowRank(kernels: Kernels, rows: number, cols: number, rank: number): number {
   const n = cols;
   const aOff = 0;
   const atOff = rows * n;

@@ -218,7 +218,22 @@ export function lowRankApproximationDetailed(
     const output = exactLowRank(band, rows, cols, rank);
     return { output, method: 'exact', kernels: null, krylovDimension: 0 };
   }
-  let implementation: Kernels;
+  return fastLowRank(
+    band,
+    rows,
+    cols,
+    rank,
+    method,
+    pickKernels(kernels, explicitKernels, rows, cols),
+  );
+}
+
+function pickKernels(
+  kernels: SvdKernels,
+  explicitKernels: boolean,
+  rows: number,
+  cols: number,
+): Kernels {
   // The dense method's heap holds about 3 copies of the matrix and one of its Gram matrix; past
   // the 4 GiB of wasm32, the default falls back to the plain kernels instead of failing.
   const short = Math.min(rows, cols);
@@ -230,11 +245,9 @@ export function lowRankApproximationDetailed(
         "The WebAssembly SIMD kernels cannot run on this JavaScript engine (it lacks WebAssembly SIMD); pass { kernels: 'js' } or omit `kernels` to use the plain TypeScript kernels.",
       );
     }
-    implementation = wasm;
-  } else {
-    implementation = createJsKernels();
+    return wasm;
   }
-  return fastLowRank(band, rows, cols, rank, method, implementation);
+  return createJsKernels();
 }
 
 /**
@@ -255,6 +268,93 @@ function lanczosCap(rank: number, n: number): number {
   return Math.min(n, Math.max(rank + 10, Math.min(8 * rank + 100, Math.ceil(0.6 * n))));
 }
 
+/** Where {@link solveInHeap} left A_k (tall, m x n, at `offset`) and how it got there. */
+interface HeapResult {
+  readonly offset: number;
+  readonly method: 'lanczos' | 'dense';
+  readonly krylovDimension: number;
+}
+
+/**
+ * Puts the tall m x n matrix into the heap at offset 0, as float32 from byte 0 when `float32`
+ * is set (only asked for when every value is exact in float32), else as float64; returns
+ * whether every value is zero.
+ */
+type HeapLoader = (float32: boolean) => boolean;
+
+/**
+ * A_k of the tall m x n matrix (m >= n) that `load` puts into the heap, left in the heap.
+ * Lanczos reads it as float32 when `exactInFloat32` (half the bytes per pass, the same bits);
+ * the dense method, which needs float64, reloads it.
+ */
+function solveInHeap(
+  kernels: Kernels,
+  m: number,
+  n: number,
+  rank: number,
+  method: 'auto' | 'lanczos' | 'dense',
+  load: HeapLoader,
+  exactInFloat32: boolean,
+): HeapResult {
+  let krylovDimension = 0;
+  if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
+    // The zero matrix is its own A_k (and would stop Lanczos at its first step).
+    if (load(exactInFloat32)) return zeroResult(kernels, m * n);
+    // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
+    // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
+    const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
+    const lanczos = lanczosLowRank(kernels, m, n, rank, cap, exactInFloat32);
+    krylovDimension = lanczos.steps;
+    if (lanczos.converged) return { offset: lanczos.output, method: 'lanczos', krylovDimension };
+    if (exactInFloat32) load(false);
+  } else if (load(false)) {
+    return zeroResult(kernels, m * n);
+  }
+  return { offset: denseLowRank(kernels, m, n, rank), method: 'dense', krylovDimension };
+}
+
+function zeroResult(kernels: Kernels, size: number): HeapResult {
+  kernels.reserve(size).fill(0, 0, size);
+  return { offset: 0, method: 'dense', krylovDimension: 0 };
+}
+
+/**
+ * A loader of channel `channel` of interleaved samples (`channels` per pixel) of a rows x cols
+ * image (or of a plain band: channels 1, channel 0), transposed when the image is wide.
+ */
+function sampleLoader(
+  kernels: Kernels,
+  data: ArrayLike<number>,
+  channels: number,
+  channel: number,
+  rows: number,
+  cols: number,
+): HeapLoader {
+  const wide = rows < cols;
+  const size = rows * cols;
+  return (float32) => {
+    const heap = kernels.reserve(float32 ? Math.ceil(size / 2) : size);
+    const target = float32 ? new Float32Array(heap.buffer, heap.byteOffset, size) : heap;
+    let nonZero = false;
+    if (wide) {
+      for (let i = 0, s = channel; i < rows; i++) {
+        for (let j = 0, t = i; j < cols; j++, s += channels, t += rows) {
+          const v = data[s]!;
+          target[t] = v;
+          nonZero ||= v !== 0;
+        }
+      }
+    } else {
+      for (let p = 0, s = channel; p < size; p++, s += channels) {
+        const v = data[s]!;
+        target[p] = v;
+        nonZero ||= v !== 0;
+      }
+    }
+    return !nonZero;
+  };
+}
+
 function fastLowRank(
   band: Float64Array,
   rows: number,
@@ -267,34 +367,88 @@ function fastLowRank(
   const wide = rows < cols;
   const m = wide ? cols : rows;
   const n = wide ? rows : cols;
-  const heap = kernels.reserve(m * n);
-  if (wide) {
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) heap[j * rows + i] = band[i * cols + j]!;
-    }
-  } else {
-    heap.set(band);
+  let exactInFloat32 = true;
+  for (let i = 0; i < band.length && exactInFloat32; i++) {
+    exactInFloat32 = Math.fround(band[i]!) === band[i];
   }
-  let allZero = true;
-  for (let i = 0; i < band.length && allZero; i++) allZero = band[i] === 0;
-  const details = { kernels: kernels.kind, krylovDimension: 0 };
-  if (allZero) return { output: new Float64Array(band.length), method: 'dense', ...details };
-
-  let result: Float64Array | undefined;
-  if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
-    // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
-    // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
-    const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
-    const lanczos = lanczosLowRank(kernels, m, n, rank, cap);
-    details.krylovDimension = lanczos.steps;
-    if (lanczos.converged) result = lanczos.output;
-  }
-  const used = result ? 'lanczos' : 'dense';
-  result ??= denseLowRank(kernels, m, n, rank);
-  if (!wide) return { output: result, method: used, ...details };
+  const load = sampleLoader(kernels, band, 1, 0, rows, cols);
+  const solved = solveInHeap(kernels, m, n, rank, method, load, exactInFloat32);
+  const details = {
+    method: solved.method,
+    kernels: kernels.kind,
+    krylovDimension: solved.krylovDimension,
+  };
+  const result = kernels.heap;
+  const off = solved.offset;
+  if (!wide) return { output: result.slice(off, off + band.length), ...details };
   const output = new Float64Array(band.length);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) output[i * cols + j] = result[j * rows + i]!;
+    for (let j = 0; j < cols; j++) output[i * cols + j] = result[off + j * rows + i]!;
   }
-  return { output, method: used, ...details };
+  return { output, ...details };
+}
+
+/**
+ * compressImage's path to the same result without float64 copies of the band: channel
+ * `channel` of the interleaved integer samples `data` (rows x cols pixels of `channels`
+ * samples) goes straight into the kernels' heap (as float32), and A_k comes back floored and clamped to
+ * 0..maxValue into the same channel of `out`. Returns Σ (out − data)² over the channel, for the
+ * PSNR. Arguments are trusted (compressImage checks them); integer samples need no finiteness
+ * test.
+ * @internal
+ */
+export function lowRankSamples(
+  data: Uint8Array | Uint16Array,
+  out: Uint8Array | Uint16Array,
+  channels: number,
+  channel: number,
+  rows: number,
+  cols: number,
+  rank: number,
+  method: SvdMethod,
+  maxValue: number,
+): number {
+  const pixels = rows * cols;
+  let approx: Float64Array;
+  let off = 0;
+  // The exact method returns the band in its own shape; the heap holds wide bands transposed.
+  let wide = false;
+  if (method === 'exact') {
+    const band = new Float64Array(pixels);
+    for (let p = 0, i = channel; p < pixels; p++, i += channels) band[p] = data[i]!;
+    approx = exactLowRank(band, rows, cols, rank);
+  } else {
+    const kernels = pickKernels(defaultKernels(), false, rows, cols);
+    wide = rows < cols;
+    const m = wide ? cols : rows;
+    const n = wide ? rows : cols;
+    // Samples of 8 or 16 bits are exact in float32.
+    const load = sampleLoader(kernels, data, channels, channel, rows, cols);
+    off = solveInHeap(kernels, m, n, rank, method, load, true).offset;
+    approx = kernels.heap;
+  }
+  // floor and clamp in one comparison chain: for 0 <= x < maxValue + 1, x | 0 is floor(x); NaN
+  // fails both tests (a broken SVD must fail loudly rather than write black pixels).
+  const limit = maxValue + 1;
+  let squaredError = 0;
+  for (let i = 0, p = channel; i < rows; i++) {
+    // A wide band came back transposed: sample (i, j) is at j * rows + i.
+    let o = wide ? off + i : off + i * cols;
+    const step = wide ? rows : 1;
+    for (let j = 0; j < cols; j++, p += channels, o += step) {
+      const x = approx[o]!;
+      let v: number;
+      if (x >= 0) v = x < limit ? x | 0 : maxValue;
+      else if (x < 0) v = 0;
+      else {
+        throw new Error(
+          `The SVD returned NaN for band ${channel} at sample ${i * cols + j}; this is a bug.`,
+        );
+      }
+      out[p] = v;
+      const d = v - data[p]!;
+      squaredError += d * d;
+    }
+  }
+  return squaredError;
 }

@@ -1,9 +1,10 @@
 import type { Kernels } from './kernels.js';
 
 /**
- * A_k from right singular vectors: with the p rows of Vᵀ at `vt` (each of length cols), returns
+ * A_k from right singular vectors: with the p rows of Vᵀ at `vt` (each of length cols), computes
  * (A V) Vᵀ, or A − (A V) Vᵀ when `complement` is set (V then spans the discarded directions),
- * as a new array. Uses the heap from `scratch` on for A V (rows x p) and the product.
+ * in the heap from `scratch` on (A V, rows x p, then the product). Returns the heap offset of
+ * the rows x cols result, which stays valid until the heap is next used.
  */
 export function rebuildFromRightVectors(
   kernels: Kernels,
@@ -14,24 +15,28 @@ export function rebuildFromRightVectors(
   p: number,
   scratch: number,
   complement: boolean,
-): Float64Array {
+): number {
   const bOff = scratch;
   const cOff = bOff + rows * p;
   const heap = kernels.reserve(cOff + rows * cols);
   const size = rows * cols;
-  if (p === 0) return complement ? heap.slice(a, a + size) : new Float64Array(size);
+  if (p === 0) {
+    if (complement) return a;
+    heap.fill(0, cOff, cOff + size);
+    return cOff;
+  }
   kernels.dotsNT(a, rows, cols, vt, p, cols, cols, bOff, p);
   kernels.gemmNN(bOff, rows, p, p, vt, cols, cols, cOff, cols);
-  const output = heap.slice(cOff, cOff + size);
   if (complement) {
-    for (let i = 0; i < size; i++) output[i] = heap[a + i]! - output[i]!;
+    for (let i = 0; i < size; i++) heap[cOff + i] = heap[a + i]! - heap[cOff + i]!;
   }
-  return output;
+  return cOff;
 }
 
 /**
  * A_k = B Vᵀ from B = A V given transposed (the p rows of Bᵀ, each of length rows, at `bt`) and
- * the p rows of Vᵀ at `vt`; returns a new array. Uses the heap from `scratch` on.
+ * the p rows of Vᵀ at `vt`, computed in the heap from `scratch` on. Returns the heap offset of
+ * the rows x cols result, which stays valid until the heap is next used.
  */
 export function rebuildFromProducts(
   kernels: Kernels,
@@ -41,13 +46,14 @@ export function rebuildFromProducts(
   vt: number,
   p: number,
   scratch: number,
-): Float64Array {
+): number {
   const bOff = scratch;
   const cOff = bOff + rows * p;
   const heap = kernels.reserve(cOff + rows * cols);
   for (let r = 0; r < p; r++) {
-    for (let i = 0; i < rows; i++) heap[bOff + i * p + r] = heap[bt + r * rows + i]!;
+    const src = bt + r * rows;
+    for (let i = 0, dst = bOff + r; i < rows; i++, dst += p) heap[dst] = heap[src + i]!;
   }
   kernels.gemmNN(bOff, rows, p, p, vt, cols, cols, cOff, cols);
-  return heap.slice(cOff, cOff + rows * cols);
+  return cOff;
 }

@@ -8,11 +8,15 @@
  * on return `d` holds the eigenvalues (unsorted) and `e` is destroyed. `rotate(i, c, s)` means:
  * row i of Zᵀ becomes c·zᵢ − s·zᵢ₊₁ and row i + 1 becomes s·zᵢ + c·zᵢ₊₁, where Zᵀ starts as
  * the identity and its rows end up as the eigenvectors, in the order of `d`.
+ *
+ * `hypot` computes √(a² + b²): Math.hypot by default (safe from overflow, but slow in V8);
+ * callers whose entries cannot overflow when squared may pass a faster one.
  */
 export function tridiagonalEigen(
   d: Float64Array,
   e: Float64Array,
   rotate: (i: number, c: number, s: number) => void,
+  hypot: (a: number, b: number) => number = Math.hypot,
 ): void {
   const n = d.length;
   if (n > 0) e[n - 1] = 0;
@@ -39,7 +43,7 @@ export function tridiagonalEigen(
       }
       // Wilkinson-style shift from the leading 2x2 block, applied implicitly.
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
+      let r = hypot(g, 1);
       g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -49,7 +53,7 @@ export function tridiagonalEigen(
       for (; i >= l; i--) {
         const f = s * e[i]!;
         const b = c * e[i]!;
-        r = Math.hypot(f, g);
+        r = hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
           // The rotation vanished: the matrix split here; restart the sweep on the part above.

@@ -15,6 +15,7 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 interface KernelExports {
   memory: WasmMemory;
   gramStep: Kernels['gramStep'];
+  gramStepF32: Kernels['gramStepF32'];
   dotRows: Kernels['dotRows'];
   subtractRows: Kernels['subtractRows'];
   rank1Rows: Kernels['rank1Rows'];
@@ -70,6 +71,7 @@ function instantiate(): Kernels | null {
       return heap;
     },
     gramStep: exports.gramStep,
+    gramStepF32: exports.gramStepF32,
     dotRows: exports.dotRows,
     subtractRows: exports.subtractRows,
     rank1Rows: exports.rank1Rows,
