@@ -16,6 +16,27 @@ export interface Agreement {
 }
 
 /**
+ * The number of equal samples and the largest difference of two sample arrays of the same
+ * length (a count, which sums over bands; {@link compareSamples} checks the lengths).
+ *
+ * @example
+ * countAgreement(Uint8Array.of(1, 2), Uint8Array.of(1, 5)); // { equal: 1, max: 3 }
+ */
+export function countAgreement(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): { equal: number; max: number } {
+  let equal = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (d === 0) equal++;
+    else if (d > max) max = d;
+  }
+  return { equal, max };
+}
+
+/**
  * Compare two sample arrays of the same length (decoded pixels of two outputs).
  *
  * @param a - samples of one output
@@ -29,13 +50,7 @@ export function compareSamples(a: ArrayLike<number>, b: ArrayLike<number>): Agre
       `Expected two outputs of the same size to compare, got ${a.length} and ${b.length} samples: the images differ in shape or channels.`,
     );
   }
-  let equal = 0;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (d === 0) equal++;
-    else if (d > max) max = d;
-  }
+  const { equal, max } = countAgreement(a, b);
   return {
     equalPercent: a.length === 0 ? 100 : (100 * equal) / a.length,
     maxDiff: max,

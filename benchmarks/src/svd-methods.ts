@@ -21,6 +21,7 @@ import { lowRankApproximation, readTiff, synthesizeImage } from 'imageprocess';
 import type { SvdMethod } from 'imageprocess';
 import { BenchOptionError } from './errors.js';
 import { formatDuration, formatTable } from './report.js';
+import { countAgreement } from './svd-compare.js';
 import { summarize } from './stats.js';
 import type { BenchContext } from './types.js';
 
@@ -120,17 +121,6 @@ function timeBand(
     }),
   );
   return { ms: performance.now() - start, pixels };
-}
-
-function compare(a: Uint8Array, b: Uint8Array): { equal: number; max: number } {
-  let equal = 0;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (d === 0) equal++;
-    else if (d > max) max = d;
-  }
-  return { equal, max };
 }
 
 const NUMPY_SCRIPT = fileURLToPath(new URL('../python/numpy-bands.py', import.meta.url));
@@ -306,7 +296,7 @@ export async function runMethodComparison(
     for (const [b, pixels] of bandPixels.entries()) {
       const ref = reference(b);
       if (ref) {
-        const c = compare(pixels, ref);
+        const c = countAgreement(pixels, ref);
         equal += c.equal;
         compared += pixels.length;
         max = Math.max(max, c.max);
@@ -338,7 +328,7 @@ export async function runMethodComparison(
     let max = 0;
     if (numpyPixels) {
       exact.forEach((e, b) => {
-        const c = compare(e.pixels, numpyPixels[b]!);
+        const c = countAgreement(e.pixels, numpyPixels[b]!);
         equal += c.equal;
         max = Math.max(max, c.max);
       });

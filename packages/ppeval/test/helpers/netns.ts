@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { workerBin, packageRoot, type WorkerProcess } from './redis-server.js';
+import { packageRoot, watchWorker, workerBin, type WorkerProcess } from './redis-server.js';
 
 function ip(...args: string[]): { ok: boolean; err: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -96,28 +96,7 @@ function spawnWorker(prefix: string[], url: string, args: string[]): WorkerProce
     cwd: packageRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let err = '';
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    proc.stdout.on('data', (d: Buffer) => {
-      out += String(d);
-      if (out.includes('ready')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`ppeval-worker exited with ${code}:\n${err}`)));
-  });
-  ready.catch(() => {});
-  proc.stderr.on('data', (d: Buffer) => (err += String(d)));
-  return {
-    proc,
-    ready,
-    stderr: () => err,
-    async kill() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return watchWorker(proc);
 }
 
 /** Whether `pid` is `ancestor` or runs under it (a worker's sandbox thread or process). */

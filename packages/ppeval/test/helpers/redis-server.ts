@@ -218,6 +218,14 @@ export function startWorker(
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchWorker(proc);
+}
+
+/**
+ * The {@link WorkerProcess} handle of a spawned ppeval-worker (however it was started: directly,
+ * or through `ip netns exec`, which execs node so that the pid is the worker's).
+ */
+export function watchWorker(proc: ChildProcess): WorkerProcess {
   let err = '';
   let out = '';
   const ready = new Promise<void>((resolveReady, reject) => {
