@@ -6,8 +6,8 @@
  *     for every element) against the same elements on kept workers, divided by the restarts.
  * (d) A tail with one 10x straggler (elements of about 50 ms, one of them 500 ms on its first
  *     run), with and without `speculate: true`.
- * (e) Large typed-array results (8 MB each) from worker threads: transferred (the result owns
- *     its buffer) against copied (the same result as a view that leaves out 8 bytes).
+ * (e) Large typed-array results (8 MB each) from worker threads: moved with
+ *     `transferResults: true` against copied (the default), the same results.
  *
  * @module
  */
@@ -75,10 +75,17 @@ export async function runWorkerCases(
         await timed(() => tail(true, (s) => (wins += s.speculationWins > 0 ? 1 : 0))),
       );
       copiedMs.push(
-        await timed(() => kept.ppeval(bigResult, array(range(0, results)), doubles, false)),
+        await timed(() => kept.ppeval(bigResult, array(range(0, results)), doubles, true)),
       );
       movedMs.push(
-        await timed(() => kept.ppeval(bigResult, array(range(0, results)), doubles, true)),
+        await timed(() =>
+          kept.ppeval.with({ transferResults: true })(
+            bigResult,
+            array(range(0, results)),
+            doubles,
+            true,
+          ),
+        ),
       );
     }
   } finally {

@@ -267,6 +267,7 @@ class CallRun {
       elements: pending.elements,
       ...batchFixups(pending.fixups),
       ...(options.instances === 'plain' ? { instances: 'plain' as const } : {}),
+      ...(options.transferResults ? { transferResults: true as const } : {}),
     };
     this.#flights.add(flight);
     if (options.timeout !== undefined) {

@@ -14,6 +14,9 @@ const CALL_OPTIONS = [
   'chunkSize',
   'onProgress',
   'onStats',
+  'instances',
+  'transferResults',
+  'speculate',
 ] as const;
 const POOL_OPTIONS = [
   'backend',
@@ -22,6 +25,8 @@ const POOL_OPTIONS = [
   'idleTimeout',
   'resourceLimits',
   'execArgv',
+  'maxElementsPerWorker',
+  'maxWorkerHeapMb',
 ] as const;
 const RESOURCE_LIMITS = [
   'maxOldGenerationSizeMb',
@@ -49,6 +54,8 @@ const REDIS_WORKER_OPTIONS = [
   'lockDurationMs',
   'stalledIntervalMs',
   'maxStalledCount',
+  'maxElementsPerWorker',
+  'maxWorkerHeapMb',
 ] as const;
 
 function nullMessage(name: string): RegExp {

@@ -16,7 +16,7 @@ import { BatchLostError } from '../backend.js';
 import { INLINE_BROADCAST_LIMIT, encodeBytes, encodeShared } from '../wire/broadcast.js';
 import { BackendError, PoolClosedError, PpevalArgumentError } from '../errors.js';
 import type { BatchRequest, BatchResult, BroadcastRef } from '../wire/protocol.js';
-import { isProcessExit, isTermination } from './tinypool-errors.js';
+import { childProcesses, isProcessExit, isTermination, removeWorker } from './tinypool-adapter.js';
 import { workerFlags, type WorkerFlags } from './worker-flags.js';
 import type { WorkerSettings } from './worker.js';
 import {
@@ -286,8 +286,7 @@ export class LocalBackend implements Backend {
    */
   #retire(pool: Tinypool, workerName: string): void {
     const id = tinypoolWorkerId(workerName);
-    const worker = (pool.threads as unknown as TinypoolWrapper[]).find((w) => w.threadId === id);
-    worker?.emit('error', new WorkerRetired(workerName));
+    if (id !== undefined) removeWorker(pool, id, new WorkerRetired(workerName));
   }
 
   /** Hands one batch to tinypool, forwarding `signal` only once tinypool holds the task. */
@@ -329,9 +328,8 @@ export class LocalBackend implements Backend {
    */
   #watchExits(pool: Tinypool): void {
     if (this.kind !== 'processes') return;
-    for (const worker of pool.threads) {
-      const child = (worker as { process?: ChildProcess } | null)?.process;
-      if (child === undefined || watched.has(child)) continue;
+    for (const child of childProcesses(pool)) {
+      if (watched.has(child)) continue;
       watched.add(child);
       child.on('error', (error: Error & { exitCode?: number; signal?: string }) => {
         if (child.exitCode !== null) error.exitCode = child.exitCode;
@@ -396,12 +394,6 @@ let fileSeq = 0;
 
 /** The child processes whose exits {@link LocalBackend} already watches. */
 const watched = new WeakSet<ChildProcess>();
-
-/** The part of tinypool's worker wrapper (`pool.threads`) that #retire uses. */
-interface TinypoolWrapper {
-  readonly threadId: number;
-  emit(event: 'error', error: Error): boolean;
-}
 
 /**
  * How often a batch is resent after workers refused it for their quota. One refusal is the

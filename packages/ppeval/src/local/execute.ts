@@ -24,6 +24,7 @@ export interface ExecuteOptions {
    * Receives the ArrayBuffers that the results own wholly (see `isTransferable` in
    * `wire/values.ts`), for the transfer list of the answer (threads). The broadcast arguments'
    * buffers are never among them: the worker keeps those for the call's later elements.
+   * Collected only for a request with `transferResults`.
    * @defaultValue nothing is collected
    */
   transfer?: ArrayBuffer[];
@@ -124,7 +125,9 @@ export async function executeBatch(
   }
 
   applyFixups(request.fixups);
-  const transfer = options.transfer && {
+  // Only when the caller asked: a moved buffer is emptied in the worker, which a function that
+  // keeps what it returns (a cache) would notice on its next call.
+  const transfer = options.transfer !== undefined && request.transferResults === true && {
     into: new Set<ArrayBuffer>(),
     keep: keptBuffers(broadcast),
   };

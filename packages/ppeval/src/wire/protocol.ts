@@ -61,6 +61,11 @@ export interface BatchRequest {
   readonly fixups?: readonly Fixup[];
   /** Whether class instances in results travel as plain data. @defaultValue refused */
   readonly instances?: 'plain';
+  /**
+   * Whether the worker may move the ArrayBuffers its results own wholly instead of copying them
+   * (the `transferResults` call option). @defaultValue copied
+   */
+  readonly transferResults?: true;
 }
 
 /** The outcome of one element: its value, or the error it threw, serialized. */

@@ -1,19 +1,26 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { array, createPool } from 'ppeval';
-import { echoBroadcast, lastResultDetached, makeResult } from '../fixtures/runtime/workers.mjs';
+import {
+  cachedTable,
+  echoBroadcast,
+  lastResultDetached,
+  makeResult,
+} from '../fixtures/runtime/workers.mjs';
 
 // One worker, so that the second call looks at the worker that ran the first.
 const pool = createPool({ concurrency: 1 });
 afterAll(() => pool.close());
 
+const moving = pool.ppeval.with({ transferResults: true });
+
 async function sent(kind: string): Promise<{ value: unknown; detached: boolean }> {
-  const [value] = await pool.ppeval(makeResult, array([kind]));
+  const [value] = await moving(makeResult, array([kind]));
   const [detached] = await pool.ppeval(lastResultDetached, array([0]));
   return { value, detached: detached! };
 }
 
-describe('typed arrays in results come back from worker threads', () => {
+describe('transferResults: true moves typed arrays in results out of worker threads', () => {
   it('transferred, not copied, when the result owns its memory', async () => {
     const { value, detached } = await sent('float64');
     expect(detached).toBe(true);
@@ -52,10 +59,14 @@ describe('typed arrays in results come back from worker threads', () => {
     const table = new ArrayBuffer(65536);
     new Uint8Array(table).fill(5);
     const view = new DataView(new ArrayBuffer(8192));
-    const results = await pool.ppeval.with({ chunkSize: 1 })(echoBroadcast, array([0, 1, 2]), {
-      table,
-      view,
-    });
+    const results = await pool.ppeval.with({ chunkSize: 1, transferResults: true })(
+      echoBroadcast,
+      array([0, 1, 2]),
+      {
+        table,
+        view,
+      },
+    );
     for (const r of results as { table: ArrayBuffer; view: DataView }[]) {
       expect(r.table.byteLength).toBe(65536);
       expect(new Uint8Array(r.table)[100]).toBe(5);
@@ -66,12 +77,38 @@ describe('typed arrays in results come back from worker threads', () => {
   it('copies results from child processes as before', async () => {
     const processes = createPool({ concurrency: 1, runtime: 'processes' });
     try {
-      const [value] = await processes.ppeval(makeResult, array(['buffer']));
+      const [value] = await processes.ppeval.with({ transferResults: true })(
+        makeResult,
+        array(['buffer']),
+      );
       expect(Buffer.isBuffer(value)).toBe(true);
       const [detached] = await processes.ppeval(lastResultDetached, array([0]));
       expect(detached).toBe(false);
     } finally {
       await processes.close();
     }
+  });
+});
+
+describe('results are copied by default', () => {
+  it('leaves a returned buffer intact in the worker', async () => {
+    const [value] = await pool.ppeval(makeResult, array(['float64']));
+    const [detached] = await pool.ppeval(lastResultDetached, array([0]));
+    expect(detached).toBe(false);
+    expect((value as Float64Array).length).toBe(65536);
+  });
+
+  it('so that a function returning what it keeps (a cache) gives what a serial map gives', async () => {
+    const xs = [0, 1, 2, 3, 4, 5];
+    const serial = xs.map((k) => cachedTable(k));
+    const parallel = await pool.ppeval.with({ chunkSize: 1 })(cachedTable, array(xs));
+    expect(parallel).toEqual(serial);
+    expect(parallel.map((t) => t.length)).toEqual(xs.map(() => 65536));
+  });
+
+  it('refuses a transferResults that is not a boolean', () => {
+    expect(() => pool.ppeval.with({ transferResults: 'yes' as unknown as boolean })).toThrow(
+      "Expected `transferResults` to be a boolean, got `'yes'` (string).",
+    );
   });
 });

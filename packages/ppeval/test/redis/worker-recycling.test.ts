@@ -74,8 +74,8 @@ describe.skipIf(!hasRedisServer)('ppeval-worker --max-elements-per-worker', () =
     expect(() =>
       resolveWorkerOptions({ url: 'redis://127.0.0.1:1', maxElementsPerWorker: 0 }),
     ).toThrow('Expected `maxElementsPerWorker` to be an integer from 1 and up, got `0` (number).');
-    expect(() =>
-      resolveWorkerOptions({ url: 'redis://127.0.0.1:1', maxWorkerHeapMb: -1 }),
-    ).toThrow('Expected `maxWorkerHeapMb` to be a positive number of megabytes, got `-1` (number).');
+    expect(() => resolveWorkerOptions({ url: 'redis://127.0.0.1:1', maxWorkerHeapMb: -1 })).toThrow(
+      'Expected `maxWorkerHeapMb` to be a positive number of megabytes, got `-1` (number).',
+    );
   });
 });
