@@ -127,10 +127,11 @@ export async function executeBatch(
   applyFixups(request.fixups);
   // Only when the caller asked: a moved buffer is emptied in the worker, which a function that
   // keeps what it returns (a cache) would notice on its next call.
-  const transfer = options.transfer !== undefined && request.transferResults === true && {
-    into: new Set<ArrayBuffer>(),
-    keep: keptBuffers(broadcast),
-  };
+  const transfer = options.transfer !== undefined &&
+    request.transferResults === true && {
+      into: new Set<ArrayBuffer>(),
+      keep: keptBuffers(broadcast),
+    };
   const encodeOptions = {
     role: 'result',
     allowSharedBuffer: options.allowSharedBuffers ?? false,
