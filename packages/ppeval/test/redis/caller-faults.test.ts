@@ -65,7 +65,7 @@ describe.skipIf(!hasRedisServer)('Redis backend: the caller under Redis faults',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('settles close() within 2 s after kill -9 of Redis mid-call; the call rejects with BackendError and the process exits', async () => {
+  it('settles close() within 2 s after kill -9 of Redis mid-call; the call rejects and the process exits', async () => {
     const redis = await server();
     await workers(redis.url, 'dies');
     const log = join(dir, 'dies.log');
@@ -87,8 +87,13 @@ describe.skipIf(!hasRedisServer)('Redis backend: the caller under Redis faults',
       // Without the fix close() never settled: give up after 10 s instead of hanging.
       expect(await until(() => out.includes('\n'), 10_000)).toBe(true);
       const report = JSON.parse(out) as { name: string; message: string; closeMs: number };
-      expect(report.name).toBe('BackendError');
-      expect(report.message).toMatch(/Lost the connection to Redis at redis:\/\/127\.0\.0\.1:/);
+      // close() may run before the pool's client has seen the socket close (a race with the
+      // kill): then the call in flight fails as any call a close() stops does, PoolClosedError.
+      // Once the loss is seen, it is the BackendError that says so. Either way close() settles.
+      expect(['BackendError', 'PoolClosedError']).toContain(report.name);
+      if (report.name === 'BackendError') {
+        expect(report.message).toMatch(/Lost the connection to Redis at redis:\/\/127\.0\.0\.1:/);
+      }
       expect(report.closeMs).toBeLessThan(2000);
       console.info(`Redis killed mid-call: close() took ${report.closeMs} ms`);
       // Nothing keeps the process alive: no reconnection timer, no socket.
