@@ -111,23 +111,15 @@ export function prepareArguments(
     // A lazy input's items are checked as the feed reads them.
     if (at === undefined) return;
     for (let k = 0; k < dist.length!; k++) {
-      const encoded = encodeValue(at(k), {
-        role: 'argument',
-        allowSharedBuffer: sharedMemory,
+      const found = checkElement(at(k), k, position, dist.description, {
+        fnName,
+        sharedMemory,
         instances,
       });
-      if (encoded.fixups !== undefined) {
-        const list = fixups.get(k);
-        if (list === undefined) fixups.set(k, encoded.fixups);
-        else list.push(...encoded.fixups);
-      }
-      const problem = encoded.problem;
-      if (problem !== undefined) {
-        throw new PpevalArgumentError(
-          `Element ${k} of argument ${position + 1} of ${fnName} (${dist.description}) cannot ` +
-            `be sent to a worker: ${problem}.`,
-        );
-      }
+      if (found === undefined) continue;
+      const list = fixups.get(k);
+      if (list === undefined) fixups.set(k, found);
+      else list.push(...found);
     }
   });
   // Lazy inputs start last, once nothing else can fail here (the engine closes them).
@@ -138,4 +130,37 @@ export function prepareArguments(
     return { kind: 'lazy', input: openLazy(dist)!, position, description };
   });
   return { total: first?.dist.length, slots, distributed, broadcast, fixups };
+}
+
+/** What {@link checkElement} needs to know of the call. */
+export interface ElementCheck {
+  readonly fnName: string;
+  readonly sharedMemory: boolean;
+  readonly instances: InstancesPolicy;
+}
+
+/**
+ * Checks that element `k` of the distributed argument at `position` can be sent to a worker
+ * (the value codec), up front for an array's items and as the feed reads a lazy input's.
+ * Returns its fixups; throws {@link PpevalArgumentError} naming the element otherwise.
+ */
+export function checkElement(
+  value: unknown,
+  k: number,
+  position: number,
+  description: string,
+  call: ElementCheck,
+): Fixup[] | undefined {
+  const encoded = encodeValue(value, {
+    role: 'argument',
+    allowSharedBuffer: call.sharedMemory,
+    instances: call.instances,
+  });
+  if (encoded.problem !== undefined) {
+    throw new PpevalArgumentError(
+      `Element ${k} of argument ${position + 1} of ${call.fnName} (${description}) cannot ` +
+        `be sent to a worker: ${encoded.problem}.`,
+    );
+  }
+  return encoded.fixups;
 }

@@ -8,9 +8,14 @@
  *
  * @module
  */
-import type { ElementSource, PreparedArguments } from './arguments.js';
+import {
+  checkElement,
+  type ElementCheck,
+  type ElementSource,
+  type PreparedArguments,
+} from './arguments.js';
 import { PpevalArgumentError } from './errors.js';
-import { encodeValue, type Fixup, type InstancesPolicy } from './wire/values.js';
+import type { Fixup } from './wire/values.js';
 
 /** Elements taken together: their indices, their argument rows and their fixups. */
 export interface FeedBatch {
@@ -21,11 +26,8 @@ export interface FeedBatch {
   readonly fixups?: readonly (readonly Fixup[] | undefined)[];
 }
 
-/** What the feed needs from its call. */
-export interface FeedContext {
-  readonly fnName: string;
-  readonly sharedMemory: boolean;
-  readonly instances: InstancesPolicy;
+/** What the feed needs from its call: what it checks elements with, and whom it tells. */
+export interface FeedContext extends ElementCheck {
   /** Elements were read after a {@link Feed.take} found too few: call take again. */
   readonly onReady: () => void;
   /** Reading failed (an input threw, ended early, or gave an unsendable value). */
@@ -253,18 +255,8 @@ export class Feed {
     let fixups: Fixup[] | undefined = known === undefined ? undefined : [...known];
     this.#args.distributed.forEach((source, d) => {
       if (source.kind === 'eager') return;
-      const encoded = encodeValue(values[d], {
-        role: 'argument',
-        allowSharedBuffer: this.#ctx.sharedMemory,
-        instances: this.#ctx.instances,
-      });
-      if (encoded.problem !== undefined) {
-        throw new PpevalArgumentError(
-          `Element ${k} of argument ${source.position + 1} of ${this.#ctx.fnName} ` +
-            `(${source.description}) cannot be sent to a worker: ${encoded.problem}.`,
-        );
-      }
-      if (encoded.fixups !== undefined) (fixups ??= []).push(...encoded.fixups);
+      const found = checkElement(values[d], k, source.position, source.description, this.#ctx);
+      if (found !== undefined) (fixups ??= []).push(...found);
     });
     this.#read += 1;
     this.#buffer.push({ values, fixups });

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { parentOf } from './processes.js';
 import { packageRoot, watchWorker, workerBin, type WorkerProcess } from './redis-server.js';
 
 function ip(...args: string[]): { ok: boolean; err: string } {
@@ -103,12 +103,9 @@ function spawnWorker(prefix: string[], url: string, args: string[]): WorkerProce
 export function runsUnder(pid: number, ancestor: number): boolean {
   for (let p = pid, hops = 0; p > 1 && hops < 16; hops++) {
     if (p === ancestor) return true;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return false;
-    }
+    const parent = parentOf(p);
+    if (parent === undefined) return false;
+    p = parent;
   }
   return false;
 }

@@ -20,12 +20,18 @@ export function running(pid: number): boolean {
   return fields !== undefined && fields[0] !== 'Z';
 }
 
+/** The parent of a process, or undefined once it is gone. */
+export function parentOf(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+}
+
 /** The pids whose parent is `parent`, zombies included. */
 export function childrenOf(parent: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    if (Number(statFields(Number(name))?.[1]) === parent) out.push(Number(name));
+    if (parentOf(Number(name)) === parent) out.push(Number(name));
   }
   return out;
 }
