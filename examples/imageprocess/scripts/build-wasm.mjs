@@ -17,7 +17,7 @@ const wabt = await wabtInit();
 const text = readFileSync(source, 'utf8');
 let module;
 try {
-  module = wabt.parseWat(relative(root, source), text, { simd: true, bulk_memory: true });
+  module = wabt.parseWat(relative(root, source), text, { simd: true, bulk_memory: true, sat_float_to_int: true });
   module.validate();
 } catch (error) {
   console.error(`build-wasm: ${relative(root, source)} does not assemble:\n${error.message}`);

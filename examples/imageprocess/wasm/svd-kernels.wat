@@ -2,7 +2,7 @@
 ;; src/svd/kernels.ts (createJsKernels), which documents each function's contract.
 ;;
 ;; Every array argument is an offset into linear memory counted in float64 elements (multiplied
-;; by 8 here). Each kernel performs exactly the IEEE operations of its TypeScript twin in the
+;; by 8 here), except the byte addresses of gramStepU8's matrices and limbs. Each kernel performs exactly the IEEE operations of its TypeScript twin in the
 ;; same order, so both give bit-identical results:
 ;; - a dot product keeps two f64x2 accumulators over elements 4p..4p+3, reduces them as
 ;;   (s0 + s2) + (s1 + s3) and then adds the len mod 4 tail elements one by one;
@@ -262,202 +262,6 @@
               (f64.mul (local.get $t2) (f64.load (local.get $x2))))
             (f64.mul (local.get $t3) (f64.load (local.get $x3))))))))
 
-  ;; $gram4 for rows of float32 values (rowBytes = 4 * cols), widened to float64 as they are loaded:
-  ;; the same products and sums, so the same bits, from half the bytes. Four rows of the Gram step (byte addresses): t[0..3] = row_r . q, then
-  ;; z = (((z + t0 row0) + t1 row1) + t2 row2) + t3 row3, which is the row-by-row order.
-  ;; Four independent dot products share each load of q, and z is read and written once for
-  ;; four rows.
-  (func $gram4f32 (param $row0 i32) (param $rowBytes i32) (param $q i32) (param $cols i32) (param $t i32) (param $z i32)
-    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $qp i32) (local $end i32) (local $zp i32) (local $zEnd i32)
-    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
-    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $qv v128) (local $v v128)
-    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
-    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128) (local $q1 f64)
-    (local.set $x0 (local.get $row0))
-    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
-    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
-    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
-    (local.set $qp (local.get $q))
-    (local.set $end (i32.add (local.get $x0) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
-    (block $dd
-      (loop $dl
-        (br_if $dd (i32.ge_u (local.get $x0) (local.get $end)))
-        (local.set $qv (v128.load (local.get $qp)))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0))) (local.get $qv))))
-        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1))) (local.get $qv))))
-        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2))) (local.get $qv))))
-        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))) (local.get $qv))))
-        (local.set $qv (v128.load offset=16 (local.get $qp)))
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x0))) (local.get $qv))))
-        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x1))) (local.get $qv))))
-        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x2))) (local.get $qv))))
-        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x3))) (local.get $qv))))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
-        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
-        (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
-        (br $dl)))
-    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
-    (local.set $t0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
-    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
-    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
-    (local.set $t3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $end (i32.add (local.get $row0) (local.get $rowBytes)))
-    (block $td
-      (loop $tl
-        (br_if $td (i32.ge_u (local.get $x0) (local.get $end)))
-        (local.set $q1 (f64.load (local.get $qp)))
-        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.promote_f32 (f32.load (local.get $x0))) (local.get $q1))))
-        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.promote_f32 (f32.load (local.get $x1))) (local.get $q1))))
-        (local.set $t2 (f64.add (local.get $t2) (f64.mul (f64.promote_f32 (f32.load (local.get $x2))) (local.get $q1))))
-        (local.set $t3 (f64.add (local.get $t3) (f64.mul (f64.promote_f32 (f32.load (local.get $x3))) (local.get $q1))))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 4)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
-        (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
-        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-        (br $tl)))
-    (f64.store (local.get $t) (local.get $t0))
-    (f64.store offset=8 (local.get $t) (local.get $t1))
-    (f64.store offset=16 (local.get $t) (local.get $t2))
-    (f64.store offset=24 (local.get $t) (local.get $t3))
-    (local.set $t0v (f64x2.splat (local.get $t0)))
-    (local.set $t1v (f64x2.splat (local.get $t1)))
-    (local.set $t2v (f64x2.splat (local.get $t2)))
-    (local.set $t3v (f64x2.splat (local.get $t3)))
-    (local.set $x0 (local.get $row0))
-    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
-    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
-    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
-    (local.set $zp (local.get $z))
-    (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
-    (block $ud
-      (loop $ul
-        (br_if $ud (i32.ge_u (local.get $zp) (local.get $zEnd)))
-        (v128.store (local.get $zp)
-          (f64x2.add
-            (f64x2.add
-              (f64x2.add
-                (f64x2.add (v128.load (local.get $zp)) (f64x2.mul (local.get $t0v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0)))))
-                (f64x2.mul (local.get $t1v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1)))))
-              (f64x2.mul (local.get $t2v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2)))))
-            (f64x2.mul (local.get $t3v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))))))
-        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 8)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
-        (local.set $x3 (i32.add (local.get $x3) (i32.const 8)))
-        (br $ul)))
-    (if (i32.and (local.get $cols) (i32.const 1))
-      (then
-        (f64.store (local.get $zp)
-          (f64.add
-            (f64.add
-              (f64.add
-                (f64.add (f64.load (local.get $zp)) (f64.mul (local.get $t0) (f64.promote_f32 (f32.load (local.get $x0)))))
-                (f64.mul (local.get $t1) (f64.promote_f32 (f32.load (local.get $x1)))))
-              (f64.mul (local.get $t2) (f64.promote_f32 (f32.load (local.get $x2)))))
-            (f64.mul (local.get $t3) (f64.promote_f32 (f32.load (local.get $x3)))))))))
-
-;; The dot products of $gram4f32 alone: t[0..3] = row_r . q for four float32 rows.
-    (func $dots4f32 (param $row0 i32) (param $rowBytes i32) (param $q i32) (param $cols i32) (param $t i32) (param $z i32)
-    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $qp i32) (local $end i32) (local $zp i32) (local $zEnd i32)
-    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
-    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128) (local $qv v128) (local $v v128)
-    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
-    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128) (local $q1 f64)
-    (local.set $x0 (local.get $row0))
-    (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
-    (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
-    (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
-    (local.set $qp (local.get $q))
-    (local.set $end (i32.add (local.get $x0) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
-    (block $dd
-      (loop $dl
-        (br_if $dd (i32.ge_u (local.get $x0) (local.get $end)))
-        (local.set $qv (v128.load (local.get $qp)))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0))) (local.get $qv))))
-        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x1))) (local.get $qv))))
-        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2))) (local.get $qv))))
-        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x3))) (local.get $qv))))
-        (local.set $qv (v128.load offset=16 (local.get $qp)))
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x0))) (local.get $qv))))
-        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x1))) (local.get $qv))))
-        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x2))) (local.get $qv))))
-        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x3))) (local.get $qv))))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
-        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
-        (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
-        (br $dl)))
-    (local.set $v (f64x2.add (local.get $a0) (local.get $a1)))
-    (local.set $t0 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $b0) (local.get $b1)))
-    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $c0) (local.get $c1)))
-    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $v (f64x2.add (local.get $d0) (local.get $d1)))
-    (local.set $t3 (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-    (local.set $end (i32.add (local.get $row0) (local.get $rowBytes)))
-    (block $td
-      (loop $tl
-        (br_if $td (i32.ge_u (local.get $x0) (local.get $end)))
-        (local.set $q1 (f64.load (local.get $qp)))
-        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.promote_f32 (f32.load (local.get $x0))) (local.get $q1))))
-        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.promote_f32 (f32.load (local.get $x1))) (local.get $q1))))
-        (local.set $t2 (f64.add (local.get $t2) (f64.mul (f64.promote_f32 (f32.load (local.get $x2))) (local.get $q1))))
-        (local.set $t3 (f64.add (local.get $t3) (f64.mul (f64.promote_f32 (f32.load (local.get $x3))) (local.get $q1))))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 4)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
-        (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
-        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-        (br $tl)))
-    (f64.store (local.get $t) (local.get $t0))
-    (f64.store offset=8 (local.get $t) (local.get $t1))
-    (f64.store offset=16 (local.get $t) (local.get $t2))
-    (f64.store offset=24 (local.get $t) (local.get $t3)))
-
-  ;; z = ((z + t[0] row_0) + t[1] row_1) + ... + t[7] row_7 for eight float32 rows (byte
-  ;; addresses, rowBytes = 4 * cols): the row-by-row order of the Gram update, with z read and
-  ;; written once for eight rows instead of twice.
-  (func $update8f32 (param $row0 i32) (param $rowBytes i32) (param $cols i32) (param $t i32) (param $z i32)
-    (local $x i32) (local $zp i32) (local $zEnd i32)
-    (local $c0 v128)
-    (local $c1 v128)
-    (local $c2 v128)
-    (local $c3 v128)
-    (local $c4 v128)
-    (local $c5 v128)
-    (local $c6 v128)
-    (local $c7 v128)
-    (local.set $c0 (v128.load64_splat offset=0 (local.get $t)))
-    (local.set $c1 (v128.load64_splat offset=8 (local.get $t)))
-    (local.set $c2 (v128.load64_splat offset=16 (local.get $t)))
-    (local.set $c3 (v128.load64_splat offset=24 (local.get $t)))
-    (local.set $c4 (v128.load64_splat offset=32 (local.get $t)))
-    (local.set $c5 (v128.load64_splat offset=40 (local.get $t)))
-    (local.set $c6 (v128.load64_splat offset=48 (local.get $t)))
-    (local.set $c7 (v128.load64_splat offset=56 (local.get $t)))
-    (local.set $x (local.get $row0))
-    (local.set $zp (local.get $z))
-    (local.set $zEnd (i32.add (local.get $z) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
-    (block $done
-      (loop $main
-        (br_if $done (i32.ge_u (local.get $zp) (local.get $zEnd)))
-        (v128.store (local.get $zp) (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (f64x2.add (v128.load (local.get $zp)) (f64x2.mul (local.get $c0) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))) (f64x2.mul (local.get $c1) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 1))))))) (f64x2.mul (local.get $c2) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 2))))))) (f64x2.mul (local.get $c3) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 3))))))) (f64x2.mul (local.get $c4) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 4))))))) (f64x2.mul (local.get $c5) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 5))))))) (f64x2.mul (local.get $c6) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 6))))))) (f64x2.mul (local.get $c7) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 7))))))))
-        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
-        (local.set $x (i32.add (local.get $x) (i32.const 8)))
-        (br $main)))
-    (if (i32.and (local.get $cols) (i32.const 1))
-      (then
-        (f64.store (local.get $zp) (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.load (local.get $zp)) (f64.mul (f64.load offset=0 (local.get $t)) (f64.promote_f32 (f32.load (local.get $x))))) (f64.mul (f64.load offset=8 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 1))))))) (f64.mul (f64.load offset=16 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 2))))))) (f64.mul (f64.load offset=24 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 3))))))) (f64.mul (f64.load offset=32 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 4))))))) (f64.mul (f64.load offset=40 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 5))))))) (f64.mul (f64.load offset=48 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 6))))))) (f64.mul (f64.load offset=56 (local.get $t)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.mul (local.get $rowBytes) (i32.const 7)))))))))))
-
   ;; z += Σ_i t_i a_i with t_i = a_i . q over the rows i < rows of the f64 matrix at a (byte
   ;; addresses; z is not cleared): quads of rows, then pairs, then one, always in row order.
   (func $gramRows (param $a i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32)
@@ -568,60 +372,146 @@
     (call $gramRows (i32.shl (local.get $a) (i32.const 3)) (local.get $rows) (local.get $cols)
       (i32.shl (local.get $q) (i32.const 3)) (i32.shl (local.get $t) (i32.const 3)) (i32.shl (local.get $z) (i32.const 3))))
 
-;; dst[j] = src[j] for j < count: float32 at src to float64 at dst (byte addresses).
-  (func $f32ToF64 (param $src i32) (param $dst i32) (param $count i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
-    (block $done
-      (loop $main
-        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
-        (br $main))))
+  ;; ---- The Gram step on uint8 storage (integer samples 0..255), in exact integer arithmetic ----
+  ;;
+  ;; A vector x of len float64 values is cut into three int16 limb vectors: with s = max |x_j|
+  ;; and E = 45 - exponent(s), X_j = floor(x_j 2^E + 0.5) is an integer of at most 46 bits and
+  ;; X_j = L0_j 2^32 + L1_j 2^16 + L2_j with L1, L2 in [-32768, 32767] and |L0| <= 16385.
+  ;; A row of A times x is then Σ_j a_j X_j 2^-E = ((D0 2^16 + D1) 2^16 + D2) 2^-E with
+  ;; D_l = Σ_j a_j L_l_j, sums of integers formed exactly (i32x4.dot_i16x8_s, flushed into
+  ;; float64 every 1024 samples, before any 32-bit lane can overflow: 128 dots of at most
+  ;; 2 * 255 * 32768 each). Every step is exact but the last combination, so the order of the
+  ;; sums does not matter and the TypeScript twin gives the same bits.
 
-  ;; gramStep for a matrix stored as float32 at byte address a4 (values exact in float32, such as
-  ;; image samples): quads of rows through $gram4f32, the rows mod 4 widened into the scratch
-  ;; rows (element offset scratch, 3 * cols values) and handled by $gramRows. Every product and
-  ;; sum is the one gramStep forms on the same values in float64, so the results are
-  ;; bit-identical, while each step reads half the bytes.
-  (func (export "gramStepF32") (param $a4 i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32) (param $scratch i32)
-    (local $i i32) (local $rowBytes i32)
-    (local.set $q (i32.shl (local.get $q) (i32.const 3)))
-    (local.set $t (i32.shl (local.get $t) (i32.const 3)))
-    (local.set $z (i32.shl (local.get $z) (i32.const 3)))
-    (local.set $scratch (i32.shl (local.get $scratch) (i32.const 3)))
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
-    (memory.fill (local.get $z) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
-    ;; Eight rows at a time (two quads of dot products, one update of z), then a quad.
-    (block $octetsDone
-      (loop $octets
-        (br_if $octetsDone (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $rows)))
-        (call $dots4f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
-          (local.get $rowBytes) (local.get $q) (local.get $cols)
-          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
-        (call $dots4f32 (i32.add (local.get $a4) (i32.mul (i32.add (local.get $i) (i32.const 4)) (local.get $rowBytes)))
-          (local.get $rowBytes) (local.get $q) (local.get $cols)
-          (i32.add (local.get $t) (i32.shl (i32.add (local.get $i) (i32.const 4)) (i32.const 3))) (local.get $z))
-        (call $update8f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
-          (local.get $rowBytes) (local.get $cols)
-          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (br $octets)))
-    (block $done
-      (loop $quads
-        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
-        (call $gram4f32 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
-          (local.get $rowBytes) (local.get $q) (local.get $cols)
-          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $quads)))
-    (if (i32.lt_u (local.get $i) (local.get $rows))
+  ;; Cuts the len float64 values at byte x into three int16 limb rows at byte limbs, limbStride
+  ;; bytes apart (limb l at limbs + l * limbStride); returns 2^-E (0 for a zero vector).
+  (func $splitLimbs (param $x i32) (param $len i32) (param $limbs i32) (param $limbStride i32) (result f64)
+    (local $p i32) (local $end i32) (local $s f64) (local $e i32) (local $up f64) (local $v f64) (local $r f64) (local $l f64) (local $dst i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $len) (i32.const 3))))
+    (local.set $p (local.get $x))
+    (block $maxDone
+      (loop $max
+        (br_if $maxDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f64.max (local.get $s) (f64.abs (f64.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $max)))
+    (if (f64.eq (local.get $s) (f64.const 0))
       (then
-        (call $f32ToF64 (i32.add (local.get $a4) (i32.mul (local.get $i) (local.get $rowBytes)))
-          (local.get $scratch) (i32.mul (i32.sub (local.get $rows) (local.get $i)) (local.get $cols)))
-        (call $gramRows (local.get $scratch) (i32.sub (local.get $rows) (local.get $i)) (local.get $cols) (local.get $q)
-          (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))) (local.get $z)))))
+        (local.set $dst (local.get $limbs))
+        (memory.fill (local.get $limbs) (i32.const 0) (i32.shl (local.get $len) (i32.const 1)))
+        (memory.fill (i32.add (local.get $limbs) (local.get $limbStride)) (i32.const 0) (i32.shl (local.get $len) (i32.const 1)))
+        (memory.fill (i32.add (local.get $limbs) (i32.shl (local.get $limbStride) (i32.const 1))) (i32.const 0) (i32.shl (local.get $len) (i32.const 1)))
+        (return (f64.const 0))))
+    ;; E = 45 - (biased exponent - 1023), at most 1022 so that 2^E and 2^-E are normal.
+    (local.set $e (i32.sub (i32.const 1068)
+      (i32.and (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $s)) (i64.const 52))) (i32.const 2047))))
+    (if (i32.gt_s (local.get $e) (i32.const 1022)) (then (local.set $e (i32.const 1022))))
+    (local.set $up (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $e) (i32.const 1023))) (i64.const 52))))
+    (local.set $p (local.get $x))
+    (local.set $dst (local.get $limbs))
+    (block $done
+      (loop $cut
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (f64.floor (f64.add (f64.mul (f64.load (local.get $p)) (local.get $up)) (f64.const 0.5))))
+        (local.set $l (f64.sub (local.get $v) (f64.mul (f64.floor (f64.mul (f64.add (local.get $v) (f64.const 32768)) (f64.const 0x1p-16))) (f64.const 65536))))
+        (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $limbStride) (i32.const 1))) (i32.trunc_sat_f64_s (local.get $l)))
+        (local.set $r (f64.mul (f64.sub (local.get $v) (local.get $l)) (f64.const 0x1p-16)))
+        (local.set $l (f64.sub (local.get $r) (f64.mul (f64.floor (f64.mul (f64.add (local.get $r) (f64.const 32768)) (f64.const 0x1p-16))) (f64.const 65536))))
+        (i32.store16 (i32.add (local.get $dst) (local.get $limbStride)) (i32.trunc_sat_f64_s (local.get $l)))
+        (i32.store16 (local.get $dst) (i32.trunc_sat_f64_s (f64.mul (f64.sub (local.get $r) (local.get $l)) (f64.const 0x1p-16))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
+        (br $cut)))
+    (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.sub (i32.const 1023) (local.get $e))) (i64.const 52))))
+
+  (func $laneSum (param $c v128) (result f64)
+    (f64.add
+      (f64.add (f64.convert_i32_s (i32x4.extract_lane 0 (local.get $c))) (f64.convert_i32_s (i32x4.extract_lane 1 (local.get $c))))
+      (f64.add (f64.convert_i32_s (i32x4.extract_lane 2 (local.get $c))) (f64.convert_i32_s (i32x4.extract_lane 3 (local.get $c))))))
+
+  ;; out[i] (float64, byte address) = row_i . X 2^-E for the rows < rows of the uint8 matrix at
+  ;; byte mat (rows stride bytes apart, stride a multiple of 16, padding zero), X in three limb
+  ;; rows at byte limbs (limbStride = 2 * stride bytes apart), two rows at a time.
+  (func $dotsU8 (param $mat i32) (param $rows i32) (param $stride i32) (param $limbs i32) (param $out i32) (param $scale f64)
+    (local $i i32) (local $r0 i32) (local $r1 i32) (local $l i32) (local $off i32) (local $bend i32) (local $ls i32) (local $last i32)
+    (local $a0 v128) (local $a1 v128) (local $x0 v128) (local $x1 v128) (local $m0 v128) (local $m1 v128) (local $m2 v128)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128)
+    (local $d00 f64) (local $d01 f64) (local $d02 f64) (local $d10 f64) (local $d11 f64) (local $d12 f64)
+    (local.set $ls (i32.shl (local.get $stride) (i32.const 1)))
+    (block $rowsDone
+      (loop $pairs
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $r0 (i32.add (local.get $mat) (i32.mul (local.get $i) (local.get $stride))))
+        ;; An odd last row is paired with itself; only its first result is stored.
+        (local.set $last (i32.eq (i32.add (local.get $i) (i32.const 1)) (local.get $rows)))
+        (local.set $r1 (select (local.get $r0) (i32.add (local.get $r0) (local.get $stride)) (local.get $last)))
+        (local.set $d00 (f64.const 0)) (local.set $d01 (f64.const 0)) (local.set $d02 (f64.const 0))
+        (local.set $d10 (f64.const 0)) (local.set $d11 (f64.const 0)) (local.set $d12 (f64.const 0))
+        (local.set $off (i32.const 0))
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.ge_u (local.get $off) (local.get $stride)))
+            (local.set $bend (i32.add (local.get $off) (i32.const 1024)))
+            (if (i32.gt_u (local.get $bend) (local.get $stride)) (then (local.set $bend (local.get $stride))))
+            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0)) (local.set $c02 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0)) (local.set $c12 (v128.const i32x4 0 0 0 0))
+            (loop $inner
+              (local.set $l (i32.add (local.get $limbs) (i32.shl (local.get $off) (i32.const 1))))
+              (local.set $a0 (v128.load (i32.add (local.get $r0) (local.get $off))))
+              (local.set $a1 (v128.load (i32.add (local.get $r1) (local.get $off))))
+              (local.set $m0 (v128.load (local.get $l)))
+              (local.set $m1 (v128.load (i32.add (local.get $l) (local.get $ls))))
+              (local.set $m2 (v128.load (i32.add (local.get $l) (i32.shl (local.get $ls) (i32.const 1)))))
+              (local.set $x0 (i16x8.extend_low_i8x16_u (local.get $a0)))
+              (local.set $x1 (i16x8.extend_low_i8x16_u (local.get $a1)))
+              (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m0))))
+              (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m1))))
+              (local.set $c02 (i32x4.add (local.get $c02) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m2))))
+              (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m0))))
+              (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m1))))
+              (local.set $c12 (i32x4.add (local.get $c12) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m2))))
+              (local.set $m0 (v128.load offset=16 (local.get $l)))
+              (local.set $m1 (v128.load offset=16 (i32.add (local.get $l) (local.get $ls))))
+              (local.set $m2 (v128.load offset=16 (i32.add (local.get $l) (i32.shl (local.get $ls) (i32.const 1)))))
+              (local.set $x0 (i16x8.extend_high_i8x16_u (local.get $a0)))
+              (local.set $x1 (i16x8.extend_high_i8x16_u (local.get $a1)))
+              (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m0))))
+              (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m1))))
+              (local.set $c02 (i32x4.add (local.get $c02) (i32x4.dot_i16x8_s (local.get $x0) (local.get $m2))))
+              (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m0))))
+              (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m1))))
+              (local.set $c12 (i32x4.add (local.get $c12) (i32x4.dot_i16x8_s (local.get $x1) (local.get $m2))))
+              (local.set $off (i32.add (local.get $off) (i32.const 16)))
+              (br_if $inner (i32.lt_u (local.get $off) (local.get $bend))))
+            (local.set $d00 (f64.add (local.get $d00) (call $laneSum (local.get $c00))))
+            (local.set $d01 (f64.add (local.get $d01) (call $laneSum (local.get $c01))))
+            (local.set $d02 (f64.add (local.get $d02) (call $laneSum (local.get $c02))))
+            (local.set $d10 (f64.add (local.get $d10) (call $laneSum (local.get $c10))))
+            (local.set $d11 (f64.add (local.get $d11) (call $laneSum (local.get $c11))))
+            (local.set $d12 (f64.add (local.get $d12) (call $laneSum (local.get $c12))))
+            (br $blocks)))
+        (f64.store (local.get $out)
+          (f64.mul (f64.add (f64.mul (f64.add (f64.mul (local.get $d00) (f64.const 65536)) (local.get $d01)) (f64.const 65536)) (local.get $d02)) (local.get $scale)))
+        (if (i32.eqz (local.get $last))
+          (then
+            (f64.store offset=8 (local.get $out)
+              (f64.mul (f64.add (f64.mul (f64.add (f64.mul (local.get $d10) (f64.const 65536)) (local.get $d11)) (f64.const 65536)) (local.get $d12)) (local.get $scale)))))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $pairs))))
+
+  ;; The Gram step on uint8 storage: A (rows x cols, row stride strideA bytes) from byte a8, its
+  ;; transpose (cols x rows, row stride strideT bytes) from byte at8, both with zero padding;
+  ;; t = A q, z = Aᵀ t, each through the limbs of its input vector (3 rows of max(strideA,
+  ;; strideT) int16 values from byte limbs). q, t and z are float64 element offsets.
+  (func (export "gramStepU8") (param $a8 i32) (param $at8 i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32) (param $limbs i32)
+    (local $strideA i32) (local $strideT i32) (local $scale f64)
+    (local.set $strideA (i32.and (i32.add (local.get $cols) (i32.const 15)) (i32.const -16)))
+    (local.set $strideT (i32.and (i32.add (local.get $rows) (i32.const 15)) (i32.const -16)))
+    (local.set $scale (call $splitLimbs (i32.shl (local.get $q) (i32.const 3)) (local.get $cols) (local.get $limbs) (i32.shl (local.get $strideA) (i32.const 1))))
+    (call $dotsU8 (local.get $a8) (local.get $rows) (local.get $strideA) (local.get $limbs) (i32.shl (local.get $t) (i32.const 3)) (local.get $scale))
+    (local.set $scale (call $splitLimbs (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
+    (call $dotsU8 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))
 
   (func (export "dotRows") (param $x i32) (param $count i32) (param $ldx i32) (param $y i32) (param $len i32) (param $out i32)
     (local $r i32)

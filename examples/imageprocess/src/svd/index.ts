@@ -4,9 +4,10 @@
  */
 import { denseLowRank } from './dense.js';
 import { exactLowRank } from './exact.js';
-import { createJsKernels } from './kernels.js';
+import { createJsKernels, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
-import { lanczosLowRank } from './lanczos.js';
+import { lanczosLowRank, u8HeapLayout } from './lanczos.js';
+import type { MatrixStorage } from './lanczos.js';
 import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
 
 /**
@@ -276,16 +277,15 @@ interface HeapResult {
 }
 
 /**
- * Puts the tall m x n matrix into the heap at offset 0, as float32 from byte 0 when `float32`
- * is set (only asked for when every value is exact in float32), else as float64; returns
- * whether every value is zero.
+ * Puts the tall m x n matrix into the heap from byte 0 as `storage` says ('uint8' only when
+ * every value is an integer 0..255); returns whether every value is zero.
  */
-type HeapLoader = (float32: boolean) => boolean;
+type HeapLoader = (storage: MatrixStorage) => boolean;
 
 /**
  * A_k of the tall m x n matrix (m >= n) that `load` puts into the heap, left in the heap.
- * Lanczos reads it as float32 when `exactInFloat32` (half the bytes per pass, the same bits);
- * the dense method, which needs float64, reloads it.
+ * Lanczos reads it as bytes when `bytes` (every value an integer 0..255); the dense method,
+ * which needs float64, reloads it.
  */
 function solveInHeap(
   kernels: Kernels,
@@ -294,20 +294,21 @@ function solveInHeap(
   rank: number,
   method: 'auto' | 'lanczos' | 'dense',
   load: HeapLoader,
-  exactInFloat32: boolean,
+  bytes: boolean,
 ): HeapResult {
   let krylovDimension = 0;
   if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
+    const storage = bytes ? 'uint8' : 'float64';
     // The zero matrix is its own A_k (and would stop Lanczos at its first step).
-    if (load(exactInFloat32)) return zeroResult(kernels, m * n);
+    if (load(storage)) return zeroResult(kernels, m * n);
     // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
     // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
     const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
-    const lanczos = lanczosLowRank(kernels, m, n, rank, cap, exactInFloat32);
+    const lanczos = lanczosLowRank(kernels, m, n, rank, cap, storage);
     krylovDimension = lanczos.steps;
     if (lanczos.converged) return { offset: lanczos.output, method: 'lanczos', krylovDimension };
-    if (exactInFloat32) load(false);
-  } else if (load(false)) {
+    if (bytes) load('float64');
+  } else if (load('float64')) {
     return zeroResult(kernels, m * n);
   }
   return { offset: denseLowRank(kernels, m, n, rank), method: 'dense', krylovDimension };
@@ -320,7 +321,8 @@ function zeroResult(kernels: Kernels, size: number): HeapResult {
 
 /**
  * A loader of channel `channel` of interleaved samples (`channels` per pixel) of a rows x cols
- * image (or of a plain band: channels 1, channel 0), transposed when the image is wide.
+ * image (or of a plain band: channels 1, channel 0), transposed when the image is wide so that
+ * the heap holds the tall matrix.
  */
 function sampleLoader(
   kernels: Kernels,
@@ -331,27 +333,48 @@ function sampleLoader(
   cols: number,
 ): HeapLoader {
   const wide = rows < cols;
-  const size = rows * cols;
-  return (float32) => {
-    const heap = kernels.reserve(float32 ? Math.ceil(size / 2) : size);
-    const target = float32 ? new Float32Array(heap.buffer, heap.byteOffset, size) : heap;
-    let nonZero = false;
-    if (wide) {
+  const m = wide ? cols : rows;
+  const n = wide ? rows : cols;
+  return (storage) => {
+    if (storage === 'float64') {
+      const heap = kernels.reserve(m * n);
+      let nonZero = false;
       for (let i = 0, s = channel; i < rows; i++) {
-        for (let j = 0, t = i; j < cols; j++, s += channels, t += rows) {
+        // Sample (i, j) of the image is (j, i) of the tall matrix when the image is wide.
+        for (
+          let j = 0, t = wide ? i : i * cols;
+          j < cols;
+          j++, s += channels, t += wide ? rows : 1
+        ) {
           const v = data[s]!;
-          target[t] = v;
+          heap[t] = v;
           nonZero ||= v !== 0;
         }
       }
-    } else {
-      for (let p = 0, s = channel; p < size; p++, s += channels) {
+      return !nonZero;
+    }
+    // uint8: the tall A with rows of u8Stride(n) bytes, then Aᵀ with rows of u8Stride(m), both
+    // zero-padded. Image row i is row i of A (or of Aᵀ when wide), column j its column.
+    const { at8, elements } = u8HeapLayout(m, n);
+    const heap = kernels.reserve(elements);
+    const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 8 * elements);
+    bytes.fill(0);
+    const strideA = u8Stride(n);
+    const strideT = u8Stride(m);
+    const [direct, directStride, across, acrossStride] = wide
+      ? [at8, strideT, 0, strideA]
+      : [0, strideA, at8, strideT];
+    let nonZero = 0;
+    for (let i = 0, s = channel; i < rows; i++) {
+      const row = direct + i * directStride;
+      for (let j = 0, t = across + i; j < cols; j++, s += channels, t += acrossStride) {
         const v = data[s]!;
-        target[p] = v;
-        nonZero ||= v !== 0;
+        bytes[row + j] = v;
+        bytes[t] = v;
+        nonZero |= v;
       }
     }
-    return !nonZero;
+    return nonZero === 0;
   };
 }
 
@@ -367,12 +390,13 @@ function fastLowRank(
   const wide = rows < cols;
   const m = wide ? cols : rows;
   const n = wide ? rows : cols;
-  let exactInFloat32 = true;
-  for (let i = 0; i < band.length && exactInFloat32; i++) {
-    exactInFloat32 = Math.fround(band[i]!) === band[i];
+  let bytes = true;
+  for (let i = 0; i < band.length && bytes; i++) {
+    const v = band[i]!;
+    bytes = v >= 0 && v <= 255 && Number.isInteger(v);
   }
   const load = sampleLoader(kernels, band, 1, 0, rows, cols);
-  const solved = solveInHeap(kernels, m, n, rank, method, load, exactInFloat32);
+  const solved = solveInHeap(kernels, m, n, rank, method, load, bytes);
   const details = {
     method: solved.method,
     kernels: kernels.kind,
@@ -391,7 +415,7 @@ function fastLowRank(
 /**
  * compressImage's path to the same result without float64 copies of the band: channel
  * `channel` of the interleaved integer samples `data` (rows x cols pixels of `channels`
- * samples) goes straight into the kernels' heap (as float32), and A_k comes back floored and clamped to
+ * samples) goes straight into the kernels' heap (as bytes for 8-bit samples), and A_k comes back floored and clamped to
  * 0..maxValue into the same channel of `out`. Returns Σ (out − data)² over the channel, for the
  * PSNR. Arguments are trusted (compressImage checks them); integer samples need no finiteness
  * test.
@@ -422,9 +446,9 @@ export function lowRankSamples(
     wide = rows < cols;
     const m = wide ? cols : rows;
     const n = wide ? rows : cols;
-    // Samples of 8 or 16 bits are exact in float32.
+    // 8-bit samples are read as bytes by Lanczos, 16-bit ones as float64.
     const load = sampleLoader(kernels, data, channels, channel, rows, cols);
-    off = solveInHeap(kernels, m, n, rank, method, load, true).offset;
+    off = solveInHeap(kernels, m, n, rank, method, load, maxValue === 255).offset;
     approx = kernels.heap;
   }
   // floor and clamp in one comparison chain: for 0 <= x < maxValue + 1, x | 0 is floor(x); NaN

@@ -22,22 +22,24 @@ export interface Kernels {
    */
   gramStep(a: number, rows: number, cols: number, q: number, t: number, z: number): void;
   /**
-   * {@link Kernels.gramStep} for a matrix stored as float32: the rows x cols values (row-major)
-   * start at byte `a4` of the heap's buffer (a multiple of 16); `scratch` is room for 3 * cols
-   * float64 values. Each value is widened to float64 before it is used, so the results are
-   * bit-identical to gramStep on the same values stored as float64, while a step reads half the
-   * bytes (for matrices whose values are exact in float32, such as image samples). The
-   * WebAssembly kernel also updates z once per eight rows instead of four (the same sums in the
-   * same order).
+   * {@link Kernels.gramStep} for a matrix of integers 0..255 stored as bytes, in exact integer
+   * arithmetic: A (rows x cols) from byte `a8` of the heap's buffer and Aᵀ (cols x rows) from
+   * byte `at8`, each row padded with zeros to a multiple of 16 bytes ({@link u8Stride}); `limbs`
+   * is a byte address with room for {@link u8LimbBytes} bytes. q (then t) is cut into three
+   * int16 limbs of a 46-bit fixed-point image of the vector (see {@link splitLimbs}), so every
+   * product and sum is an exact integer and only the final combination rounds: the result
+   * differs from gramStep's by about 2^-46 of the vector's largest entry, is the same on every
+   * engine, and is the same bits from both kernel sets whatever order they sum in.
    */
-  gramStepF32(
-    a4: number,
+  gramStepU8(
+    a8: number,
+    at8: number,
     rows: number,
     cols: number,
     q: number,
     t: number,
     z: number,
-    scratch: number,
+    limbs: number,
   ): void;
   /** out[r] = x_r · y for r < count, where x_r starts at x + r * ldx; vectors of `len`. */
   dotRows(x: number, count: number, ldx: number, y: number, len: number, out: number): void;
@@ -188,16 +190,16 @@ export function createJsKernels(): Kernels {
       heap.fill(0, z, z + cols);
       gramRows(heap, a, rows, cols, q, t, z);
     },
-    gramStepF32(a4, rows, cols, q, t, z, scratch) {
+    gramStepU8(a8, at8, rows, cols, q, t, z, limbs) {
       const h = heap;
-      const values = new Float32Array(h.buffer, h.byteOffset + a4, rows * cols);
-      h.fill(0, z, z + cols);
-      // Two rows at a time, widened into the scratch rows: the pairs gramRows forms anyway.
-      for (let i = 0; i < rows; i += 2) {
-        const count = Math.min(2, rows - i);
-        for (let j = 0; j < count * cols; j++) h[scratch + j] = values[i * cols + j]!;
-        gramRows(h, scratch, count, cols, q, t + i, z);
-      }
+      const bytes = new Uint8Array(h.buffer, h.byteOffset);
+      const limb = new Int16Array(h.buffer, h.byteOffset + limbs, 3 * u8LimbStride(rows, cols));
+      const strideA = u8Stride(cols);
+      const strideT = u8Stride(rows);
+      const scaleQ = splitLimbs(h, q, cols, limb, strideA);
+      dotsU8(bytes, a8, rows, cols, strideA, limb, h, t, scaleQ);
+      const scaleT = splitLimbs(h, t, rows, limb, strideT);
+      dotsU8(bytes, at8, cols, rows, strideT, limb, h, z, scaleT);
     },
     dotRows(x, count, ldx, y, len, out) {
       const h = heap;
@@ -256,4 +258,97 @@ export function createJsKernels(): Kernels {
       }
     },
   };
+}
+
+/** The row stride, in bytes, of a uint8 matrix with `cols` columns for gramStepU8: a multiple of 16. */
+export function u8Stride(cols: number): number {
+  return Math.ceil(cols / 16) * 16;
+}
+
+/** The int16 elements between gramStepU8's limb rows for a rows x cols matrix. */
+function u8LimbStride(rows: number, cols: number): number {
+  return Math.max(u8Stride(rows), u8Stride(cols));
+}
+
+/** The bytes gramStepU8 needs at `limbs` for a rows x cols matrix (three int16 limb rows). */
+export function u8LimbBytes(rows: number, cols: number): number {
+  return 6 * u8LimbStride(rows, cols);
+}
+
+const exponentBits = new Float64Array(1);
+const exponentWords = new Uint32Array(exponentBits.buffer);
+/** The biased IEEE exponent of x (x > 0). Little-endian: the high word is the second. */
+function biasedExponent(x: number): number {
+  exponentBits[0] = x;
+  return (exponentWords[1]! >>> 20) & 2047;
+}
+/** 2^e for an integer e in [-1022, 1023], exactly. */
+function powerOfTwo(e: number): number {
+  exponentWords[0] = 0;
+  exponentWords[1] = (e + 1023) << 20;
+  return exponentBits[0]!;
+}
+
+/**
+ * Cuts the `len` float64 values at heap offset x into three int16 limb rows (limb l from index
+ * l * stride of `limb`): with s = max |x_j| and E = min(1022, 45 - exponent(s)), X_j =
+ * floor(x_j 2^E + 0.5) is an integer of at most 46 bits, and X_j = L0_j 2^32 + L1_j 2^16 +
+ * L2_j with L1, L2 in [-32768, 32767] and |L0| <= 16385 (every operation exact). Returns 2^-E,
+ * or 0 for a zero vector. The WebAssembly $splitLimbs performs the same operations.
+ */
+function splitLimbs(
+  h: Float64Array,
+  x: number,
+  len: number,
+  limb: Int16Array,
+  stride: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < len; j++) s = Math.max(s, Math.abs(h[x + j]!));
+  if (s === 0) {
+    for (let l = 0; l < 3; l++) limb.fill(0, l * stride, l * stride + len);
+    return 0;
+  }
+  const e = Math.min(1022, 1068 - biasedExponent(s));
+  const up = powerOfTwo(e);
+  for (let j = 0; j < len; j++) {
+    const v = Math.floor(h[x + j]! * up + 0.5);
+    const l2 = v - Math.floor((v + 32768) * 2 ** -16) * 65536;
+    limb[2 * stride + j] = l2;
+    const r = (v - l2) * 2 ** -16;
+    const l1 = r - Math.floor((r + 32768) * 2 ** -16) * 65536;
+    limb[stride + j] = l1;
+    limb[j] = (r - l1) * 2 ** -16;
+  }
+  return powerOfTwo(-e);
+}
+
+/**
+ * out[i] = ((D0 2^16 + D1) 2^16 + D2) scale for the rows < rows of the uint8 matrix at byte
+ * `mat` (row stride `stride`), D_l = Σ_j a_ij L_l_j: exact integer sums, in any order.
+ */
+function dotsU8(
+  bytes: Uint8Array,
+  mat: number,
+  rows: number,
+  cols: number,
+  stride: number,
+  limb: Int16Array,
+  h: Float64Array,
+  out: number,
+  scale: number,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const row = mat + i * stride;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    for (let j = 0; j < cols; j++) {
+      const a = bytes[row + j]!;
+      d0 += a * limb[j]!;
+      d1 += a * limb[stride + j]!;
+      d2 += a * limb[2 * stride + j]!;
+    }
+    h[out + i] = ((d0 * 65536 + d1) * 65536 + d2) * scale;
+  }
 }

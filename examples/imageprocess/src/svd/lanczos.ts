@@ -1,3 +1,4 @@
+import { u8LimbBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { descendingOrder, tridiagonalEigen } from './tridiagonal.js';
 import { rebuildFromProducts } from './rebuild.js';
@@ -29,9 +30,26 @@ function xorshift(seed: number): () => number {
 }
 
 /**
- * Best rank-k approximation of the rows x cols matrix already at heap offset 0 (rows >= cols),
- * stored as float64, or as float32 from byte 0 when `float32` is set (the results are the same
- * bits; each pass over A reads half the bytes), by Lanczos on AᵀA with full
+ * How the matrix lies in the heap from byte 0: float64 values, or (for integers 0..255, such as
+ * 8-bit samples) bytes, A and then Aᵀ as {@link u8HeapLayout} places them, which the Gram step
+ * reads with exact integer arithmetic (an eighth of the bytes of float64 per pass).
+ */
+export type MatrixStorage = 'float64' | 'uint8';
+
+/**
+ * Where the uint8 storage of a rows x cols matrix puts A and Aᵀ (byte addresses, rows padded to
+ * 16 bytes with zeros) and how many float64 elements of the heap the two take (a multiple of 2,
+ * so that what follows stays 16-byte aligned).
+ */
+export function u8HeapLayout(rows: number, cols: number): { at8: number; elements: number } {
+  const at8 = rows * u8Stride(cols);
+  const bytes = at8 + cols * u8Stride(rows);
+  return { at8, elements: 2 * Math.ceil(bytes / 16) };
+}
+
+/**
+ * Best rank-k approximation of the rows x cols matrix already at the start of the heap (rows >=
+ * cols), stored as `storage` says, by Lanczos on AᵀA with full
  * reorthogonalization (Gram-Schmidt against the whole basis every step) and a residual
  * stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j.
  * Gives up (converged: false) when the Krylov dimension reaches `maxSteps` without every top-k
@@ -44,24 +62,26 @@ export function lanczosLowRank(
   cols: number,
   rank: number,
   maxSteps: number,
-  float32 = false,
+  storage: MatrixStorage = 'float64',
 ): LanczosResult {
   const n = cols;
   const cap = Math.min(n, Math.max(maxSteps, rank + 2));
   const aOff = 0;
-  // float32 A takes half the elements, rounded up to keep the vectors after it 16-byte aligned.
-  const qOff = aOff + (float32 ? 2 * Math.ceil((rows * n) / 4) : rows * n);
+  const bytes = storage === 'uint8' ? u8HeapLayout(rows, n) : undefined;
+  const qOff = aOff + (bytes ? bytes.elements : rows * n);
   const zOff = qOff + (cap + 1) * n;
   // Row j of T holds A q_j, a by-product of the Gram step: A V_k = T Y_k then costs a small
   // GEMM instead of a pass over A per singular vector.
   const tOff = zOff + n;
   const hOff = tOff + (cap + 1) * rows;
   const localOff = hOff + cap + 1;
-  const scratchOff = localOff + 2;
-  const end = scratchOff + 3 * n;
+  // The limbs of the uint8 Gram step (bytes), from a 16-byte boundary.
+  const limbsOff = localOff + 2 + ((localOff + 2) % 2);
+  const end = limbsOff + (bytes ? Math.ceil(u8LimbBytes(rows, n) / 8) : 0);
   let heap = kernels.reserve(end);
-  const gram = float32
-    ? (q: number, t: number, z: number) => kernels.gramStepF32(0, rows, n, q, t, z, scratchOff)
+  const gram = bytes
+    ? (q: number, t: number, z: number) =>
+        kernels.gramStepU8(0, bytes.at8, rows, n, q, t, z, 8 * limbsOff)
     : (q: number, t: number, z: number) => kernels.gramStep(aOff, rows, n, q, t, z);
 
   const alpha = new Float64Array(cap);

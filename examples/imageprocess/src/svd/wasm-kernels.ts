@@ -15,7 +15,7 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 interface KernelExports {
   memory: WasmMemory;
   gramStep: Kernels['gramStep'];
-  gramStepF32: Kernels['gramStepF32'];
+  gramStepU8: Kernels['gramStepU8'];
   dotRows: Kernels['dotRows'];
   subtractRows: Kernels['subtractRows'];
   rank1Rows: Kernels['rank1Rows'];
@@ -71,7 +71,7 @@ function instantiate(): Kernels | null {
       return heap;
     },
     gramStep: exports.gramStep,
-    gramStepF32: exports.gramStepF32,
+    gramStepU8: exports.gramStepU8,
     dotRows: exports.dotRows,
     subtractRows: exports.subtractRows,
     rank1Rows: exports.rank1Rows,

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { lowRankApproximation, lowRankApproximationDetailed } from '../src/svd/index.js';
+import { createJsKernels, u8LimbBytes, u8Stride } from '../src/svd/kernels.js';
+import type { Kernels } from '../src/svd/kernels.js';
+import { u8HeapLayout } from '../src/svd/lanczos.js';
+import { wasmKernels } from '../src/svd/wasm-kernels.js';
+import { random } from './svd-helpers.js';
+
+/**
+ * Runs gramStepU8 on the integer matrix `values` (rows x cols, 0..255) with q: the matrix and
+ * its transpose as bytes from byte 0 (padding zero, the limbs' area filled with junk first), q,
+ * t and z after them. Returns t and z.
+ */
+function u8Step(
+  kernels: Kernels,
+  values: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  q: ArrayLike<number>,
+) {
+  const { at8, elements } = u8HeapLayout(rows, cols);
+  const qOff = elements;
+  const tOff = qOff + cols;
+  const zOff = tOff + rows;
+  const limbs = zOff + cols + ((zOff + cols) % 2);
+  const heap = kernels.reserve(limbs + Math.ceil(u8LimbBytes(rows, cols) / 8));
+  const bytes = new Uint8Array(heap.buffer, heap.byteOffset, heap.byteLength);
+  bytes.fill(0, 0, 8 * elements);
+  bytes.fill(0xa5, 8 * limbs, 8 * limbs + u8LimbBytes(rows, cols));
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      bytes[i * u8Stride(cols) + j] = values[i * cols + j]!;
+      bytes[at8 + j * u8Stride(rows) + i] = values[i * cols + j]!;
+    }
+  }
+  heap.set(q, qOff);
+  heap.fill(Number.NaN, tOff, zOff + cols);
+  kernels.gramStepU8(0, at8, rows, cols, qOff, tOff, zOff, 8 * limbs);
+  const after = kernels.heap;
+  return { t: after.slice(tOff, tOff + rows), z: after.slice(zOff, zOff + cols) };
+}
+
+/** t = A q and z = Aᵀ t in float64, sums in index order. */
+function reference(values: ArrayLike<number>, rows: number, cols: number, q: ArrayLike<number>) {
+  const t = Array.from({ length: rows }, (_, i) => {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += values[i * cols + j]! * q[j]!;
+    return s;
+  });
+  const z = Array.from({ length: cols }, (_, j) => {
+    let s = 0;
+    for (let i = 0; i < rows; i++) s += values[i * cols + j]! * t[i]!;
+    return s;
+  });
+  return { t, z };
+}
+
+const maxAbs = (x: ArrayLike<number>) =>
+  Array.from(x).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+const SHAPES = [
+  [1, 1],
+  [2, 3],
+  [3, 17],
+  [5, 16],
+  [16, 15],
+  [33, 31],
+  [64, 65],
+  [7, 1500], // past one flush of the 32-bit sums (1024 samples)
+  [1300, 9],
+] as const;
+
+describe('the uint8 Gram step', () => {
+  it('gives the same bits with the WebAssembly and the TypeScript kernels, for every shape', () => {
+    const wasm = wasmKernels()!;
+    const js = createJsKernels();
+    for (const [rows, cols] of SHAPES) {
+      const next = random(rows * 31 + cols);
+      const values = Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+      const q = Array.from({ length: cols }, () => next() - 0.5);
+      const a = u8Step(wasm, values, rows, cols, q);
+      const b = u8Step(js, values, rows, cols, q);
+      expect(Array.from(a.t), `t ${rows}x${cols}`).toEqual(Array.from(b.t));
+      expect(Array.from(a.z), `z ${rows}x${cols}`).toEqual(Array.from(b.z));
+    }
+  });
+
+  it.each([
+    ['wasm', () => wasmKernels()!],
+    ['js', () => createJsKernels()],
+  ] as const)(
+    'computes t = A q and z = Aᵀ t to about 2^-46 of their largest entry (%s)',
+    (_, make) => {
+      const kernels = make();
+      for (const [rows, cols] of SHAPES) {
+        const next = random(rows + 7 * cols);
+        const values = Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+        // Entries of very different sizes, and a sign change: the fixed-point image must hold both.
+        const q = Array.from({ length: cols }, (_, j) => (next() - 0.5) * (j % 3 === 0 ? 1e-6 : 1));
+        const got = u8Step(kernels, values, rows, cols, q);
+        const want = reference(values, rows, cols, q);
+        const tBound = 1e-12 * maxAbs(want.t) + 1e-300;
+        const zBound = 1e-12 * maxAbs(want.z) + 1e-300;
+        for (let i = 0; i < rows; i++)
+          expect(Math.abs(got.t[i]! - want.t[i]!)).toBeLessThanOrEqual(tBound);
+        for (let j = 0; j < cols; j++)
+          expect(Math.abs(got.z[j]! - want.z[j]!)).toBeLessThanOrEqual(zBound);
+      }
+    },
+  );
+
+  it('does not overflow its 32-bit sums on the largest samples and limbs', () => {
+    // q_j = 1 + 2^-30 makes every low limb -32768: with samples of 255 over 2048 columns, each
+    // 32-bit lane holds 256 products of -8355840 between flushes, just inside the range.
+    const rows = 3;
+    const cols = 2048;
+    const values = new Array<number>(rows * cols).fill(255);
+    const q = new Array<number>(cols).fill(1 + 2 ** -30);
+    for (const kernels of [wasmKernels()!, createJsKernels()]) {
+      const { t, z } = u8Step(kernels, values, rows, cols, q);
+      const ti = 255 * cols * (1 + 2 ** -30);
+      expect(Array.from(t)).toEqual([ti, ti, ti]);
+      expect(z[0]).toBe(255 * rows * ti);
+      const negative = u8Step(
+        kernels,
+        values,
+        rows,
+        cols,
+        q.map((v) => -v),
+      );
+      expect(Array.from(negative.t)).toEqual([-ti, -ti, -ti]);
+    }
+  });
+
+  it('maps a zero vector to zeros', () => {
+    for (const kernels of [wasmKernels()!, createJsKernels()]) {
+      const { t, z } = u8Step(kernels, [1, 2, 3, 4, 5, 6], 2, 3, [0, 0, 0]);
+      expect([...t, ...z]).toEqual([0, 0, 0, 0, 0]);
+    }
+  });
+});
+
+describe('Lanczos on uint8 storage', () => {
+  it('gives the same bits with the WebAssembly and the TypeScript kernels', () => {
+    const rows = 90;
+    const cols = 70;
+    const next = random(5);
+    const band = Float64Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+    const wasm = lowRankApproximation(band, rows, cols, 8, { method: 'lanczos', kernels: 'wasm' });
+    const js = lowRankApproximation(band, rows, cols, 8, { method: 'lanczos', kernels: 'js' });
+    expect(wasm).toEqual(js);
+  });
+
+  it('agrees with float64 storage, which a value that is not an integer 0..255 forces', () => {
+    const rows = 80;
+    const cols = 60;
+    const next = random(11);
+    const ints = Float64Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+    // 1 + 2^-40 is not an integer: the whole band then runs on float64 storage.
+    const shifted = ints.map((v, i) => (i === 0 ? v + 2 ** -40 : v));
+    const a = lowRankApproximationDetailed(ints, rows, cols, 6, { method: 'lanczos' });
+    const b = lowRankApproximationDetailed(shifted, rows, cols, 6, { method: 'lanczos' });
+    expect(a.method).toBe('lanczos');
+    expect(b.method).toBe('lanczos');
+    let differ = 0;
+    for (let i = 0; i < a.output.length; i++) {
+      if (Math.floor(a.output[i]!) !== Math.floor(b.output[i]!)) differ++;
+      expect(Math.abs(a.output[i]! - b.output[i]!)).toBeLessThan(1e-6);
+    }
+    expect(differ).toBeLessThanOrEqual(1);
+  });
+
+  it('runs wide bands (stored transposed) like their transpose', () => {
+    const rows = 40;
+    const cols = 75;
+    const next = random(21);
+    const band = Float64Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+    const t = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) t[j * rows + i] = band[i * cols + j]!;
+    const wide = lowRankApproximation(band, rows, cols, 5, { method: 'lanczos' });
+    const tall = lowRankApproximation(t, cols, rows, 5, { method: 'lanczos' });
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) expect(wide[i * cols + j]).toBe(tall[j * rows + i]);
+    }
+  });
+});
