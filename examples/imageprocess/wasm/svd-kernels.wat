@@ -513,6 +513,91 @@
     (local.set $scale (call $splitLimbs (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
     (call $dotsU8 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))
 
+  ;; dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols (bytes, byte
+  ;; addresses), in tiles of 16 x 16 so that both sides stay in cache.
+  (func (export "transposeBytes") (param $src i32) (param $rows i32) (param $cols i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
+    (local $ib i32) (local $jb i32) (local $i i32) (local $j i32) (local $iEnd i32) (local $jEnd i32)
+    (block $rowsDone
+      (loop $rowTiles
+        (br_if $rowsDone (i32.ge_u (local.get $ib) (local.get $rows)))
+        (local.set $iEnd (select (local.get $rows) (i32.add (local.get $ib) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $ib) (i32.const 16)) (local.get $rows))))
+        (local.set $jb (i32.const 0))
+        (block $colsDone
+          (loop $colTiles
+            (br_if $colsDone (i32.ge_u (local.get $jb) (local.get $cols)))
+            (local.set $jEnd (select (local.get $cols) (i32.add (local.get $jb) (i32.const 16))
+              (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $cols))))
+            (local.set $i (local.get $ib))
+            (loop $tileRows
+              (local.set $j (local.get $jb))
+              (loop $tileCols
+                (i32.store8 (i32.add (local.get $dst) (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $i)))
+                  (i32.load8_u (i32.add (local.get $src) (i32.add (i32.mul (local.get $i) (local.get $srcStride)) (local.get $j)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br_if $tileCols (i32.lt_u (local.get $j) (local.get $jEnd))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $tileRows (i32.lt_u (local.get $i) (local.get $iEnd))))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+            (br $colTiles)))
+        (local.set $ib (i32.add (local.get $ib) (i32.const 16)))
+        (br $rowTiles))))
+
+  ;; dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols (bytes, byte
+  ;; addresses): one channel of interleaved samples into the rows of a matrix. Returns the OR of
+  ;; the values (0 when every one is 0).
+  (func (export "gatherBytes") (param $src i32) (param $rows i32) (param $cols i32) (param $step i32) (param $dst i32) (param $dstStride i32) (result i32)
+    (local $i i32) (local $o i32) (local $end i32) (local $v i32) (local $any i32)
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $o (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dstStride))))
+        (local.set $end (i32.add (local.get $o) (local.get $cols)))
+        (block $rowDone
+          (loop $colLoop
+            (br_if $rowDone (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $v (i32.load8_u (local.get $src)))
+            (i32.store8 (local.get $o) (local.get $v))
+            (local.set $any (i32.or (local.get $any) (local.get $v)))
+            (local.set $src (i32.add (local.get $src) (local.get $step)))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (br $colLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowLoop)))
+    (local.get $any))
+
+  ;; The rows x cols float64 matrix at element offset src, floored and clamped to 0..255, into
+  ;; interleaved samples: element (r, c) is pixel r * rowStep + c * colStep, its byte
+  ;; out + pixel * step; returns Σ (value - samples[pixel * step])², or NaN at the first NaN.
+  (func (export "floorToSamples") (param $src i32) (param $rows i32) (param $cols i32) (param $rowStep i32) (param $colStep i32) (param $samples i32) (param $out i32) (param $step i32) (result f64)
+    (local $r i32) (local $c i32) (local $p i32) (local $pixel i32) (local $x f64) (local $v i32) (local $d i32) (local $row i32) (local $e f64)
+    (local.set $p (i32.shl (local.get $src) (i32.const 3)))
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pixel (i32.mul (i32.mul (local.get $r) (local.get $rowStep)) (local.get $step)))
+        (local.set $c (i32.const 0))
+        (local.set $row (i32.const 0))
+        (block $rowDone
+          (loop $colLoop
+            (br_if $rowDone (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $x (f64.load (local.get $p)))
+            (if (f64.ne (local.get $x) (local.get $x)) (then (return (local.get $x))))
+            (local.set $v (i32.trunc_sat_f64_u (f64.min (f64.max (f64.floor (local.get $x)) (f64.const 0)) (f64.const 255))))
+            (i32.store8 (i32.add (local.get $out) (local.get $pixel)) (local.get $v))
+            (local.set $d (i32.sub (local.get $v) (i32.load8_u (i32.add (local.get $samples) (local.get $pixel)))))
+            ;; At most 65025 per sample: a row of up to 66051 samples fits in 32 unsigned bits (the
+            ;; short side of any matrix that fits in wasm32's 4 GiB is far shorter).
+            (local.set $row (i32.add (local.get $row) (i32.mul (local.get $d) (local.get $d))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $pixel (i32.add (local.get $pixel) (i32.mul (local.get $colStep) (local.get $step))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $colLoop)))
+        (local.set $e (f64.add (local.get $e) (f64.convert_i32_u (local.get $row))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop)))
+    (local.get $e))
+
   (func (export "dotRows") (param $x i32) (param $count i32) (param $ldx i32) (param $y i32) (param $len i32) (param $out i32)
     (local $r i32)
     (local.set $x (i32.shl (local.get $x) (i32.const 3)))

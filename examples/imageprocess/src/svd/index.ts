@@ -354,27 +354,38 @@ function sampleLoader(
       return !nonZero;
     }
     // uint8: the tall A with rows of u8Stride(n) bytes, then Aᵀ with rows of u8Stride(m), both
-    // zero-padded. Image row i is row i of A (or of Aᵀ when wide), column j its column.
+    // zero-padded. The image's rows are the rows of A (of Aᵀ when the image is wide): they are
+    // gathered there, and the other one is their transpose.
     const { at8, elements } = u8HeapLayout(m, n);
-    const heap = kernels.reserve(elements);
-    const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 8 * elements);
-    bytes.fill(0);
     const strideA = u8Stride(n);
     const strideT = u8Stride(m);
-    const [direct, directStride, across, acrossStride] = wide
+    const [direct, directStride, other, otherStride] = wide
       ? [at8, strideT, 0, strideA]
       : [0, strideA, at8, strideT];
-    let nonZero = 0;
-    for (let i = 0, s = channel; i < rows; i++) {
-      const row = direct + i * directStride;
-      for (let j = 0, t = across + i; j < cols; j++, s += channels, t += acrossStride) {
-        const v = data[s]!;
-        bytes[row + j] = v;
-        bytes[t] = v;
-        nonZero |= v;
+    let any = 0;
+    if (data instanceof Uint8Array) {
+      // The interleaved samples are copied in whole (one memcpy) and the channel gathered from
+      // there by the kernels: a strided loop in JavaScript costs several times more.
+      const samplesAt = 8 * elements;
+      const heap = kernels.reserve(elements + Math.ceil(data.length / 8));
+      const bytes = new Uint8Array(heap.buffer, heap.byteOffset, samplesAt + data.length);
+      bytes.fill(0, 0, samplesAt);
+      bytes.set(data, samplesAt);
+      any = kernels.gatherBytes(samplesAt + channel, rows, cols, channels, direct, directStride);
+    } else {
+      const heap = kernels.reserve(elements);
+      const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 8 * elements);
+      bytes.fill(0);
+      for (let i = 0, s = channel; i < rows; i++) {
+        for (let t = direct + i * directStride, end = t + cols; t < end; t++, s += channels) {
+          const v = data[s]!;
+          bytes[t] = v;
+          any |= v;
+        }
       }
     }
-    return nonZero === 0;
+    kernels.transposeBytes(direct, rows, cols, directStride, other, otherStride);
+    return any === 0;
   };
 }
 
@@ -433,24 +444,54 @@ export function lowRankSamples(
   maxValue: number,
 ): number {
   const pixels = rows * cols;
-  let approx: Float64Array;
+  // The exact method's result; the fast methods leave theirs in the kernels' heap at `off`.
+  let approx: Float64Array | undefined;
   let off = 0;
+  const kernels = method === 'exact' ? undefined : pickKernels(defaultKernels(), false, rows, cols);
   // The exact method returns the band in its own shape; the heap holds wide bands transposed.
   let wide = false;
-  if (method === 'exact') {
+  if (method === 'exact' || !kernels) {
     const band = new Float64Array(pixels);
     for (let p = 0, i = channel; p < pixels; p++, i += channels) band[p] = data[i]!;
     approx = exactLowRank(band, rows, cols, rank);
   } else {
-    const kernels = pickKernels(defaultKernels(), false, rows, cols);
     wide = rows < cols;
     const m = wide ? cols : rows;
     const n = wide ? rows : cols;
     // 8-bit samples are read as bytes by Lanczos, 16-bit ones as float64.
     const load = sampleLoader(kernels, data, channels, channel, rows, cols);
     off = solveInHeap(kernels, m, n, rank, method, load, maxValue === 255).offset;
-    approx = kernels.heap;
   }
+  if (kernels && data instanceof Uint8Array && out instanceof Uint8Array) {
+    // 8-bit samples: floored, clamped, written and compared by the kernels, on copies of the
+    // interleaved input and output put after A_k (two memcpys each way instead of strided loops).
+    const samplesAt = 8 * (off + pixels);
+    const outAt = samplesAt + data.length;
+    const heap = kernels.reserve(off + pixels + Math.ceil((2 * data.length) / 8));
+    const bytes = new Uint8Array(heap.buffer, heap.byteOffset, outAt + out.length);
+    bytes.set(data, samplesAt);
+    bytes.set(out, outAt);
+    const squaredError = kernels.floorToSamples(
+      off,
+      wide ? cols : rows,
+      wide ? rows : cols,
+      wide ? 1 : cols,
+      wide ? cols : 1,
+      samplesAt + channel,
+      outAt + channel,
+      channels,
+    );
+    if (Number.isNaN(squaredError)) {
+      const at = heap.subarray(off, off + pixels).findIndex((x) => Number.isNaN(x));
+      const sample = wide ? (at % rows) * cols + Math.floor(at / rows) : at;
+      throw new Error(
+        `The SVD returned NaN for band ${channel} at sample ${sample}; this is a bug.`,
+      );
+    }
+    out.set(bytes.subarray(outAt, outAt + out.length));
+    return squaredError;
+  }
+  const result = approx ?? kernels!.heap;
   // floor and clamp in one comparison chain: for 0 <= x < maxValue + 1, x | 0 is floor(x); NaN
   // fails both tests (a broken SVD must fail loudly rather than write black pixels).
   const limit = maxValue + 1;
@@ -460,7 +501,7 @@ export function lowRankSamples(
     let o = wide ? off + i : off + i * cols;
     const step = wide ? rows : 1;
     for (let j = 0; j < cols; j++, p += channels, o += step) {
-      const x = approx[o]!;
+      const x = result[o]!;
       let v: number;
       if (x >= 0) v = x < limit ? x | 0 : maxValue;
       else if (x < 0) v = 0;

@@ -41,6 +41,47 @@ export interface Kernels {
     z: number,
     limbs: number,
   ): void;
+  /**
+   * dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols: bytes at byte
+   * addresses of the heap's buffer (the uint8 storage's A from Aᵀ or back).
+   */
+  transposeBytes(
+    src: number,
+    rows: number,
+    cols: number,
+    srcStride: number,
+    dst: number,
+    dstStride: number,
+  ): void;
+  /**
+   * dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols: one channel of
+   * interleaved byte samples into the rows of a matrix (byte addresses of the heap's buffer).
+   * Returns the OR of the values (0 when every one is 0).
+   */
+  gatherBytes(
+    src: number,
+    rows: number,
+    cols: number,
+    step: number,
+    dst: number,
+    dstStride: number,
+  ): number;
+  /**
+   * The rows x cols float64 matrix at `src`, floored and clamped to 0..255, into interleaved
+   * byte samples: element (r, c) is pixel r * rowStep + c * colStep, written to byte out +
+   * pixel * step. Returns Σ (value − samples[pixel * step])² over the matrix (`samples` and
+   * `out` are byte addresses), or NaN as soon as it meets a NaN.
+   */
+  floorToSamples(
+    src: number,
+    rows: number,
+    cols: number,
+    rowStep: number,
+    colStep: number,
+    samples: number,
+    out: number,
+    step: number,
+  ): number;
   /** out[r] = x_r · y for r < count, where x_r starts at x + r * ldx; vectors of `len`. */
   dotRows(x: number, count: number, ldx: number, y: number, len: number, out: number): void;
   /** y -= Σ_r coef[r] x_r for r < count in order, where x_r starts at x + r * ldx. */
@@ -200,6 +241,41 @@ export function createJsKernels(): Kernels {
       dotsU8(bytes, a8, rows, cols, strideA, limb, h, t, scaleQ);
       const scaleT = splitLimbs(h, t, rows, limb, strideT);
       dotsU8(bytes, at8, cols, rows, strideT, limb, h, z, scaleT);
+    },
+    transposeBytes(src, rows, cols, srcStride, dst, dstStride) {
+      const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++)
+          bytes[dst + j * dstStride + i] = bytes[src + i * srcStride + j]!;
+      }
+    },
+    gatherBytes(src, rows, cols, step, dst, dstStride) {
+      const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
+      let any = 0;
+      for (let i = 0, s = src; i < rows; i++) {
+        for (let o = dst + i * dstStride, end = o + cols; o < end; o++, s += step) {
+          const v = bytes[s]!;
+          bytes[o] = v;
+          any |= v;
+        }
+      }
+      return any;
+    },
+    floorToSamples(src, rows, cols, rowStep, colStep, samples, out, step) {
+      const h = heap;
+      const bytes = new Uint8Array(h.buffer, h.byteOffset);
+      let e = 0;
+      for (let r = 0, p = src; r < rows; r++) {
+        for (let c = 0, pixel = r * rowStep * step; c < cols; c++, p++, pixel += colStep * step) {
+          const x = h[p]!;
+          if (Number.isNaN(x)) return x;
+          const v = Math.min(Math.max(Math.floor(x), 0), 255);
+          bytes[out + pixel] = v;
+          const d = v - bytes[samples + pixel]!;
+          e += d * d;
+        }
+      }
+      return e;
     },
     dotRows(x, count, ldx, y, len, out) {
       const h = heap;

@@ -16,6 +16,9 @@ interface KernelExports {
   memory: WasmMemory;
   gramStep: Kernels['gramStep'];
   gramStepU8: Kernels['gramStepU8'];
+  transposeBytes: Kernels['transposeBytes'];
+  gatherBytes: Kernels['gatherBytes'];
+  floorToSamples: Kernels['floorToSamples'];
   dotRows: Kernels['dotRows'];
   subtractRows: Kernels['subtractRows'];
   rank1Rows: Kernels['rank1Rows'];
@@ -72,6 +75,9 @@ function instantiate(): Kernels | null {
     },
     gramStep: exports.gramStep,
     gramStepU8: exports.gramStepU8,
+    transposeBytes: exports.transposeBytes,
+    gatherBytes: exports.gatherBytes,
+    floorToSamples: exports.floorToSamples,
     dotRows: exports.dotRows,
     subtractRows: exports.subtractRows,
     rank1Rows: exports.rank1Rows,
