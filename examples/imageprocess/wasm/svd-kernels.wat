@@ -572,6 +572,7 @@
   (func (export "floorToSamples") (param $src i32) (param $rows i32) (param $cols i32) (param $rowStep i32) (param $colStep i32) (param $samples i32) (param $out i32) (param $step i32) (result f64)
     (local $r i32) (local $c i32) (local $p i32) (local $pixel i32) (local $x f64) (local $v i32) (local $d i32) (local $row i32) (local $e f64)
     (local.set $p (i32.shl (local.get $src) (i32.const 3)))
+    (local.set $colStep (i32.mul (local.get $colStep) (local.get $step)))
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -583,14 +584,16 @@
             (br_if $rowDone (i32.ge_u (local.get $c) (local.get $cols)))
             (local.set $x (f64.load (local.get $p)))
             (if (f64.ne (local.get $x) (local.get $x)) (then (return (local.get $x))))
-            (local.set $v (i32.trunc_sat_f64_u (f64.min (f64.max (f64.floor (local.get $x)) (f64.const 0)) (f64.const 255))))
+            ;; trunc_sat is floor for x >= 0 and 0 below: only the top needs a clamp.
+            (local.set $v (i32.trunc_sat_f64_u (local.get $x)))
+            (local.set $v (select (i32.const 255) (local.get $v) (i32.gt_u (local.get $v) (i32.const 255))))
             (i32.store8 (i32.add (local.get $out) (local.get $pixel)) (local.get $v))
             (local.set $d (i32.sub (local.get $v) (i32.load8_u (i32.add (local.get $samples) (local.get $pixel)))))
             ;; At most 65025 per sample: a row of up to 66051 samples fits in 32 unsigned bits (the
             ;; short side of any matrix that fits in wasm32's 4 GiB is far shorter).
             (local.set $row (i32.add (local.get $row) (i32.mul (local.get $d) (local.get $d))))
             (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $pixel (i32.add (local.get $pixel) (i32.mul (local.get $colStep) (local.get $step))))
+            (local.set $pixel (i32.add (local.get $pixel) (local.get $colStep)))
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $colLoop)))
         (local.set $e (f64.add (local.get $e) (f64.convert_i32_u (local.get $row))))
