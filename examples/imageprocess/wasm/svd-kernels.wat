@@ -601,6 +601,318 @@
         (br $rowLoop)))
     (local.get $e))
 
+  ;; floorProduct (see kernels.ts): C = Lᵀ R, floored and clamped to 0..255 into interleaved
+  ;; samples, in float32 with a proof of which floors float32 may get wrong. With |e| the error
+  ;; bound of a float32 dot product of p terms (inputs rounded to float32 included) and of the
+  ;; float64 one it stands for, γ = (p + 2) 2^-24 / (1 - (p + 2) 2^-24) + p 2^-53 / (1 - p 2^-53)
+  ;; and |Σ l_t r_t| <= ‖l‖ ‖r‖ (Cauchy-Schwarz), the float64 sum lies within b = γ ‖l_i‖ ‖r_j‖
+  ;; of the float32 one x. Where b < x - floor(x) < 1 - b both have the same floor; every other
+  ;; entry (about 2b of them: 0.1 % to 2 % on photographs) is computed again in float64, summed
+  ;; in the order gemmNN sums, so the bytes are exactly those of floor(gemmNN) whatever float32
+  ;; does. Bounds are rounded up (x (1 + 2^-20) before float32, a 1.001 margin on γ) and kept
+  ;; above 2^-60 so that float32 underflow stays inside them; a NaN, an infinity or a value past
+  ;; 2^23 fails the test and takes the float64 path.
+
+  ;; A NaN met by $fixEntry: floorProduct returns NaN.
+  (global $sawNaN (mut i32) (i32.const 0))
+
+  ;; Σ_t lt[t] rt[t] over two contiguous float64 rows of p (byte addresses), in order from 0,
+  ;; floored and clamped to 0..255 (a NaN sets $sawNaN and gives 0).
+  (func $fixEntry (param $lt i32) (param $rt i32) (param $p i32) (result f32)
+    (local $s f64) (local $end i32)
+    (local.set $end (i32.add (local.get $lt) (i32.shl (local.get $p) (i32.const 3))))
+    (block $done
+      (loop $sum
+        (br_if $done (i32.ge_u (local.get $lt) (local.get $end)))
+        (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $lt)) (f64.load (local.get $rt)))))
+        (local.set $lt (i32.add (local.get $lt) (i32.const 8)))
+        (local.set $rt (i32.add (local.get $rt) (i32.const 8)))
+        (br $sum)))
+    (if (f64.ne (local.get $s) (local.get $s))
+      (then
+        (global.set $sawNaN (i32.const 1))
+        (return (f32.const 0))))
+    (f32.demote_f64 (f64.min (f64.max (f64.floor (local.get $s)) (f64.const 0)) (f64.const 255))))
+
+  ;; The lanes of y (columns j..j+3 of a row whose float64 factors start at byte ltRow) where
+  ;; sure is 0, from $fixEntry (0 for columns past cols).
+  (func $fixVec (param $y v128) (param $sure v128) (param $ltRow i32) (param $rt i32) (param $j i32) (param $cols i32) (param $p i32) (result v128)
+    (local $pb i32) (local $rtj i32)
+    (local.set $pb (i32.shl (local.get $p) (i32.const 3)))
+    (local.set $rtj (i32.add (local.get $rt) (i32.mul (local.get $j) (local.get $pb))))
+    (if (i32.eqz (i32x4.extract_lane 0 (local.get $sure)))
+      (then (local.set $y (f32x4.replace_lane 0 (local.get $y)
+        (if (result f32) (i32.lt_u (local.get $j) (local.get $cols))
+          (then (call $fixEntry (local.get $ltRow) (local.get $rtj) (local.get $p)))
+          (else (f32.const 0)))))))
+    (local.set $rtj (i32.add (local.get $rtj) (local.get $pb)))
+    (if (i32.eqz (i32x4.extract_lane 1 (local.get $sure)))
+      (then (local.set $y (f32x4.replace_lane 1 (local.get $y)
+        (if (result f32) (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $cols))
+          (then (call $fixEntry (local.get $ltRow) (local.get $rtj) (local.get $p)))
+          (else (f32.const 0)))))))
+    (local.set $rtj (i32.add (local.get $rtj) (local.get $pb)))
+    (if (i32.eqz (i32x4.extract_lane 2 (local.get $sure)))
+      (then (local.set $y (f32x4.replace_lane 2 (local.get $y)
+        (if (result f32) (i32.lt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols))
+          (then (call $fixEntry (local.get $ltRow) (local.get $rtj) (local.get $p)))
+          (else (f32.const 0)))))))
+    (local.set $rtj (i32.add (local.get $rtj) (local.get $pb)))
+    (if (i32.eqz (i32x4.extract_lane 3 (local.get $sure)))
+      (then (local.set $y (f32x4.replace_lane 3 (local.get $y)
+        (if (result f32) (i32.lt_u (i32.add (local.get $j) (i32.const 3)) (local.get $cols))
+          (then (call $fixEntry (local.get $ltRow) (local.get $rtj) (local.get $p)))
+          (else (f32.const 0)))))))
+    (local.get $y))
+
+  ;; One row's eight float32 sums x0, x1 (columns j0..j0+7): the sure floors kept, the others
+  ;; from $fixEntry, written as bytes to outRow + j * step for j < cols; returns the squared
+  ;; differences to the samples at sampleRow + j (zero-padded to j0 + 8) as i32x4.
+  (func $rowOut (param $x0 v128) (param $x1 v128) (param $bound f32) (param $colN i32) (param $j0 i32) (param $cols i32) (param $outRow i32) (param $step i32) (param $sampleRow i32) (param $ltRow i32) (param $rt i32) (param $p i32) (param $tmp i32) (result v128)
+    (local $f0 v128) (local $f1 v128) (local $s0 v128) (local $s1 v128) (local $bv v128) (local $k v128) (local $d v128) (local $o v128) (local $at i32) (local $j i32)
+    (local.set $bv (f32x4.splat (local.get $bound)))
+    (local.set $f0 (f32x4.floor (local.get $x0)))
+    (local.set $f1 (f32x4.floor (local.get $x1)))
+    ;; Sure: b < frac and frac + b < 1 (frac = x - floor(x) is exact; the sum reaches 1 only if
+    ;; the exact one does).
+    (local.set $k (f32x4.mul (local.get $bv) (v128.load (i32.add (local.get $colN) (i32.shl (local.get $j0) (i32.const 2))))))
+    (local.set $d (f32x4.sub (local.get $x0) (local.get $f0)))
+    (local.set $s0 (v128.and (f32x4.gt (local.get $d) (local.get $k))
+      (f32x4.lt (f32x4.add (local.get $d) (local.get $k)) (v128.const f32x4 1 1 1 1))))
+    (local.set $k (f32x4.mul (local.get $bv) (v128.load offset=16 (i32.add (local.get $colN) (i32.shl (local.get $j0) (i32.const 2))))))
+    (local.set $d (f32x4.sub (local.get $x1) (local.get $f1)))
+    (local.set $s1 (v128.and (f32x4.gt (local.get $d) (local.get $k))
+      (f32x4.lt (f32x4.add (local.get $d) (local.get $k)) (v128.const f32x4 1 1 1 1))))
+    (local.set $f0 (f32x4.pmin (f32x4.pmax (local.get $f0) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 255 255 255 255)))
+    (local.set $f1 (f32x4.pmin (f32x4.pmax (local.get $f1) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 255 255 255 255)))
+    (if (i32.eqz (i32x4.all_true (v128.and (local.get $s0) (local.get $s1))))
+      (then
+        (local.set $f0 (call $fixVec (local.get $f0) (local.get $s0) (local.get $ltRow) (local.get $rt) (local.get $j0) (local.get $cols) (local.get $p)))
+        (local.set $f1 (call $fixVec (local.get $f1) (local.get $s1) (local.get $ltRow) (local.get $rt) (i32.add (local.get $j0) (i32.const 4)) (local.get $cols) (local.get $p)))))
+    ;; Integers 0..255 plus 2^23: each value is then the low byte of its float's bits.
+    (local.set $o (i8x16.shuffle 0 4 8 12 16 20 24 28 0 0 0 0 0 0 0 0
+      (f32x4.add (local.get $f0) (v128.const f32x4 0x1p23 0x1p23 0x1p23 0x1p23))
+      (f32x4.add (local.get $f1) (v128.const f32x4 0x1p23 0x1p23 0x1p23 0x1p23))))
+    (local.set $at (i32.add (local.get $outRow) (i32.mul (local.get $j0) (local.get $step))))
+    (if (i32.le_u (i32.add (local.get $j0) (i32.const 8)) (local.get $cols))
+      (then
+        (if (i32.eq (local.get $step) (i32.const 1))
+          (then (v128.store64_lane 0 (local.get $at) (local.get $o)))
+          (else
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 0 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 1 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 2 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 3 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 4 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 5 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 6 (local.get $o)))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (i32.store8 (local.get $at) (i8x16.extract_lane_u 7 (local.get $o))))))
+      (else
+        ;; The last, partial tile: byte by byte from a scratch copy.
+        (v128.store (local.get $tmp) (local.get $o))
+        (local.set $j (local.get $j0))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (i32.store8 (local.get $at) (i32.load8_u (i32.add (local.get $tmp) (i32.sub (local.get $j) (local.get $j0)))))
+            (local.set $at (i32.add (local.get $at) (local.get $step)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))))
+    (local.set $d (i16x8.sub (i16x8.extend_low_i8x16_u (local.get $o))
+      (v128.load8x8_u (i32.add (local.get $sampleRow) (local.get $j0)))))
+    (i32x4.dot_i16x8_s (local.get $d) (local.get $d)))
+
+  (func (export "floorProduct") (param $l i32) (param $ldl i32) (param $r i32) (param $ldr i32) (param $p i32) (param $rows i32) (param $cols i32) (param $planar i32) (param $planarStride i32) (param $out i32) (param $step i32) (param $scratch i32) (result f64)
+    (local $rows4 i32) (local $cols8 i32) (local $l32 i32) (local $r32 i32) (local $lt i32) (local $rt i32) (local $rowB i32) (local $colN i32) (local $tmp i32)
+    (local $i i32) (local $j i32) (local $t i32) (local $src i32) (local $pb i32) (local $v f64) (local $s f64) (local $gamma f64) (local $g f64)
+    (local $i0 i32) (local $j0 i32) (local $lp i32) (local $rp i32) (local $l32Stride i32) (local $r32Stride i32)
+    (local $b v128) (local $w0 v128) (local $w1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $err v128) (local $e f64) (local $row i32)
+    (global.set $sawNaN (i32.const 0))
+    (local.set $l (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $r (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $ldl (i32.shl (local.get $ldl) (i32.const 3)))
+    (local.set $ldr (i32.shl (local.get $ldr) (i32.const 3)))
+    (local.set $pb (i32.shl (local.get $p) (i32.const 3)))
+    (local.set $rows4 (i32.and (i32.add (local.get $rows) (i32.const 3)) (i32.const -4)))
+    (local.set $cols8 (i32.and (i32.add (local.get $cols) (i32.const 7)) (i32.const -8)))
+    (local.set $l32Stride (i32.shl (local.get $rows4) (i32.const 2)))
+    (local.set $r32Stride (i32.shl (local.get $cols8) (i32.const 2)))
+    (local.set $l32 (local.get $scratch))
+    (local.set $r32 (i32.add (local.get $l32) (i32.mul (local.get $p) (local.get $l32Stride))))
+    (local.set $lt (i32.add (local.get $r32) (i32.mul (local.get $p) (local.get $r32Stride))))
+    (local.set $rt (i32.add (local.get $lt) (i32.mul (local.get $rows) (local.get $pb))))
+    (local.set $rowB (i32.add (local.get $rt) (i32.mul (local.get $cols) (local.get $pb))))
+    (local.set $colN (i32.add (local.get $rowB) (local.get $l32Stride)))
+    (local.set $tmp (i32.add (local.get $colN) (local.get $r32Stride)))
+    ;; float32 copies (k-major, zero-padded to rows4 and cols8) and float64 transposes.
+    (local.set $t (i32.const 0))
+    (block $tDone
+      (loop $tLoop
+        (br_if $tDone (i32.ge_u (local.get $t) (local.get $p)))
+        (local.set $src (i32.add (local.get $l) (i32.mul (local.get $t) (local.get $ldl))))
+        (local.set $i (i32.const 0))
+        (block $iDone
+          (loop $iLoop
+            (br_if $iDone (i32.ge_u (local.get $i) (local.get $rows4)))
+            (if (i32.lt_u (local.get $i) (local.get $rows))
+              (then
+                (local.set $v (f64.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 3)))))
+                (f64.store (i32.add (i32.add (local.get $lt) (i32.mul (local.get $i) (local.get $pb))) (i32.shl (local.get $t) (i32.const 3))) (local.get $v)))
+              (else (local.set $v (f64.const 0))))
+            (f32.store (i32.add (i32.add (local.get $l32) (i32.mul (local.get $t) (local.get $l32Stride))) (i32.shl (local.get $i) (i32.const 2)))
+              (f32.demote_f64 (local.get $v)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iLoop)))
+        (local.set $src (i32.add (local.get $r) (i32.mul (local.get $t) (local.get $ldr))))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $cols8)))
+            (if (i32.lt_u (local.get $j) (local.get $cols))
+              (then
+                (local.set $v (f64.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 3)))))
+                (f64.store (i32.add (i32.add (local.get $rt) (i32.mul (local.get $j) (local.get $pb))) (i32.shl (local.get $t) (i32.const 3))) (local.get $v)))
+              (else (local.set $v (f64.const 0))))
+            (f32.store (i32.add (i32.add (local.get $r32) (i32.mul (local.get $t) (local.get $r32Stride))) (i32.shl (local.get $j) (i32.const 2)))
+              (f32.demote_f64 (local.get $v)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tLoop)))
+    ;; The bounds: γ' ‖l_i‖ per row and ‖r_j‖ per column, each at least 2^-60, rounded up.
+    (local.set $g (f64.mul (f64.convert_i32_u (i32.add (local.get $p) (i32.const 2))) (f64.const 0x1p-24)))
+    (local.set $gamma (f64.div (local.get $g) (f64.sub (f64.const 1) (local.get $g))))
+    (local.set $g (f64.mul (f64.convert_i32_u (local.get $p)) (f64.const 0x1p-53)))
+    (local.set $gamma (f64.mul (f64.const 1.001)
+      (f64.add (local.get $gamma) (f64.div (local.get $g) (f64.sub (f64.const 1) (local.get $g))))))
+    (local.set $i (i32.const 0))
+    (block $nDone
+      (loop $nLoop
+        (br_if $nDone (i32.ge_u (local.get $i) (local.get $rows4)))
+        (local.set $s (f64.const 0))
+        (if (i32.lt_u (local.get $i) (local.get $rows))
+          (then
+            (local.set $src (i32.add (local.get $lt) (i32.mul (local.get $i) (local.get $pb))))
+            (local.set $t (i32.const 0))
+            (block $sDone
+              (loop $sLoop
+                (br_if $sDone (i32.ge_u (local.get $t) (local.get $p)))
+                (local.set $v (f64.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 3)))))
+                (local.set $s (f64.add (local.get $s) (f64.mul (local.get $v) (local.get $v))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $sLoop)))
+            (local.set $s (f64.mul (f64.max (f64.mul (local.get $gamma) (f64.sqrt (local.get $s))) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))))
+        (f32.store (i32.add (local.get $rowB) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (local.get $s)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $nLoop)))
+    (local.set $j (i32.const 0))
+    (block $mDone
+      (loop $mLoop
+        (br_if $mDone (i32.ge_u (local.get $j) (local.get $cols8)))
+        ;; Padding columns get 0: their lanes always take the (skipped) float64 path.
+        (local.set $s (f64.const 0))
+        (if (i32.lt_u (local.get $j) (local.get $cols))
+          (then
+            (local.set $src (i32.add (local.get $rt) (i32.mul (local.get $j) (local.get $pb))))
+            (local.set $t (i32.const 0))
+            (block $sDone
+              (loop $sLoop
+                (br_if $sDone (i32.ge_u (local.get $t) (local.get $p)))
+                (local.set $v (f64.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 3)))))
+                (local.set $s (f64.add (local.get $s) (f64.mul (local.get $v) (local.get $v))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $sLoop)))
+            (local.set $s (f64.mul (f64.max (f64.sqrt (local.get $s)) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))))
+        (f32.store (i32.add (local.get $colN) (i32.shl (local.get $j) (i32.const 2))) (f32.demote_f64 (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $mLoop)))
+    ;; Tiles of 4 rows x 8 columns of float32 sums over t.
+    (block $stripsDone
+      (loop $strips
+        (br_if $stripsDone (i32.ge_u (local.get $i0) (local.get $rows)))
+        (local.set $j0 (i32.const 0))
+        (block $tilesDone
+          (loop $tiles
+            (br_if $tilesDone (i32.ge_u (local.get $j0) (local.get $cols)))
+            ;; Four rows add at most 8 * 2 * 255² per lane and tile: flushed every 1024 tiles.
+            (if (i32.eqz (i32.and (local.get $j0) (i32.const 8191)))
+              (then
+                (local.set $e (f64.add (local.get $e) (call $laneSum (local.get $err))))
+                (local.set $err (v128.const i32x4 0 0 0 0))))
+            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            (local.set $lp (i32.add (local.get $l32) (i32.shl (local.get $i0) (i32.const 2))))
+            (local.set $rp (i32.add (local.get $r32) (i32.shl (local.get $j0) (i32.const 2))))
+            (local.set $t (local.get $p))
+            (if (local.get $t)
+              (then
+                (loop $sum
+                  (local.set $w0 (v128.load (local.get $rp)))
+                  (local.set $w1 (v128.load offset=16 (local.get $rp)))
+                  (local.set $b (v128.load32_splat (local.get $lp)))
+                  (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $b) (local.get $w0))))
+                  (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $b) (local.get $w1))))
+                  (local.set $b (v128.load32_splat offset=4 (local.get $lp)))
+                  (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $b) (local.get $w0))))
+                  (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $b) (local.get $w1))))
+                  (local.set $b (v128.load32_splat offset=8 (local.get $lp)))
+                  (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $b) (local.get $w0))))
+                  (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $b) (local.get $w1))))
+                  (local.set $b (v128.load32_splat offset=12 (local.get $lp)))
+                  (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $b) (local.get $w0))))
+                  (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $b) (local.get $w1))))
+                  (local.set $lp (i32.add (local.get $lp) (local.get $l32Stride)))
+                  (local.set $rp (i32.add (local.get $rp) (local.get $r32Stride)))
+                  (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                  (br_if $sum (local.get $t)))))
+            (local.set $row (local.get $i0))
+            (local.set $err (i32x4.add (local.get $err) (call $rowOut (local.get $c00) (local.get $c01)
+              (f32.load (i32.add (local.get $rowB) (i32.shl (local.get $row) (i32.const 2)))) (local.get $colN) (local.get $j0) (local.get $cols)
+              (i32.add (local.get $out) (i32.mul (i32.mul (local.get $row) (local.get $cols)) (local.get $step))) (local.get $step)
+              (i32.add (local.get $planar) (i32.mul (local.get $row) (local.get $planarStride)))
+              (i32.add (local.get $lt) (i32.mul (local.get $row) (local.get $pb))) (local.get $rt) (local.get $p) (local.get $tmp))))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (if (i32.lt_u (local.get $row) (local.get $rows))
+              (then
+                (local.set $err (i32x4.add (local.get $err) (call $rowOut (local.get $c10) (local.get $c11)
+                  (f32.load (i32.add (local.get $rowB) (i32.shl (local.get $row) (i32.const 2)))) (local.get $colN) (local.get $j0) (local.get $cols)
+                  (i32.add (local.get $out) (i32.mul (i32.mul (local.get $row) (local.get $cols)) (local.get $step))) (local.get $step)
+                  (i32.add (local.get $planar) (i32.mul (local.get $row) (local.get $planarStride)))
+                  (i32.add (local.get $lt) (i32.mul (local.get $row) (local.get $pb))) (local.get $rt) (local.get $p) (local.get $tmp))))))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (if (i32.lt_u (local.get $row) (local.get $rows))
+              (then
+                (local.set $err (i32x4.add (local.get $err) (call $rowOut (local.get $c20) (local.get $c21)
+                  (f32.load (i32.add (local.get $rowB) (i32.shl (local.get $row) (i32.const 2)))) (local.get $colN) (local.get $j0) (local.get $cols)
+                  (i32.add (local.get $out) (i32.mul (i32.mul (local.get $row) (local.get $cols)) (local.get $step))) (local.get $step)
+                  (i32.add (local.get $planar) (i32.mul (local.get $row) (local.get $planarStride)))
+                  (i32.add (local.get $lt) (i32.mul (local.get $row) (local.get $pb))) (local.get $rt) (local.get $p) (local.get $tmp))))))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (if (i32.lt_u (local.get $row) (local.get $rows))
+              (then
+                (local.set $err (i32x4.add (local.get $err) (call $rowOut (local.get $c30) (local.get $c31)
+                  (f32.load (i32.add (local.get $rowB) (i32.shl (local.get $row) (i32.const 2)))) (local.get $colN) (local.get $j0) (local.get $cols)
+                  (i32.add (local.get $out) (i32.mul (i32.mul (local.get $row) (local.get $cols)) (local.get $step))) (local.get $step)
+                  (i32.add (local.get $planar) (i32.mul (local.get $row) (local.get $planarStride)))
+                  (i32.add (local.get $lt) (i32.mul (local.get $row) (local.get $pb))) (local.get $rt) (local.get $p) (local.get $tmp))))))
+            (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))
+            (br $tiles)))
+        (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+        (br $strips)))
+    (local.set $e (f64.add (local.get $e) (call $laneSum (local.get $err))))
+    (if (result f64) (global.get $sawNaN) (then (f64.const nan)) (else (local.get $e))))
+
   (func (export "dotRows") (param $x i32) (param $count i32) (param $ldx i32) (param $y i32) (param $len i32) (param $out i32)
     (local $r i32)
     (local.set $x (i32.shl (local.get $x) (i32.const 3)))

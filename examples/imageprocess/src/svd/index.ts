@@ -4,10 +4,11 @@
  */
 import { denseLowRank } from './dense.js';
 import { exactLowRank } from './exact.js';
-import { createJsKernels, u8Stride } from './kernels.js';
+import { createJsKernels, floorProductScratchBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { lanczosLowRank, u8HeapLayout } from './lanczos.js';
-import type { MatrixStorage } from './lanczos.js';
+import type { LowRankFactors, MatrixStorage } from './lanczos.js';
+import { rebuildFromProducts } from './rebuild.js';
 import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
 
 /**
@@ -269,11 +270,23 @@ function lanczosCap(rank: number, n: number): number {
   return Math.min(n, Math.max(rank + 10, Math.min(8 * rank + 100, Math.ceil(0.6 * n))));
 }
 
-/** Where {@link solveInHeap} left A_k (tall, m x n, at `offset`) and how it got there. */
-interface HeapResult {
-  readonly offset: number;
+/**
+ * Where {@link solveInHeap} left A_k of the tall m x n matrix, and how it got there: rebuilt at
+ * `offset` (the dense method), or as Lanczos's two factors, which {@link rebuilt} multiplies
+ * out and lowRankSamples floors without forming A_k.
+ */
+type HeapResult = {
   readonly method: 'lanczos' | 'dense';
   readonly krylovDimension: number;
+} & (
+  | { readonly offset: number; readonly factors?: undefined }
+  | { readonly factors: LowRankFactors; readonly offset?: undefined }
+);
+
+/** The heap offset of the tall m x n A_k that `result` stands for, multiplied out if needed. */
+function rebuilt(kernels: Kernels, result: HeapResult, m: number, n: number): number {
+  const f = result.factors;
+  return f ? rebuildFromProducts(kernels, f.bt, m, n, f.vt, f.p, f.free) : result.offset!;
 }
 
 /**
@@ -306,7 +319,7 @@ function solveInHeap(
     const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
     const lanczos = lanczosLowRank(kernels, m, n, rank, cap, storage);
     krylovDimension = lanczos.steps;
-    if (lanczos.converged) return { offset: lanczos.output, method: 'lanczos', krylovDimension };
+    if (lanczos.converged) return { factors: lanczos.factors, method: 'lanczos', krylovDimension };
     if (bytes) load('float64');
   } else if (load('float64')) {
     return zeroResult(kernels, m * n);
@@ -413,8 +426,8 @@ function fastLowRank(
     kernels: kernels.kind,
     krylovDimension: solved.krylovDimension,
   };
+  const off = rebuilt(kernels, solved, m, n);
   const result = kernels.heap;
-  const off = solved.offset;
   if (!wide) return { output: result.slice(off, off + band.length), ...details };
   const output = new Float64Array(band.length);
   for (let i = 0; i < rows; i++) {
@@ -459,8 +472,42 @@ export function lowRankSamples(
     const m = wide ? cols : rows;
     const n = wide ? rows : cols;
     // 8-bit samples are read as bytes by Lanczos, 16-bit ones as float64.
+    const bytes = maxValue === 255;
     const load = sampleLoader(kernels, data, channels, channel, rows, cols);
-    off = solveInHeap(kernels, m, n, rank, method, load, maxValue === 255).offset;
+    const solved = solveInHeap(kernels, m, n, rank, method, load, bytes);
+    const f = solved.factors;
+    if (f && bytes && data instanceof Uint8Array && out instanceof Uint8Array) {
+      // Lanczos's factors are floored straight into the samples, in image orientation (the
+      // factors of a wide band's transpose, swapped), against the band's bytes still in the
+      // heap: A for a tall band, Aᵀ for a wide one (sampleLoader's layout).
+      const [l, ldl, r, ldr] = wide ? [f.vt, n, f.bt, m] : [f.bt, m, f.vt, n];
+      const planar = wide ? u8HeapLayout(m, n).at8 : 0;
+      const scratch = 8 * (f.free + (f.free % 2));
+      const outAt = scratch + 16 * Math.ceil(floorProductScratchBytes(f.p, rows, cols) / 16);
+      const heap = kernels.reserve(Math.ceil((outAt + out.length) / 8));
+      const heapBytes = new Uint8Array(heap.buffer, heap.byteOffset, outAt + out.length);
+      heapBytes.set(out, outAt);
+      const squaredError = kernels.floorProduct(
+        l,
+        ldl,
+        r,
+        ldr,
+        f.p,
+        rows,
+        cols,
+        planar,
+        u8Stride(cols),
+        outAt + channel,
+        channels,
+        scratch,
+      );
+      if (Number.isNaN(squaredError)) {
+        throw new Error(`The SVD returned NaN for band ${channel}; this is a bug.`);
+      }
+      out.set(heapBytes.subarray(outAt, outAt + out.length));
+      return squaredError;
+    }
+    off = rebuilt(kernels, solved, m, n);
   }
   if (kernels && data instanceof Uint8Array && out instanceof Uint8Array) {
     // 8-bit samples: floored, clamped, written and compared by the kernels, on copies of the

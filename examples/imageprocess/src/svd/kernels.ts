@@ -82,6 +82,31 @@ export interface Kernels {
     out: number,
     step: number,
   ): number;
+  /**
+   * C = Lᵀ R, floored and clamped to 0..255, into interleaved byte samples: with the p rows of L
+   * at `l` (row stride `ldl`, `rows` values each) and of R at `r` (stride `ldr`, `cols` values),
+   * c_ij = Σ_t l_ti r_tj summed in order of t from 0 (as {@link Kernels.gemmNN} sums), and its
+   * byte goes to out + (i * cols + j) * step. Returns Σ (byte − planar sample)² over C, the
+   * samples being the rows x cols bytes at `planar` (row stride `planarStride`, at least cols
+   * rounded up to 8, zero-padded), or NaN when a value is NaN. Byte addresses: planar, out and
+   * `scratch` (16-aligned, {@link floorProductScratchBytes} bytes). The WebAssembly kernel sums
+   * in float32 and redoes in float64 every entry whose floor float32 could get wrong (a
+   * rigorous error bound), so both kernel sets write the same bytes.
+   */
+  floorProduct(
+    l: number,
+    ldl: number,
+    r: number,
+    ldr: number,
+    p: number,
+    rows: number,
+    cols: number,
+    planar: number,
+    planarStride: number,
+    out: number,
+    step: number,
+    scratch: number,
+  ): number;
   /** out[r] = x_r · y for r < count, where x_r starts at x + r * ldx; vectors of `len`. */
   dotRows(x: number, count: number, ldx: number, y: number, len: number, out: number): void;
   /** y -= Σ_r coef[r] x_r for r < count in order, where x_r starts at x + r * ldx. */
@@ -277,6 +302,23 @@ export function createJsKernels(): Kernels {
       }
       return e;
     },
+    floorProduct(l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step) {
+      const h = heap;
+      const bytes = new Uint8Array(h.buffer, h.byteOffset);
+      let e = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          let s = 0;
+          for (let t = 0; t < p; t++) s += h[l + t * ldl + i]! * h[r + t * ldr + j]!;
+          if (Number.isNaN(s)) return s;
+          const v = Math.min(Math.max(Math.floor(s), 0), 255);
+          bytes[out + (i * cols + j) * step] = v;
+          const d = v - bytes[planar + i * planarStride + j]!;
+          e += d * d;
+        }
+      }
+      return e;
+    },
     dotRows(x, count, ldx, y, len, out) {
       const h = heap;
       for (let r = 0; r < count; r++) h[out + r] = dot(h, x + r * ldx, y, len);
@@ -339,6 +381,17 @@ export function createJsKernels(): Kernels {
 /** The row stride, in bytes, of a uint8 matrix with `cols` columns for gramStepU8: a multiple of 16. */
 export function u8Stride(cols: number): number {
   return Math.ceil(cols / 16) * 16;
+}
+
+/**
+ * The scratch bytes {@link Kernels.floorProduct} needs for p terms and a rows x cols result:
+ * float32 copies of L and R padded to 4 rows and 8 columns, float64 transposes for the entries
+ * it redoes, the bounds, and 16 bytes.
+ */
+export function floorProductScratchBytes(p: number, rows: number, cols: number): number {
+  const rows4 = Math.ceil(rows / 4) * 4;
+  const cols8 = Math.ceil(cols / 8) * 8;
+  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 4 * (rows4 + cols8) + 16;
 }
 
 /** The int16 elements between gramStepU8's limb rows for a rows x cols matrix. */

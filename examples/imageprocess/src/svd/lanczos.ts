@@ -1,7 +1,6 @@
 import { u8LimbBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { descendingOrder, tridiagonalEigen } from './tridiagonal.js';
-import { rebuildFromProducts } from './rebuild.js';
 
 /**
  * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
@@ -10,13 +9,22 @@ import { rebuildFromProducts } from './rebuild.js';
  */
 const TOLERANCE = 1e-11;
 
-/**
- * What {@link lanczosLowRank} returns: where the rebuilt matrix lies in the heap (valid until
- * the heap is next used), or that it gave up.
- */
+/** What {@link lanczosLowRank} returns: the factors of A_k in the heap, or that it gave up. */
 export type LanczosResult =
-  | { readonly converged: true; readonly output: number; readonly steps: number }
+  | { readonly converged: true; readonly factors: LowRankFactors; readonly steps: number }
   | { readonly converged: false; readonly steps: number };
+
+/**
+ * A_k = B Vᵀ of a rows x cols matrix as two factors in the heap: the p rows of Bᵀ = (A V_k)ᵀ
+ * at `bt` (each of length rows) and the p rows of V_kᵀ at `vt` (each of length cols); the heap
+ * is free from `free` on. Valid until the heap is next used.
+ */
+export interface LowRankFactors {
+  readonly bt: number;
+  readonly vt: number;
+  readonly p: number;
+  readonly free: number;
+}
 
 /** Deterministic uniform numbers in [-0.5, 0.5): the start vector must not vary between runs. */
 function xorshift(seed: number): () => number {
@@ -51,7 +59,8 @@ export function u8HeapLayout(rows: number, cols: number): { at8: number; element
  * Best rank-k approximation of the rows x cols matrix already at the start of the heap (rows >=
  * cols), stored as `storage` says, by Lanczos on AᵀA with full
  * reorthogonalization (Gram-Schmidt against the whole basis every step) and a residual
- * stopping test, then A_k = (A V_k) V_kᵀ with A V_k = (A Q) Y_k from the stored A q_j.
+ * stopping test; A_k = (A V_k) V_kᵀ comes back as its two factors, A V_k = (A Q) Y_k from the
+ * stored A q_j.
  * Gives up (converged: false) when the Krylov dimension reaches `maxSteps` without every top-k
  * residual below tolerance, or on an invariant subspace outside which AᵀA is not null (repeated
  * singular values); the caller then uses the dense method.
@@ -208,8 +217,7 @@ export function lanczosLowRank(
   heap = kernels.reserve(btOff + p * rows);
   kernels.gemmNN(ySel, p, m, m, qOff, n, n, vtOff, n);
   kernels.gemmNN(ySel, p, m, m, tOff, rows, rows, btOff, rows);
-  const output = rebuildFromProducts(kernels, btOff, rows, n, vtOff, p, btOff + p * rows);
-  return { converged: true, output, steps };
+  return { converged: true, factors: { bt: btOff, vt: vtOff, p, free: btOff + p * rows }, steps };
 }
 
 function dotHeap(h: Float64Array, x: number, y: number, len: number): number {

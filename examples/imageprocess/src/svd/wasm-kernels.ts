@@ -19,6 +19,7 @@ interface KernelExports {
   transposeBytes: Kernels['transposeBytes'];
   gatherBytes: Kernels['gatherBytes'];
   floorToSamples: Kernels['floorToSamples'];
+  floorProduct: Kernels['floorProduct'];
   dotRows: Kernels['dotRows'];
   subtractRows: Kernels['subtractRows'];
   rank1Rows: Kernels['rank1Rows'];
@@ -78,6 +79,7 @@ function instantiate(): Kernels | null {
     transposeBytes: exports.transposeBytes,
     gatherBytes: exports.gatherBytes,
     floorToSamples: exports.floorToSamples,
+    floorProduct: exports.floorProduct,
     dotRows: exports.dotRows,
     subtractRows: exports.subtractRows,
     rank1Rows: exports.rank1Rows,

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { createJsKernels, floorProductScratchBytes } from '../src/svd/kernels.js';
+import type { Kernels } from '../src/svd/kernels.js';
+import { wasmKernels } from '../src/svd/wasm-kernels.js';
+import { random } from './svd-helpers.js';
+
+interface Case {
+  p: number;
+  rows: number;
+  cols: number;
+  /** The p rows of L (rows values each) and of R (cols values each), row-major. */
+  l: Float64Array;
+  r: Float64Array;
+  /** rows x cols samples 0..255. */
+  samples: Uint8Array;
+  step: number;
+}
+
+const planarStride = (cols: number) => Math.ceil(cols / 16) * 16;
+
+/**
+ * Runs floorProduct on a case laid out in the heap with row strides larger than the rows (as
+ * the caller's are not always tight), the output interleaved `step` bytes apart with junk in
+ * the other channels. Returns the written channel, the other channels and the result.
+ */
+function run(kernels: Kernels, c: Case) {
+  const { p, rows, cols, step } = c;
+  const ldl = rows + 3;
+  const ldr = cols + 5;
+  const lOff = 2;
+  const rOff = lOff + p * ldl;
+  const planarAt = 8 * (rOff + p * ldr);
+  const stride = planarStride(cols);
+  const outAt = planarAt + rows * stride;
+  const scratch = 16 * Math.ceil((outAt + rows * cols * step) / 16);
+  const heap = kernels.reserve(Math.ceil((scratch + floorProductScratchBytes(p, rows, cols)) / 8));
+  const bytes = new Uint8Array(heap.buffer, heap.byteOffset, heap.byteLength);
+  heap.fill(Number.NaN, 0, scratch / 8);
+  for (let t = 0; t < p; t++) {
+    for (let i = 0; i < rows; i++) heap[lOff + t * ldl + i] = c.l[t * rows + i]!;
+    for (let j = 0; j < cols; j++) heap[rOff + t * ldr + j] = c.r[t * cols + j]!;
+  }
+  bytes.fill(0, planarAt, outAt);
+  for (let i = 0; i < rows; i++)
+    bytes.set(c.samples.subarray(i * cols, (i + 1) * cols), planarAt + i * stride);
+  bytes.fill(0xa7, outAt, outAt + rows * cols * step);
+  bytes.fill(0x5c, scratch, scratch + floorProductScratchBytes(p, rows, cols));
+  const error = kernels.floorProduct(
+    lOff,
+    ldl,
+    rOff,
+    ldr,
+    p,
+    rows,
+    cols,
+    planarAt,
+    stride,
+    outAt,
+    step,
+    scratch,
+  );
+  const after = new Uint8Array(kernels.heap.buffer, kernels.heap.byteOffset);
+  const out = new Uint8Array(rows * cols);
+  let othersIntact = true;
+  for (let k = 0; k < rows * cols; k++) {
+    out[k] = after[outAt + k * step]!;
+    for (let s = 1; s < step; s++) othersIntact &&= after[outAt + k * step + s] === 0xa7;
+  }
+  return { out, error, othersIntact };
+}
+
+/** floor(Σ_t l_ti r_tj) summed in order of t, clamped to 0..255, and Σ (out - samples)². */
+function reference(c: Case) {
+  const out = new Uint8Array(c.rows * c.cols);
+  let error = 0;
+  for (let i = 0; i < c.rows; i++) {
+    for (let j = 0; j < c.cols; j++) {
+      let s = 0;
+      for (let t = 0; t < c.p; t++) s += c.l[t * c.rows + i]! * c.r[t * c.cols + j]!;
+      const v = Math.min(Math.max(Math.floor(s), 0), 255);
+      out[i * c.cols + j] = v;
+      error += (v - c.samples[i * c.cols + j]!) ** 2;
+    }
+  }
+  return { out, error };
+}
+
+/** Random factors whose products cover -40..300, like a photo's A_k with ringing. */
+function randomCase(p: number, rows: number, cols: number, step: number, seed: number): Case {
+  const next = random(seed);
+  const l = Float64Array.from(
+    { length: p * rows },
+    (_, k) => (k < rows ? 4000 : 300) * (next() - 0.3),
+  );
+  const r = Float64Array.from(
+    { length: p * cols },
+    (_, k) => (k < cols ? 0.03 : 0.1) * (next() - 0.2),
+  );
+  const samples = Uint8Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+  return { p, rows, cols, l, r, samples, step };
+}
+
+/**
+ * Entries on and next to integers: with p = 2, c_ij = n_ij + δ_ij with n an integer and δ in
+ * {0, ±2^-30, ±1e-7, ±3e-5}: float32 rounds most of them onto the integer, so only the float64
+ * path gets their floors right (n - 1 for a negative δ).
+ */
+function nearIntegerCase(rows: number, cols: number, step: number): Case {
+  const next = random(rows * 7 + cols);
+  const deltas = [0, 2 ** -30, -(2 ** -30), 1e-7, -1e-7, 3e-5, -3e-5];
+  const l = new Float64Array(2 * rows);
+  const r = new Float64Array(2 * cols);
+  // c_ij = l_0i r_0j + l_1i r_1j = n_i * 1 + 1 * δ_j.
+  for (let i = 0; i < rows; i++) {
+    l[i] = Math.floor(next() * 300) - 20;
+    l[rows + i] = 1;
+  }
+  for (let j = 0; j < cols; j++) {
+    r[j] = 1;
+    r[cols + j] = deltas[j % deltas.length]!;
+  }
+  const samples = Uint8Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+  return { p: 2, rows, cols, l, r, samples, step };
+}
+
+const SHAPES = [
+  [1, 1, 1, 1],
+  [3, 5, 7, 1],
+  [20, 33, 41, 3],
+  [7, 64, 64, 1],
+  [50, 61, 37, 4],
+  [1, 9, 200, 2],
+] as const;
+
+describe.each([
+  ['wasm', () => wasmKernels()!],
+  ['js', () => createJsKernels()],
+] as const)('floorProduct (%s kernels)', (_, make) => {
+  it('writes floor(Lᵀ R) clamped to 0..255, the float64 sums exactly, with the squared error', () => {
+    const kernels = make();
+    for (const [p, rows, cols, step] of SHAPES) {
+      const c = randomCase(p, rows, cols, step, p * 1000 + rows * 10 + cols);
+      const got = run(kernels, c);
+      const want = reference(c);
+      expect(Array.from(got.out), `${p} ${rows}x${cols}`).toEqual(Array.from(want.out));
+      expect(got.error).toBe(want.error);
+      expect(got.othersIntact).toBe(true);
+    }
+  });
+
+  it('gets the floors of entries within 2^-30 of an integer right (float32 alone would not)', () => {
+    const kernels = make();
+    for (const [rows, cols, step] of [
+      [4, 8, 1],
+      [13, 29, 3],
+    ] as const) {
+      const c = nearIntegerCase(rows, cols, step);
+      const got = run(kernels, c);
+      const want = reference(c);
+      expect(Array.from(got.out)).toEqual(Array.from(want.out));
+      expect(got.error).toBe(want.error);
+      // The case is what it claims: float32 sums would floor some entries differently.
+      let float32Wrong = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const x = Math.fround(
+            Math.fround(Math.fround(c.l[i]!) * Math.fround(c.r[j]!)) +
+              Math.fround(Math.fround(c.l[rows + i]!) * Math.fround(c.r[cols + j]!)),
+          );
+          const v = Math.min(Math.max(Math.floor(x), 0), 255);
+          if (v !== want.out[i * cols + j]) float32Wrong++;
+        }
+      }
+      expect(float32Wrong).toBeGreaterThan(0);
+    }
+  });
+
+  it('returns NaN when a sum is NaN', () => {
+    const kernels = make();
+    const c = randomCase(5, 9, 12, 1, 3);
+    c.r[2 * 12 + 7] = Number.NaN;
+    expect(run(kernels, c).error).toBeNaN();
+  });
+
+  it('handles infinite and huge sums through the float64 path', () => {
+    const kernels = make();
+    const c = randomCase(3, 6, 10, 1, 4);
+    c.l[0] = 1e300;
+    c.l[1] = -1e300;
+    c.l[2] = 1e39; // past float32's range
+    const got = run(kernels, c);
+    const want = reference(c);
+    expect(Array.from(got.out)).toEqual(Array.from(want.out));
+    expect(got.error).toBe(want.error);
+  });
+});
+
+it('gives the same bytes with both kernel sets on a photo-sized case', () => {
+  const c = randomCase(20, 203, 157, 3, 99);
+  const a = run(wasmKernels()!, c);
+  const b = run(createJsKernels(), c);
+  expect(Array.from(a.out)).toEqual(Array.from(b.out));
+  expect(a.error).toBe(b.error);
+});
