@@ -42,6 +42,30 @@ describe('compressImage feeds the SVD from the samples, with the same pixels as 
     expect(result.data).toEqual(viaPublicApi(image, rank, method));
   });
 
+  it('takes the full-precision uint8 step on exactly low-rank images, whose A_k lies on integers', () => {
+    // Flat colour and an integer outer product: A_k is A itself, so round-off decides every
+    // floor, and only the same (46-bit) arithmetic as the public API's gives the same pixels;
+    // the fast 31-bit step meets a nearly invariant subspace here and hands over to it.
+    const width = 120;
+    const height = 90;
+    const flat = new Uint8Array(width * height * 3).fill(137);
+    const outer = new Uint8Array(width * height * 3);
+    for (let i = 0; i < height; i++) {
+      for (let j = 0; j < width; j++) {
+        for (let c = 0; c < 3; c++)
+          outer[(i * width + j) * 3 + c] = ((i % 9) + 1) * ((j % 7) + 2) + c;
+      }
+    }
+    for (const data of [flat, outer]) {
+      const image: TiffImage = { width, height, channels: 3, bitsPerSample: 8, alpha: false, data };
+      for (const rank of [1, 4, 12]) {
+        expect(compressImage(image, rank).data, `rank ${rank}`).toEqual(
+          viaPublicApi(image, rank, 'auto'),
+        );
+      }
+    }
+  });
+
   it('gives a black band back black (the all-zero shortcut)', () => {
     const image: TiffImage = {
       width: 60,

@@ -17,6 +17,7 @@ function u8Step(
   rows: number,
   cols: number,
   q: ArrayLike<number>,
+  limbCount: 2 | 3,
 ) {
   const { at8, elements } = u8HeapLayout(rows, cols);
   const qOff = elements;
@@ -35,7 +36,7 @@ function u8Step(
   }
   heap.set(q, qOff);
   heap.fill(Number.NaN, tOff, zOff + cols);
-  kernels.gramStepU8(0, at8, rows, cols, qOff, tOff, zOff, 8 * limbs);
+  kernels.gramStepU8(0, at8, rows, cols, qOff, tOff, zOff, 8 * limbs, limbCount);
   const after = kernels.heap;
   return { t: after.slice(tOff, tOff + rows), z: after.slice(zOff, zOff + cols) };
 }
@@ -70,7 +71,10 @@ const SHAPES = [
   [1300, 9],
 ] as const;
 
-describe('the uint8 Gram step', () => {
+/** 3 limbs (precise) round each vector to 2^-46 of its largest entry, 2 (fast) to 2^-30. */
+const UNIT = { 2: 2 ** -30, 3: 2 ** -46 } as const;
+
+describe.each([3, 2] as const)('the uint8 Gram step with %i limbs', (limbCount) => {
   it('gives the same bits with the WebAssembly and the TypeScript kernels, for every shape', () => {
     const wasm = wasmKernels()!;
     const js = createJsKernels();
@@ -78,8 +82,8 @@ describe('the uint8 Gram step', () => {
       const next = random(rows * 31 + cols);
       const values = Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
       const q = Array.from({ length: cols }, () => next() - 0.5);
-      const a = u8Step(wasm, values, rows, cols, q);
-      const b = u8Step(js, values, rows, cols, q);
+      const a = u8Step(wasm, values, rows, cols, q, limbCount);
+      const b = u8Step(js, values, rows, cols, q, limbCount);
       expect(Array.from(a.t), `t ${rows}x${cols}`).toEqual(Array.from(b.t));
       expect(Array.from(a.z), `z ${rows}x${cols}`).toEqual(Array.from(b.z));
     }
@@ -89,36 +93,59 @@ describe('the uint8 Gram step', () => {
     ['wasm', () => wasmKernels()!],
     ['js', () => createJsKernels()],
   ] as const)(
-    'computes t = A q and z = Aᵀ t to about 2^-46 of their largest entry (%s)',
+    'computes t = A q and z = Aᵀ t with q and t rounded to their fixed-point images (%s)',
     (_, make) => {
       const kernels = make();
+      const unit = UNIT[limbCount];
+      let rounded = false;
       for (const [rows, cols] of SHAPES) {
         const next = random(rows + 7 * cols);
         const values = Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
         // Entries of very different sizes, and a sign change: the fixed-point image must hold both.
         const q = Array.from({ length: cols }, (_, j) => (next() - 0.5) * (j % 3 === 0 ? 1e-6 : 1));
-        const got = u8Step(kernels, values, rows, cols, q);
+        const got = u8Step(kernels, values, rows, cols, q, limbCount);
         const want = reference(values, rows, cols, q);
-        const tBound = 1e-12 * maxAbs(want.t) + 1e-300;
-        const zBound = 1e-12 * maxAbs(want.z) + 1e-300;
-        for (let i = 0; i < rows; i++)
-          expect(Math.abs(got.t[i]! - want.t[i]!)).toBeLessThanOrEqual(tBound);
-        for (let j = 0; j < cols; j++)
-          expect(Math.abs(got.z[j]! - want.z[j]!)).toBeLessThanOrEqual(zBound);
+        // Each entry of q moves by at most unit * max |q| when rounded, each of t by unit *
+        // max |t| (plus what q's rounding moved it): bounds through the row and column sums of
+        // A, with a little room for the final float64 roundings.
+        const rowSum = (i: number) =>
+          values.slice(i * cols, (i + 1) * cols).reduce((a, b) => a + b, 0);
+        const colSum = (j: number) =>
+          Array.from({ length: rows }, (_, i) => values[i * cols + j]!).reduce((a, b) => a + b, 0);
+        const tErr = Array.from({ length: rows }, (_, i) => unit * maxAbs(q) * rowSum(i));
+        const tMax = maxAbs(want.t) + Math.max(...tErr);
+        for (let i = 0; i < rows; i++) {
+          const bound = tErr[i]! * (1 + 1e-9) + 1e-15 * Math.abs(want.t[i]!) + 1e-300;
+          expect(Math.abs(got.t[i]! - want.t[i]!)).toBeLessThanOrEqual(bound);
+        }
+        for (let j = 0; j < cols; j++) {
+          let bound = 0;
+          for (let i = 0; i < rows; i++) bound += values[i * cols + j]! * (tErr[i]! + unit * tMax);
+          bound = bound * (1 + 1e-9) + 1e-15 * colSum(j) * tMax + 1e-300;
+          expect(Math.abs(got.z[j]! - want.z[j]!)).toBeLessThanOrEqual(bound);
+        }
+        // Some error is at least a thousandth of its bound: the rounding is really there.
+        for (let i = 0; i < rows; i++) {
+          const coarse = got.t[i]! - want.t[i]!;
+          rounded ||= Math.abs(coarse) > 1e-3 * tErr[i]!;
+        }
       }
+      // Not a bound any result would meet: the rounding shows, within it.
+      expect(rounded).toBe(true);
     },
   );
 
   it('does not overflow its 32-bit sums on the largest samples and limbs', () => {
-    // q_j = 1 + 2^-30 makes every low limb -32768: with samples of 255 over 2048 columns, each
-    // 32-bit lane holds 256 products of -8355840 between flushes, just inside the range.
+    // q_j = 1 + unit * 2^16 makes every low limb -32768: with samples of 255 over 2048 columns,
+    // each 32-bit lane holds 256 products of -8355840 between flushes, just inside the range.
     const rows = 3;
     const cols = 2048;
     const values = new Array<number>(rows * cols).fill(255);
-    const q = new Array<number>(cols).fill(1 + 2 ** -30);
+    const qj = 1 + UNIT[limbCount] * 2 ** 16;
+    const q = new Array<number>(cols).fill(qj);
     for (const kernels of [wasmKernels()!, createJsKernels()]) {
-      const { t, z } = u8Step(kernels, values, rows, cols, q);
-      const ti = 255 * cols * (1 + 2 ** -30);
+      const { t, z } = u8Step(kernels, values, rows, cols, q, limbCount);
+      const ti = 255 * cols * qj;
       expect(Array.from(t)).toEqual([ti, ti, ti]);
       expect(z[0]).toBe(255 * rows * ti);
       const negative = u8Step(
@@ -127,6 +154,7 @@ describe('the uint8 Gram step', () => {
         rows,
         cols,
         q.map((v) => -v),
+        limbCount,
       );
       expect(Array.from(negative.t)).toEqual([-ti, -ti, -ti]);
     }
@@ -134,7 +162,7 @@ describe('the uint8 Gram step', () => {
 
   it('maps a zero vector to zeros', () => {
     for (const kernels of [wasmKernels()!, createJsKernels()]) {
-      const { t, z } = u8Step(kernels, [1, 2, 3, 4, 5, 6], 2, 3, [0, 0, 0]);
+      const { t, z } = u8Step(kernels, [1, 2, 3, 4, 5, 6], 2, 3, [0, 0, 0], limbCount);
       expect([...t, ...z]).toEqual([0, 0, 0, 0, 0]);
     }
   });

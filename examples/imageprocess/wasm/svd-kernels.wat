@@ -374,18 +374,72 @@
 
   ;; ---- The Gram step on uint8 storage (integer samples 0..255), in exact integer arithmetic ----
   ;;
-  ;; A vector x of len float64 values is cut into three int16 limb vectors: with s = max |x_j|
-  ;; and E = 45 - exponent(s), X_j = floor(x_j 2^E + 0.5) is an integer of at most 46 bits and
-  ;; X_j = L0_j 2^32 + L1_j 2^16 + L2_j with L1, L2 in [-32768, 32767] and |L0| <= 16385.
-  ;; A row of A times x is then Σ_j a_j X_j 2^-E = ((D0 2^16 + D1) 2^16 + D2) 2^-E with
-  ;; D_l = Σ_j a_j L_l_j, sums of integers formed exactly (i32x4.dot_i16x8_s, flushed into
-  ;; float64 every 1024 samples, before any 32-bit lane can overflow: 128 dots of at most
-  ;; 2 * 255 * 32768 each). Every step is exact but the last combination, so the order of the
-  ;; sums does not matter and the TypeScript twin gives the same bits.
+  ;; A vector x of len float64 values is rounded to a fixed-point image and cut into int16 limb
+  ;; vectors. Precise (3 limbs): with s = max |x_j| and E = 45 - exponent(s), X_j = floor(x_j
+  ;; 2^E + 0.5) is an integer of at most 46 bits, X_j = L0_j 2^32 + L1_j 2^16 + L2_j with L1, L2
+  ;; in [-32768, 32767] and |L0| <= 16385. Fast (2 limbs): E = 29 - exponent(s), |X_j| <= 2^30,
+  ;; X_j = L0_j 2^16 + L1_j with L1 in [-32768, 32767] and |L0| <= 16384: x to about 2^-30 of its
+  ;; largest entry. A row of A times x is then Σ_j a_j X_j 2^-E = ((D0 2^16 + D1) 2^16 + D2)
+  ;; 2^-E (fast: (D0 2^16 + D1) 2^-E) with D_l = Σ_j a_j L_l_j, sums of integers formed exactly
+  ;; (i32x4.dot_i16x8_s, flushed into float64 every 1024 samples, before any 32-bit lane can
+  ;; overflow: 128 dots of at most 2 * 255 * 32768 each). Every step is exact but the last
+  ;; combination, so the order of the sums does not matter and the TypeScript twin gives the
+  ;; same bits.
+
+  ;; Cuts the len float64 values at byte x into two int16 limb rows at byte limbs, limbStride
+  ;; bytes apart (limb l at limbs + l * limbStride), two values at a time; returns 2^-E (0 for
+  ;; a zero vector).
+  (func $splitLimbs2 (param $x i32) (param $len i32) (param $limbs i32) (param $limbStride i32) (result f64)
+    (local $p i32) (local $end i32) (local $end2 i32) (local $s f64) (local $e i32) (local $up f64) (local $dst i32)
+    (local $m v128) (local $upv v128) (local $v v128) (local $l v128) (local $vs f64) (local $ls f64)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $len) (i32.const 3))))
+    (local.set $end2 (i32.add (local.get $x) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3))))
+    (local.set $p (local.get $x))
+    (block $maxDone
+      (loop $max
+        (br_if $maxDone (i32.ge_u (local.get $p) (local.get $end2)))
+        (local.set $m (f64x2.max (local.get $m) (f64x2.abs (v128.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $max)))
+    (local.set $s (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (local.set $s (f64.max (local.get $s) (f64.abs (f64.load (local.get $p)))))))
+    (if (f64.eq (local.get $s) (f64.const 0))
+      (then
+        (memory.fill (local.get $limbs) (i32.const 0) (i32.shl (local.get $len) (i32.const 1)))
+        (memory.fill (i32.add (local.get $limbs) (local.get $limbStride)) (i32.const 0) (i32.shl (local.get $len) (i32.const 1)))
+        (return (f64.const 0))))
+    ;; E = 29 - (biased exponent - 1023), at most 1022 so that 2^E and 2^-E are normal.
+    (local.set $e (i32.sub (i32.const 1052)
+      (i32.and (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $s)) (i64.const 52))) (i32.const 2047))))
+    (if (i32.gt_s (local.get $e) (i32.const 1022)) (then (local.set $e (i32.const 1022))))
+    (local.set $up (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $e) (i32.const 1023))) (i64.const 52))))
+    (local.set $upv (f64x2.splat (local.get $up)))
+    (local.set $p (local.get $x))
+    (local.set $dst (local.get $limbs))
+    (block $done
+      (loop $cut
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end2)))
+        (local.set $v (f64x2.floor (f64x2.add (f64x2.mul (v128.load (local.get $p)) (local.get $upv)) (v128.const f64x2 0.5 0.5))))
+        (local.set $l (f64x2.sub (local.get $v) (f64x2.mul (f64x2.floor (f64x2.mul (f64x2.add (local.get $v) (v128.const f64x2 32768 32768)) (v128.const f64x2 0x1p-16 0x1p-16))) (v128.const f64x2 65536 65536))))
+        (v128.store32_lane 0 (i32.add (local.get $dst) (local.get $limbStride))
+          (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $l)) (local.get $l)))
+        (v128.store32_lane 0 (local.get $dst)
+          (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (f64x2.mul (f64x2.sub (local.get $v) (local.get $l)) (v128.const f64x2 0x1p-16 0x1p-16))) (local.get $l)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $cut)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then
+        (local.set $vs (f64.floor (f64.add (f64.mul (f64.load (local.get $p)) (local.get $up)) (f64.const 0.5))))
+        (local.set $ls (f64.sub (local.get $vs) (f64.mul (f64.floor (f64.mul (f64.add (local.get $vs) (f64.const 32768)) (f64.const 0x1p-16))) (f64.const 65536))))
+        (i32.store16 (i32.add (local.get $dst) (local.get $limbStride)) (i32.trunc_sat_f64_s (local.get $ls)))
+        (i32.store16 (local.get $dst) (i32.trunc_sat_f64_s (f64.mul (f64.sub (local.get $vs) (local.get $ls)) (f64.const 0x1p-16))))))
+    (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.sub (i32.const 1023) (local.get $e))) (i64.const 52))))
 
   ;; Cuts the len float64 values at byte x into three int16 limb rows at byte limbs, limbStride
   ;; bytes apart (limb l at limbs + l * limbStride); returns 2^-E (0 for a zero vector).
-  (func $splitLimbs (param $x i32) (param $len i32) (param $limbs i32) (param $limbStride i32) (result f64)
+  (func $splitLimbs3 (param $x i32) (param $len i32) (param $limbs i32) (param $limbStride i32) (result f64)
     (local $p i32) (local $end i32) (local $s f64) (local $e i32) (local $up f64) (local $v f64) (local $r f64) (local $l f64) (local $dst i32)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $len) (i32.const 3))))
     (local.set $p (local.get $x))
@@ -424,15 +478,106 @@
         (br $cut)))
     (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.sub (i32.const 1023) (local.get $e))) (i64.const 52))))
 
+  ;; The sum of the four 32-bit lanes of c, exactly, as float64.
   (func $laneSum (param $c v128) (result f64)
-    (f64.add
-      (f64.add (f64.convert_i32_s (i32x4.extract_lane 0 (local.get $c))) (f64.convert_i32_s (i32x4.extract_lane 1 (local.get $c))))
-      (f64.add (f64.convert_i32_s (i32x4.extract_lane 2 (local.get $c))) (f64.convert_i32_s (i32x4.extract_lane 3 (local.get $c))))))
+    (local $s v128)
+    (local.set $s (f64x2.add (f64x2.convert_low_i32x4_s (local.get $c))
+      (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c) (local.get $c)))))
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+
+  ;; out[i] (float64, byte address) = row_i . X 2^-E for the rows < rows of the uint8 matrix at
+  ;; byte mat (rows stride bytes apart, stride a multiple of 16, padding zero), X in two limb
+  ;; rows at byte limbs (limbStride = 2 * stride bytes apart), four rows at a time (a last
+  ;; group of fewer repeats its last row; only the real rows are stored).
+  (func $dotsU8x2 (param $mat i32) (param $rows i32) (param $stride i32) (param $limbs i32) (param $out i32) (param $scale f64)
+    (local $i i32) (local $n i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $l0 i32) (local $l1 i32) (local $off i32) (local $bend i32)
+    (local $x v128) (local $m0 v128) (local $m1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $d00 f64) (local $d01 f64) (local $d10 f64) (local $d11 f64) (local $d20 f64) (local $d21 f64) (local $d30 f64) (local $d31 f64)
+    (block $rowsDone
+      (loop $groups
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $n (i32.sub (local.get $rows) (local.get $i)))
+        (local.set $r0 (i32.add (local.get $mat) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $r1 (select (i32.add (local.get $r0) (local.get $stride)) (local.get $r0) (i32.gt_u (local.get $n) (i32.const 1))))
+        (local.set $r2 (select (i32.add (local.get $r1) (local.get $stride)) (local.get $r1) (i32.gt_u (local.get $n) (i32.const 2))))
+        (local.set $r3 (select (i32.add (local.get $r2) (local.get $stride)) (local.get $r2) (i32.gt_u (local.get $n) (i32.const 3))))
+        (local.set $d00 (f64.const 0)) (local.set $d01 (f64.const 0)) (local.set $d10 (f64.const 0)) (local.set $d11 (f64.const 0))
+        (local.set $d20 (f64.const 0)) (local.set $d21 (f64.const 0)) (local.set $d30 (f64.const 0)) (local.set $d31 (f64.const 0))
+        (local.set $off (i32.const 0))
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.ge_u (local.get $off) (local.get $stride)))
+            (local.set $bend (i32.add (local.get $off) (i32.const 1024)))
+            (if (i32.gt_u (local.get $bend) (local.get $stride)) (then (local.set $bend (local.get $stride))))
+            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            (local.set $l0 (i32.add (local.get $limbs) (i32.shl (local.get $off) (i32.const 1))))
+            (local.set $l1 (i32.add (local.get $l0) (i32.shl (local.get $stride) (i32.const 1))))
+            ;; 16 samples per pass (the stride is a multiple of 16), eight at a time.
+            (loop $inner
+              (local.set $m0 (v128.load (local.get $l0)))
+              (local.set $m1 (v128.load (local.get $l1)))
+              (local.set $x (v128.load8x8_u (i32.add (local.get $r0) (local.get $off))))
+              (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u (i32.add (local.get $r1) (local.get $off))))
+              (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u (i32.add (local.get $r2) (local.get $off))))
+              (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u (i32.add (local.get $r3) (local.get $off))))
+              (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $m0 (v128.load offset=16 (local.get $l0)))
+              (local.set $m1 (v128.load offset=16 (local.get $l1)))
+              (local.set $x (v128.load8x8_u offset=8 (i32.add (local.get $r0) (local.get $off))))
+              (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u offset=8 (i32.add (local.get $r1) (local.get $off))))
+              (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u offset=8 (i32.add (local.get $r2) (local.get $off))))
+              (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $x (v128.load8x8_u offset=8 (i32.add (local.get $r3) (local.get $off))))
+              (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $x) (local.get $m0))))
+              (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $x) (local.get $m1))))
+              (local.set $l0 (i32.add (local.get $l0) (i32.const 32)))
+              (local.set $l1 (i32.add (local.get $l1) (i32.const 32)))
+              (local.set $off (i32.add (local.get $off) (i32.const 16)))
+              (br_if $inner (i32.lt_u (local.get $off) (local.get $bend))))
+            (local.set $d00 (f64.add (local.get $d00) (call $laneSum (local.get $c00))))
+            (local.set $d01 (f64.add (local.get $d01) (call $laneSum (local.get $c01))))
+            (local.set $d10 (f64.add (local.get $d10) (call $laneSum (local.get $c10))))
+            (local.set $d11 (f64.add (local.get $d11) (call $laneSum (local.get $c11))))
+            (local.set $d20 (f64.add (local.get $d20) (call $laneSum (local.get $c20))))
+            (local.set $d21 (f64.add (local.get $d21) (call $laneSum (local.get $c21))))
+            (local.set $d30 (f64.add (local.get $d30) (call $laneSum (local.get $c30))))
+            (local.set $d31 (f64.add (local.get $d31) (call $laneSum (local.get $c31))))
+            (br $blocks)))
+        (f64.store (local.get $out)
+          (f64.mul (f64.add (f64.mul (local.get $d00) (f64.const 65536)) (local.get $d01)) (local.get $scale)))
+        (if (i32.gt_u (local.get $n) (i32.const 1))
+          (then (f64.store offset=8 (local.get $out)
+            (f64.mul (f64.add (f64.mul (local.get $d10) (f64.const 65536)) (local.get $d11)) (local.get $scale)))))
+        (if (i32.gt_u (local.get $n) (i32.const 2))
+          (then (f64.store offset=16 (local.get $out)
+            (f64.mul (f64.add (f64.mul (local.get $d20) (f64.const 65536)) (local.get $d21)) (local.get $scale)))))
+        (if (i32.gt_u (local.get $n) (i32.const 3))
+          (then (f64.store offset=24 (local.get $out)
+            (f64.mul (f64.add (f64.mul (local.get $d30) (f64.const 65536)) (local.get $d31)) (local.get $scale)))))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $groups))))
 
   ;; out[i] (float64, byte address) = row_i . X 2^-E for the rows < rows of the uint8 matrix at
   ;; byte mat (rows stride bytes apart, stride a multiple of 16, padding zero), X in three limb
   ;; rows at byte limbs (limbStride = 2 * stride bytes apart), two rows at a time.
-  (func $dotsU8 (param $mat i32) (param $rows i32) (param $stride i32) (param $limbs i32) (param $out i32) (param $scale f64)
+  (func $dotsU8x3 (param $mat i32) (param $rows i32) (param $stride i32) (param $limbs i32) (param $out i32) (param $scale f64)
     (local $i i32) (local $r0 i32) (local $r1 i32) (local $l i32) (local $off i32) (local $bend i32) (local $ls i32) (local $last i32)
     (local $a0 v128) (local $a1 v128) (local $x0 v128) (local $x1 v128) (local $m0 v128) (local $m1 v128) (local $m2 v128)
     (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128)
@@ -502,16 +647,24 @@
 
   ;; The Gram step on uint8 storage: A (rows x cols, row stride strideA bytes) from byte a8, its
   ;; transpose (cols x rows, row stride strideT bytes) from byte at8, both with zero padding;
-  ;; t = A q, z = Aᵀ t, each through the limbs of its input vector (3 rows of max(strideA,
-  ;; strideT) int16 values from byte limbs). q, t and z are float64 element offsets.
-  (func (export "gramStepU8") (param $a8 i32) (param $at8 i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32) (param $limbs i32)
+  ;; t = A q, z = Aᵀ t, each through the limbs of its input vector (count = 3 (precise) or 2
+  ;; (fast) rows of max(strideA, strideT) int16 values from byte limbs). q, t and z are float64
+  ;; element offsets.
+  (func (export "gramStepU8") (param $a8 i32) (param $at8 i32) (param $rows i32) (param $cols i32) (param $q i32) (param $t i32) (param $z i32) (param $limbs i32) (param $count i32)
     (local $strideA i32) (local $strideT i32) (local $scale f64)
     (local.set $strideA (i32.and (i32.add (local.get $cols) (i32.const 15)) (i32.const -16)))
     (local.set $strideT (i32.and (i32.add (local.get $rows) (i32.const 15)) (i32.const -16)))
-    (local.set $scale (call $splitLimbs (i32.shl (local.get $q) (i32.const 3)) (local.get $cols) (local.get $limbs) (i32.shl (local.get $strideA) (i32.const 1))))
-    (call $dotsU8 (local.get $a8) (local.get $rows) (local.get $strideA) (local.get $limbs) (i32.shl (local.get $t) (i32.const 3)) (local.get $scale))
-    (local.set $scale (call $splitLimbs (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
-    (call $dotsU8 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))
+    (if (i32.eq (local.get $count) (i32.const 3))
+      (then
+        (local.set $scale (call $splitLimbs3 (i32.shl (local.get $q) (i32.const 3)) (local.get $cols) (local.get $limbs) (i32.shl (local.get $strideA) (i32.const 1))))
+        (call $dotsU8x3 (local.get $a8) (local.get $rows) (local.get $strideA) (local.get $limbs) (i32.shl (local.get $t) (i32.const 3)) (local.get $scale))
+        (local.set $scale (call $splitLimbs3 (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
+        (call $dotsU8x3 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))
+      (else
+        (local.set $scale (call $splitLimbs2 (i32.shl (local.get $q) (i32.const 3)) (local.get $cols) (local.get $limbs) (i32.shl (local.get $strideA) (i32.const 1))))
+        (call $dotsU8x2 (local.get $a8) (local.get $rows) (local.get $strideA) (local.get $limbs) (i32.shl (local.get $t) (i32.const 3)) (local.get $scale))
+        (local.set $scale (call $splitLimbs2 (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
+        (call $dotsU8x2 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))))
 
   ;; dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols (bytes, byte
   ;; addresses), in tiles of 16 x 16 so that both sides stay in cache.

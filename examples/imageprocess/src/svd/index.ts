@@ -7,7 +7,7 @@ import { exactLowRank } from './exact.js';
 import { createJsKernels, floorProductScratchBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { lanczosLowRank, u8HeapLayout } from './lanczos.js';
-import type { LowRankFactors, MatrixStorage } from './lanczos.js';
+import type { LanczosPrecision, LowRankFactors, MatrixStorage } from './lanczos.js';
 import { rebuildFromProducts } from './rebuild.js';
 import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
 
@@ -297,8 +297,9 @@ type HeapLoader = (storage: MatrixStorage) => boolean;
 
 /**
  * A_k of the tall m x n matrix (m >= n) that `load` puts into the heap, left in the heap.
- * Lanczos reads it as bytes when `bytes` (every value an integer 0..255); the dense method,
- * which needs float64, reloads it.
+ * Lanczos reads it as bytes when `bytes` (every value an integer 0..255), with `precision`
+ * (then 'full' where 'floors' meets a nearly invariant subspace); the dense method, which
+ * needs float64, reloads it.
  */
 function solveInHeap(
   kernels: Kernels,
@@ -308,6 +309,7 @@ function solveInHeap(
   method: 'auto' | 'lanczos' | 'dense',
   load: HeapLoader,
   bytes: boolean,
+  precision: LanczosPrecision,
 ): HeapResult {
   let krylovDimension = 0;
   if (method === 'lanczos' || (method === 'auto' && useLanczos(rank, n))) {
@@ -317,7 +319,10 @@ function solveInHeap(
     // Asked for by name, Lanczos runs until it converges (at the latest when its basis spans
     // the whole space); under 'auto' it hands a too-flat spectrum over to the dense method early.
     const cap = method === 'lanczos' ? n : lanczosCap(rank, n);
-    const lanczos = lanczosLowRank(kernels, m, n, rank, cap, storage);
+    let lanczos = lanczosLowRank(kernels, m, n, rank, cap, storage, precision);
+    if (!lanczos.converged && lanczos.needsFullPrecision) {
+      lanczos = lanczosLowRank(kernels, m, n, rank, cap, storage, 'full');
+    }
     krylovDimension = lanczos.steps;
     if (lanczos.converged) return { factors: lanczos.factors, method: 'lanczos', krylovDimension };
     if (bytes) load('float64');
@@ -420,7 +425,7 @@ function fastLowRank(
     bytes = v >= 0 && v <= 255 && Number.isInteger(v);
   }
   const load = sampleLoader(kernels, band, 1, 0, rows, cols);
-  const solved = solveInHeap(kernels, m, n, rank, method, load, bytes);
+  const solved = solveInHeap(kernels, m, n, rank, method, load, bytes, 'full');
   const details = {
     method: solved.method,
     kernels: kernels.kind,
@@ -474,7 +479,8 @@ export function lowRankSamples(
     // 8-bit samples are read as bytes by Lanczos, 16-bit ones as float64.
     const bytes = maxValue === 255;
     const load = sampleLoader(kernels, data, channels, channel, rows, cols);
-    const solved = solveInHeap(kernels, m, n, rank, method, load, bytes);
+    // Only the floors of A_k are wanted: 8-bit bands run the fast uint8 step.
+    const solved = solveInHeap(kernels, m, n, rank, method, load, bytes, 'floors');
     const f = solved.factors;
     if (f && bytes && data instanceof Uint8Array && out instanceof Uint8Array) {
       // Lanczos's factors are floored straight into the samples, in image orientation (the

@@ -25,11 +25,13 @@ export interface Kernels {
    * {@link Kernels.gramStep} for a matrix of integers 0..255 stored as bytes, in exact integer
    * arithmetic: A (rows x cols) from byte `a8` of the heap's buffer and Aᵀ (cols x rows) from
    * byte `at8`, each row padded with zeros to a multiple of 16 bytes ({@link u8Stride}); `limbs`
-   * is a byte address with room for {@link u8LimbBytes} bytes. q (then t) is cut into three
-   * int16 limbs of a 46-bit fixed-point image of the vector (see {@link splitLimbs}), so every
-   * product and sum is an exact integer and only the final combination rounds: the result
-   * differs from gramStep's by about 2^-46 of the vector's largest entry, is the same on every
-   * engine, and is the same bits from both kernel sets whatever order they sum in.
+   * is a byte address with room for {@link u8LimbBytes} bytes. q (then t) is rounded to a
+   * fixed-point image of the vector cut into `limbCount` int16 limbs (see {@link splitLimbs}):
+   * 3 limbs hold 46 bits (precise: the result differs from gramStep's by about 2^-46 of the
+   * vector's largest entry), 2 limbs 31 bits (fast: 2^-30, in about 0.6x the time). Every
+   * product and sum is an exact integer and only the final combination rounds, so the result
+   * is the same on every engine, and the same bits from both kernel sets whatever order they
+   * sum in.
    */
   gramStepU8(
     a8: number,
@@ -40,6 +42,7 @@ export interface Kernels {
     t: number,
     z: number,
     limbs: number,
+    limbCount: 2 | 3,
   ): void;
   /**
    * dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols: bytes at byte
@@ -256,16 +259,16 @@ export function createJsKernels(): Kernels {
       heap.fill(0, z, z + cols);
       gramRows(heap, a, rows, cols, q, t, z);
     },
-    gramStepU8(a8, at8, rows, cols, q, t, z, limbs) {
+    gramStepU8(a8, at8, rows, cols, q, t, z, limbs, limbCount) {
       const h = heap;
       const bytes = new Uint8Array(h.buffer, h.byteOffset);
       const limb = new Int16Array(h.buffer, h.byteOffset + limbs, 3 * u8LimbStride(rows, cols));
       const strideA = u8Stride(cols);
       const strideT = u8Stride(rows);
-      const scaleQ = splitLimbs(h, q, cols, limb, strideA);
-      dotsU8(bytes, a8, rows, cols, strideA, limb, h, t, scaleQ);
-      const scaleT = splitLimbs(h, t, rows, limb, strideT);
-      dotsU8(bytes, at8, cols, rows, strideT, limb, h, z, scaleT);
+      const scaleQ = splitLimbs(h, q, cols, limb, strideA, limbCount);
+      dotsU8(bytes, a8, rows, cols, strideA, limb, limbCount, h, t, scaleQ);
+      const scaleT = splitLimbs(h, t, rows, limb, strideT, limbCount);
+      dotsU8(bytes, at8, cols, rows, strideT, limb, limbCount, h, z, scaleT);
     },
     transposeBytes(src, rows, cols, srcStride, dst, dstStride) {
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
@@ -399,7 +402,7 @@ function u8LimbStride(rows: number, cols: number): number {
   return Math.max(u8Stride(rows), u8Stride(cols));
 }
 
-/** The bytes gramStepU8 needs at `limbs` for a rows x cols matrix (three int16 limb rows). */
+/** The bytes gramStepU8 needs at `limbs` for a rows x cols matrix (up to three int16 limb rows). */
 export function u8LimbBytes(rows: number, cols: number): number {
   return 6 * u8LimbStride(rows, cols);
 }
@@ -419,11 +422,13 @@ function powerOfTwo(e: number): number {
 }
 
 /**
- * Cuts the `len` float64 values at heap offset x into three int16 limb rows (limb l from index
- * l * stride of `limb`): with s = max |x_j| and E = min(1022, 45 - exponent(s)), X_j =
- * floor(x_j 2^E + 0.5) is an integer of at most 46 bits, and X_j = L0_j 2^32 + L1_j 2^16 +
- * L2_j with L1, L2 in [-32768, 32767] and |L0| <= 16385 (every operation exact). Returns 2^-E,
- * or 0 for a zero vector. The WebAssembly $splitLimbs performs the same operations.
+ * Cuts the `len` float64 values at heap offset x into `count` int16 limb rows (limb l from
+ * index l * stride of `limb`), every operation exact. With s = max |x_j|: for count 3, E =
+ * min(1022, 45 - exponent(s)), X_j = floor(x_j 2^E + 0.5) has at most 46 bits and X_j = L0_j
+ * 2^32 + L1_j 2^16 + L2_j with L1, L2 in [-32768, 32767] and |L0| <= 16385; for count 2, E =
+ * min(1022, 29 - exponent(s)), |X_j| <= 2^30 and X_j = L0_j 2^16 + L1_j with |L0| <= 16384.
+ * Returns 2^-E, or 0 for a zero vector. The WebAssembly $splitLimbs2 and $splitLimbs3 perform
+ * the same operations.
  */
 function splitLimbs(
   h: Float64Array,
@@ -431,30 +436,33 @@ function splitLimbs(
   len: number,
   limb: Int16Array,
   stride: number,
+  count: 2 | 3,
 ): number {
   let s = 0;
   for (let j = 0; j < len; j++) s = Math.max(s, Math.abs(h[x + j]!));
   if (s === 0) {
-    for (let l = 0; l < 3; l++) limb.fill(0, l * stride, l * stride + len);
+    for (let l = 0; l < count; l++) limb.fill(0, l * stride, l * stride + len);
     return 0;
   }
-  const e = Math.min(1022, 1068 - biasedExponent(s));
+  const e = Math.min(1022, (count === 3 ? 1068 : 1052) - biasedExponent(s));
   const up = powerOfTwo(e);
   for (let j = 0; j < len; j++) {
-    const v = Math.floor(h[x + j]! * up + 0.5);
-    const l2 = v - Math.floor((v + 32768) * 2 ** -16) * 65536;
-    limb[2 * stride + j] = l2;
-    const r = (v - l2) * 2 ** -16;
-    const l1 = r - Math.floor((r + 32768) * 2 ** -16) * 65536;
-    limb[stride + j] = l1;
-    limb[j] = (r - l1) * 2 ** -16;
+    // The lowest limb first: v = 2^16 r + L_last, then r = 2^16 r' + L_middle for 3 limbs.
+    let v = Math.floor(h[x + j]! * up + 0.5);
+    for (let l = count - 1; l > 0; l--) {
+      const low = v - Math.floor((v + 32768) * 2 ** -16) * 65536;
+      limb[l * stride + j] = low;
+      v = (v - low) * 2 ** -16;
+    }
+    limb[j] = v;
   }
   return powerOfTwo(-e);
 }
 
 /**
- * out[i] = ((D0 2^16 + D1) 2^16 + D2) scale for the rows < rows of the uint8 matrix at byte
- * `mat` (row stride `stride`), D_l = Σ_j a_ij L_l_j: exact integer sums, in any order.
+ * out[i] = (((D0 2^16 + D1) 2^16 + D2) scale (3 limbs; (D0 2^16 + D1) scale for 2) for the rows
+ * < rows of the uint8 matrix at byte `mat` (row stride `stride`), D_l = Σ_j a_ij L_l_j: exact
+ * integer sums, in any order.
  */
 function dotsU8(
   bytes: Uint8Array,
@@ -463,6 +471,7 @@ function dotsU8(
   cols: number,
   stride: number,
   limb: Int16Array,
+  count: 2 | 3,
   h: Float64Array,
   out: number,
   scale: number,
@@ -476,8 +485,8 @@ function dotsU8(
       const a = bytes[row + j]!;
       d0 += a * limb[j]!;
       d1 += a * limb[stride + j]!;
-      d2 += a * limb[2 * stride + j]!;
+      if (count === 3) d2 += a * limb[2 * stride + j]!;
     }
-    h[out + i] = ((d0 * 65536 + d1) * 65536 + d2) * scale;
+    h[out + i] = (count === 3 ? (d0 * 65536 + d1) * 65536 + d2 : d0 * 65536 + d1) * scale;
   }
 }

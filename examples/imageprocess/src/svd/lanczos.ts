@@ -12,7 +12,12 @@ const TOLERANCE = 1e-11;
 /** What {@link lanczosLowRank} returns: the factors of A_k in the heap, or that it gave up. */
 export type LanczosResult =
   | { readonly converged: true; readonly factors: LowRankFactors; readonly steps: number }
-  | { readonly converged: false; readonly steps: number };
+  | {
+      readonly converged: false;
+      readonly steps: number;
+      /** Stopped at a near-invariant subspace that only precision 'full' can tell apart. */
+      readonly needsFullPrecision?: true;
+    };
 
 /**
  * A_k = B Vᵀ of a rows x cols matrix as two factors in the heap: the p rows of Bᵀ = (A V_k)ᵀ
@@ -45,6 +50,23 @@ function xorshift(seed: number): () => number {
 export type MatrixStorage = 'float64' | 'uint8';
 
 /**
+ * How exactly the uint8 Gram step rounds its vectors. 'full': to 46 bits (three int16 limbs),
+ * about 2^-46 of each vector's largest entry, so that A_k is accurate to the stopping tolerance
+ * and invariant subspaces show as a β at round-off level. 'floors': to 31 bits (two limbs,
+ * about 0.6x the time per step), for callers that only floor A_k to integers: on the 21 test
+ * images at ranks 20, 50 and 100, 2 of 102 million floored samples differed from 'full'. A
+ * β that small rounding can hide behind (below {@link FLOORS_INVARIANT} of the largest Ritz
+ * value) stops the run with `needsFullPrecision`. float64 storage is always 'full'.
+ */
+export type LanczosPrecision = 'full' | 'floors';
+
+/**
+ * The β, relative to ‖AᵀA‖, under which precision 'floors' hands over to 'full': above the
+ * rounding of 31-bit vectors (at most about 2^-31 (√rows + √cols), 3e-8 for a 1064x1064 band)
+ * and below every β of the test photographs and noise images (the smallest, 2.9e-7).
+ */
+export const FLOORS_INVARIANT = 2 ** -24;
+/**
  * Where the uint8 storage of a rows x cols matrix puts A and Aᵀ (byte addresses, rows padded to
  * 16 bytes with zeros) and how many float64 elements of the heap the two take (a multiple of 2,
  * so that what follows stays 16-byte aligned).
@@ -63,7 +85,9 @@ export function u8HeapLayout(rows: number, cols: number): { at8: number; element
  * stored A q_j.
  * Gives up (converged: false) when the Krylov dimension reaches `maxSteps` without every top-k
  * residual below tolerance, or on an invariant subspace outside which AᵀA is not null (repeated
- * singular values); the caller then uses the dense method.
+ * singular values); the caller then uses the dense method. Under precision 'floors' a nearly
+ * invariant subspace stops it with `needsFullPrecision`, for the caller to run it again with
+ * 'full'.
  */
 export function lanczosLowRank(
   kernels: Kernels,
@@ -72,11 +96,14 @@ export function lanczosLowRank(
   rank: number,
   maxSteps: number,
   storage: MatrixStorage = 'float64',
+  precision: LanczosPrecision = 'full',
 ): LanczosResult {
   const n = cols;
   const cap = Math.min(n, Math.max(maxSteps, rank + 2));
   const aOff = 0;
   const bytes = storage === 'uint8' ? u8HeapLayout(rows, n) : undefined;
+  const floors = bytes !== undefined && precision === 'floors';
+  const limbCount = floors ? 2 : 3;
   const qOff = aOff + (bytes ? bytes.elements : rows * n);
   const zOff = qOff + (cap + 1) * n;
   // Row j of T holds A q_j, a by-product of the Gram step: A V_k = T Y_k then costs a small
@@ -90,7 +117,7 @@ export function lanczosLowRank(
   let heap = kernels.reserve(end);
   const gram = bytes
     ? (q: number, t: number, z: number) =>
-        kernels.gramStepU8(0, bytes.at8, rows, n, q, t, z, 8 * limbsOff)
+        kernels.gramStepU8(0, bytes.at8, rows, n, q, t, z, 8 * limbsOff, limbCount)
     : (q: number, t: number, z: number) => kernels.gramStep(aOff, rows, n, q, t, z);
 
   const alpha = new Float64Array(cap);
@@ -166,6 +193,9 @@ export function lanczosLowRank(
     alpha[j] = lanczosOrthogonalize(j);
     const b = norm(zOff);
     steps = j + 1;
+    if (floors && b <= FLOORS_INVARIANT * normG) {
+      return { converged: false, steps, needsFullPrecision: true };
+    }
     if (b <= 64 * Number.EPSILON * normG) {
       // An invariant subspace: its Ritz pairs are exact, but eigenvalues outside it stay
       // invisible to Lanczos. Probe the rest of the space with one random vector: if AᵀA maps
