@@ -666,8 +666,111 @@
         (local.set $scale (call $splitLimbs2 (i32.shl (local.get $t) (i32.const 3)) (local.get $rows) (local.get $limbs) (i32.shl (local.get $strideT) (i32.const 1))))
         (call $dotsU8x2 (local.get $at8) (local.get $cols) (local.get $strideT) (local.get $limbs) (i32.shl (local.get $z) (i32.const 3)) (local.get $scale)))))
 
+  ;; The 16 x 16 bytes at src (rows srcStride apart) transposed to dst (rows dstStride apart):
+  ;; four rounds of interleaving (bytes, then pairs, quads and octets of rows), 64 shuffles
+  ;; that engines compile to unpack instructions. Generated and checked by simulation.
+  (func $transposeTile (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $r6 v128) (local $r7 v128) (local $r8 v128) (local $r9 v128) (local $r10 v128) (local $r11 v128) (local $r12 v128) (local $r13 v128) (local $r14 v128) (local $r15 v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128) (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128) (local $a14 v128) (local $a15 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $b4 v128) (local $b5 v128) (local $b6 v128) (local $b7 v128) (local $b8 v128) (local $b9 v128) (local $b10 v128) (local $b11 v128) (local $b12 v128) (local $b13 v128) (local $b14 v128) (local $b15 v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128) (local $c14 v128) (local $c15 v128) (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $d6 v128) (local $d7 v128) (local $d8 v128) (local $d9 v128) (local $d10 v128) (local $d11 v128) (local $d12 v128) (local $d13 v128) (local $d14 v128) (local $d15 v128)
+    (local.set $r0 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 0) (local.get $srcStride)))))
+    (local.set $r1 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 1) (local.get $srcStride)))))
+    (local.set $r2 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 2) (local.get $srcStride)))))
+    (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 3) (local.get $srcStride)))))
+    (local.set $r4 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 4) (local.get $srcStride)))))
+    (local.set $r5 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 5) (local.get $srcStride)))))
+    (local.set $r6 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 6) (local.get $srcStride)))))
+    (local.set $r7 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 7) (local.get $srcStride)))))
+    (local.set $r8 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 8) (local.get $srcStride)))))
+    (local.set $r9 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 9) (local.get $srcStride)))))
+    (local.set $r10 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 10) (local.get $srcStride)))))
+    (local.set $r11 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 11) (local.get $srcStride)))))
+    (local.set $r12 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 12) (local.get $srcStride)))))
+    (local.set $r13 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 13) (local.get $srcStride)))))
+    (local.set $r14 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 14) (local.get $srcStride)))))
+    (local.set $r15 (v128.load (i32.add (local.get $src) (i32.mul (i32.const 15) (local.get $srcStride)))))
+    (local.set $a0 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r0) (local.get $r1)))
+    (local.set $a1 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r0) (local.get $r1)))
+    (local.set $a2 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r2) (local.get $r3)))
+    (local.set $a3 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r2) (local.get $r3)))
+    (local.set $a4 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r4) (local.get $r5)))
+    (local.set $a5 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r4) (local.get $r5)))
+    (local.set $a6 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r6) (local.get $r7)))
+    (local.set $a7 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r6) (local.get $r7)))
+    (local.set $a8 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r8) (local.get $r9)))
+    (local.set $a9 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r8) (local.get $r9)))
+    (local.set $a10 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r10) (local.get $r11)))
+    (local.set $a11 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r10) (local.get $r11)))
+    (local.set $a12 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r12) (local.get $r13)))
+    (local.set $a13 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r12) (local.get $r13)))
+    (local.set $a14 (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $r14) (local.get $r15)))
+    (local.set $a15 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $r14) (local.get $r15)))
+    (local.set $b0 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a0) (local.get $a2)))
+    (local.set $b1 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a0) (local.get $a2)))
+    (local.set $b2 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a1) (local.get $a3)))
+    (local.set $b3 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a1) (local.get $a3)))
+    (local.set $b4 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a4) (local.get $a6)))
+    (local.set $b5 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a4) (local.get $a6)))
+    (local.set $b6 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a5) (local.get $a7)))
+    (local.set $b7 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a5) (local.get $a7)))
+    (local.set $b8 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a8) (local.get $a10)))
+    (local.set $b9 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a8) (local.get $a10)))
+    (local.set $b10 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a9) (local.get $a11)))
+    (local.set $b11 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a9) (local.get $a11)))
+    (local.set $b12 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a12) (local.get $a14)))
+    (local.set $b13 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a12) (local.get $a14)))
+    (local.set $b14 (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $a13) (local.get $a15)))
+    (local.set $b15 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $a13) (local.get $a15)))
+    (local.set $c0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b0) (local.get $b4)))
+    (local.set $c1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b0) (local.get $b4)))
+    (local.set $c2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b1) (local.get $b5)))
+    (local.set $c3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b1) (local.get $b5)))
+    (local.set $c4 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b2) (local.get $b6)))
+    (local.set $c5 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b2) (local.get $b6)))
+    (local.set $c6 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b3) (local.get $b7)))
+    (local.set $c7 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b3) (local.get $b7)))
+    (local.set $c8 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b8) (local.get $b12)))
+    (local.set $c9 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b8) (local.get $b12)))
+    (local.set $c10 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b9) (local.get $b13)))
+    (local.set $c11 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b9) (local.get $b13)))
+    (local.set $c12 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b10) (local.get $b14)))
+    (local.set $c13 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b10) (local.get $b14)))
+    (local.set $c14 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b11) (local.get $b15)))
+    (local.set $c15 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b11) (local.get $b15)))
+    (local.set $d0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c0) (local.get $c8)))
+    (local.set $d1 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c0) (local.get $c8)))
+    (local.set $d2 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c1) (local.get $c9)))
+    (local.set $d3 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c1) (local.get $c9)))
+    (local.set $d4 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c2) (local.get $c10)))
+    (local.set $d5 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c2) (local.get $c10)))
+    (local.set $d6 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c3) (local.get $c11)))
+    (local.set $d7 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c3) (local.get $c11)))
+    (local.set $d8 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c4) (local.get $c12)))
+    (local.set $d9 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c4) (local.get $c12)))
+    (local.set $d10 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c5) (local.get $c13)))
+    (local.set $d11 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c5) (local.get $c13)))
+    (local.set $d12 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c6) (local.get $c14)))
+    (local.set $d13 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c6) (local.get $c14)))
+    (local.set $d14 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c7) (local.get $c15)))
+    (local.set $d15 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c7) (local.get $c15)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 0) (local.get $dstStride))) (local.get $d0))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 1) (local.get $dstStride))) (local.get $d1))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 2) (local.get $dstStride))) (local.get $d2))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 3) (local.get $dstStride))) (local.get $d3))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 4) (local.get $dstStride))) (local.get $d4))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 5) (local.get $dstStride))) (local.get $d5))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 6) (local.get $dstStride))) (local.get $d6))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 7) (local.get $dstStride))) (local.get $d7))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 8) (local.get $dstStride))) (local.get $d8))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 9) (local.get $dstStride))) (local.get $d9))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 10) (local.get $dstStride))) (local.get $d10))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 11) (local.get $dstStride))) (local.get $d11))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 12) (local.get $dstStride))) (local.get $d12))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 13) (local.get $dstStride))) (local.get $d13))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 14) (local.get $dstStride))) (local.get $d14))
+    (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 15) (local.get $dstStride))) (local.get $d15)))
+
   ;; dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols (bytes, byte
-  ;; addresses), in tiles of 16 x 16 so that both sides stay in cache.
+  ;; addresses), and zeros in dst[j * dstStride + i] for rows <= i < dstStride: full 16 x 16
+  ;; tiles by $transposeTile, the edges byte by byte.
   (func (export "transposeBytes") (param $src i32) (param $rows i32) (param $cols i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
     (local $ib i32) (local $jb i32) (local $i i32) (local $j i32) (local $iEnd i32) (local $jEnd i32)
     (block $rowsDone
@@ -681,31 +784,66 @@
             (br_if $colsDone (i32.ge_u (local.get $jb) (local.get $cols)))
             (local.set $jEnd (select (local.get $cols) (i32.add (local.get $jb) (i32.const 16))
               (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $cols))))
-            (local.set $i (local.get $ib))
-            (loop $tileRows
-              (local.set $j (local.get $jb))
-              (loop $tileCols
-                (i32.store8 (i32.add (local.get $dst) (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $i)))
-                  (i32.load8_u (i32.add (local.get $src) (i32.add (i32.mul (local.get $i) (local.get $srcStride)) (local.get $j)))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br_if $tileCols (i32.lt_u (local.get $j) (local.get $jEnd))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br_if $tileRows (i32.lt_u (local.get $i) (local.get $iEnd))))
+            (if (i32.and (i32.eq (i32.sub (local.get $iEnd) (local.get $ib)) (i32.const 16))
+                         (i32.eq (i32.sub (local.get $jEnd) (local.get $jb)) (i32.const 16)))
+              (then
+                (call $transposeTile
+                  (i32.add (local.get $src) (i32.add (i32.mul (local.get $ib) (local.get $srcStride)) (local.get $jb)))
+                  (local.get $srcStride)
+                  (i32.add (local.get $dst) (i32.add (i32.mul (local.get $jb) (local.get $dstStride)) (local.get $ib)))
+                  (local.get $dstStride)))
+              (else
+                (local.set $i (local.get $ib))
+                (loop $tileRows
+                  (local.set $j (local.get $jb))
+                  (loop $tileCols
+                    (i32.store8 (i32.add (local.get $dst) (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $i)))
+                      (i32.load8_u (i32.add (local.get $src) (i32.add (i32.mul (local.get $i) (local.get $srcStride)) (local.get $j)))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br_if $tileCols (i32.lt_u (local.get $j) (local.get $jEnd))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $tileRows (i32.lt_u (local.get $i) (local.get $iEnd))))))
             (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
             (br $colTiles)))
         (local.set $ib (i32.add (local.get $ib) (i32.const 16)))
-        (br $rowTiles))))
+        (br $rowTiles)))
+    ;; The padding of dst's rows.
+    (if (i32.gt_u (local.get $dstStride) (local.get $rows))
+      (then
+        (local.set $j (i32.const 0))
+        (block $padDone
+          (loop $pad
+            (br_if $padDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (memory.fill (i32.add (local.get $dst) (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $rows)))
+              (i32.const 0) (i32.sub (local.get $dstStride) (local.get $rows)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $pad))))))
 
   ;; dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols (bytes, byte
-  ;; addresses): one channel of interleaved samples into the rows of a matrix. Returns the OR of
-  ;; the values (0 when every one is 0).
+  ;; addresses), and zeros in dst[i * dstStride + j] for cols <= j < dstStride: one channel of
+  ;; interleaved samples into the rows of a matrix. Returns 1 if any value is not 0, else 0. Three channels go 16 pixels at a time (two shuffles of 48 bytes; this reads up
+  ;; to 2 bytes past the last sample it uses).
   (func (export "gatherBytes") (param $src i32) (param $rows i32) (param $cols i32) (param $step i32) (param $dst i32) (param $dstStride i32) (result i32)
-    (local $i i32) (local $o i32) (local $end i32) (local $v i32) (local $any i32)
+    (local $i i32) (local $o i32) (local $end i32) (local $v i32) (local $any i32) (local $anyv v128) (local $g v128)
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
         (local.set $o (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dstStride))))
         (local.set $end (i32.add (local.get $o) (local.get $cols)))
+        (if (i32.eq (local.get $step) (i32.const 3))
+          (then
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $end)))
+                (local.set $g (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 17 20 23 26 29
+                  (i8x16.shuffle 0 3 6 9 12 15 18 21 24 27 30 0 0 0 0 0
+                    (v128.load (local.get $src)) (v128.load offset=16 (local.get $src)))
+                  (v128.load offset=32 (local.get $src))))
+                (v128.store (local.get $o) (local.get $g))
+                (local.set $anyv (v128.or (local.get $anyv) (local.get $g)))
+                (local.set $src (i32.add (local.get $src) (i32.const 48)))
+                (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                (br $vec)))))
         (block $rowDone
           (loop $colLoop
             (br_if $rowDone (i32.ge_u (local.get $o) (local.get $end)))
@@ -715,9 +853,10 @@
             (local.set $src (i32.add (local.get $src) (local.get $step)))
             (local.set $o (i32.add (local.get $o) (i32.const 1)))
             (br $colLoop)))
+        (memory.fill (local.get $end) (i32.const 0) (i32.sub (local.get $dstStride) (local.get $cols)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rowLoop)))
-    (local.get $any))
+    (i32.ne (i32.or (local.get $any) (v128.any_true (local.get $anyv))) (i32.const 0)))
 
   ;; The rows x cols float64 matrix at element offset src, floored and clamped to 0..255, into
   ;; interleaved samples: element (r, c) is pixel r * rowStep + c * colStep, its byte

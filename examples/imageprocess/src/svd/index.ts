@@ -383,11 +383,11 @@ function sampleLoader(
     let any = 0;
     if (data instanceof Uint8Array) {
       // The interleaved samples are copied in whole (one memcpy) and the channel gathered from
-      // there by the kernels: a strided loop in JavaScript costs several times more.
+      // there by the kernels (which also zero the rows' padding): a strided loop in JavaScript
+      // costs several times more. Two spare elements for the bytes gatherBytes may read past.
       const samplesAt = 8 * elements;
-      const heap = kernels.reserve(elements + Math.ceil(data.length / 8));
+      const heap = kernels.reserve(elements + Math.ceil(data.length / 8) + 2);
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset, samplesAt + data.length);
-      bytes.fill(0, 0, samplesAt);
       bytes.set(data, samplesAt);
       any = kernels.gatherBytes(samplesAt + channel, rows, cols, channels, direct, directStride);
     } else {

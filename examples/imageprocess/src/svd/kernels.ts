@@ -45,8 +45,9 @@ export interface Kernels {
     limbCount: 2 | 3,
   ): void;
   /**
-   * dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols: bytes at byte
-   * addresses of the heap's buffer (the uint8 storage's A from Aᵀ or back).
+   * dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols, and zeros in
+   * dst[j * dstStride + i] for rows <= i < dstStride: bytes at byte addresses of the heap's
+   * buffer (the uint8 storage's A from Aᵀ or back, padding included).
    */
   transposeBytes(
     src: number,
@@ -57,9 +58,10 @@ export interface Kernels {
     dstStride: number,
   ): void;
   /**
-   * dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols: one channel of
-   * interleaved byte samples into the rows of a matrix (byte addresses of the heap's buffer).
-   * Returns the OR of the values (0 when every one is 0).
+   * dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols, and zeros for
+   * cols <= j < dstStride: one channel of interleaved byte samples into the rows of a matrix
+   * (byte addresses of the heap's buffer; up to 2 bytes past the last sample read may be
+   * read). Returns 1 if any value is not 0, else 0.
    */
   gatherBytes(
     src: number,
@@ -276,18 +278,23 @@ export function createJsKernels(): Kernels {
         for (let j = 0; j < cols; j++)
           bytes[dst + j * dstStride + i] = bytes[src + i * srcStride + j]!;
       }
+      for (let j = 0; j < cols; j++) {
+        bytes.fill(0, dst + j * dstStride + rows, dst + (j + 1) * dstStride);
+      }
     },
     gatherBytes(src, rows, cols, step, dst, dstStride) {
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
       let any = 0;
       for (let i = 0, s = src; i < rows; i++) {
-        for (let o = dst + i * dstStride, end = o + cols; o < end; o++, s += step) {
+        const row = dst + i * dstStride;
+        for (let o = row, end = o + cols; o < end; o++, s += step) {
           const v = bytes[s]!;
           bytes[o] = v;
           any |= v;
         }
+        bytes.fill(0, row + cols, row + dstStride);
       }
-      return any;
+      return any === 0 ? 0 : 1;
     },
     floorToSamples(src, rows, cols, rowStep, colStep, samples, out, step) {
       const h = heap;

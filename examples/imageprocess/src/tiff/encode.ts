@@ -113,7 +113,14 @@ export function encodeTiff(image: TiffImage, options?: WriteTiffOptions): Uint8A
   for (let s = 0; s < stripCount; s++) {
     const y0 = s * rowsPerStrip;
     const rows = Math.min(rowsPerStrip, height - y0);
-    const raw = stripBytes(data, y0 * width * channels, rows * width * channels, sampleBytes);
+    const start = y0 * width * channels;
+    const count = rows * width * channels;
+    if (compression === 1 && sampleBytes === 1) {
+      // Copied once, into the file's bytes below: a view is enough.
+      strips.push((data as Uint8Array).subarray(start, start + count));
+      continue;
+    }
+    const raw = stripBytes(data, start, count, sampleBytes);
     if (compression === 1) {
       strips.push(raw);
       continue;
