@@ -1,5 +1,5 @@
 import type { Kernels } from './kernels.js';
-import { SVD_KERNELS_WASM_BASE64 } from './kernels-wasm-binary.js';
+import { SVD_KERNELS_RELAXED_WASM_BASE64, SVD_KERNELS_WASM_BASE64 } from './kernels-wasm-binary.js';
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
@@ -37,16 +37,54 @@ export const WASM_MAX_ELEMENTS = 2 ** 29 - 1;
 // that this engine cannot run the module (no WebAssembly SIMD), so it is not retried.
 let instance: Kernels | null | undefined;
 
-function instantiate(): Kernels | null {
-  if (!wasmApi) return null;
-  let exports: KernelExports;
+/**
+ * Which binary this thread runs: 'relaxed' (floorProduct's multiply-adds in relaxed SIMD, on
+ * engines that have it: Node 22 and later) or 'baseline'. Both write the same bytes and the same
+ * float64 results (scripts/build-wasm.mjs); only the time differs.
+ */
+export type WasmVariant = 'relaxed' | 'baseline';
+let variant: WasmVariant | undefined;
+
+/** The variant {@link wasmKernels} runs (undefined where the engine has no WebAssembly SIMD). */
+export function wasmVariant(): WasmVariant | undefined {
+  wasmKernels();
+  return variant;
+}
+
+function compile(base64: string): KernelExports | undefined {
   try {
-    const bytes = Buffer.from(SVD_KERNELS_WASM_BASE64, 'base64');
-    const module = new wasmApi.Module(bytes);
-    exports = new wasmApi.Instance(module, {}).exports as KernelExports;
+    const module = new wasmApi!.Module(Buffer.from(base64, 'base64'));
+    return new wasmApi!.Instance(module, {}).exports as KernelExports;
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+/**
+ * A fresh instance of one binary's kernels, or undefined where this engine cannot compile it
+ * (no relaxed SIMD before Node 22; no SIMD at all): for tests and benchmarks that compare the
+ * two. The package itself uses {@link wasmKernels}.
+ */
+export function wasmKernelsOf(which: WasmVariant): Kernels | undefined {
+  if (!wasmApi) return undefined;
+  const exports = compile(
+    which === 'relaxed' ? SVD_KERNELS_RELAXED_WASM_BASE64 : SVD_KERNELS_WASM_BASE64,
+  );
+  return exports && kernelsOf(exports);
+}
+
+function instantiate(): Kernels | null {
+  // An engine without relaxed SIMD refuses that binary (a CompileError): then the baseline.
+  // IMAGEPROCESS_SVD_WASM=baseline forces the baseline, for timing the two.
+  const forced = process.env['IMAGEPROCESS_SVD_WASM'] === 'baseline';
+  const relaxed = forced ? undefined : wasmKernelsOf('relaxed');
+  const kernels = relaxed ?? wasmKernelsOf('baseline');
+  if (!kernels) return null;
+  variant = relaxed ? 'relaxed' : 'baseline';
+  return kernels;
+}
+
+function kernelsOf(exports: KernelExports): Kernels {
   const memory = exports.memory;
   let heap = new Float64Array(memory.buffer);
   return {
