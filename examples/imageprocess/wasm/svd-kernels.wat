@@ -1515,6 +1515,111 @@
         (local.set $i (i32.add (local.get $i) (local.get $rows)))
         (br $iLoop))))
 
+  ;; lastRowEigen (see kernels.ts): tridiagonal.ts's implicit QL on d and e (n float64 values
+  ;; each, byte addresses here), every rotation applied to the one row `last`, with
+  ;; √(a² + b²) computed plainly: the same operations in the same order as the TypeScript, so
+  ;; the same bits. Returns 0, or l + 1 when eigenvalue l did not converge in 100 iterations.
+  (func (export "lastRowEigen") (param $d i32) (param $e i32) (param $last i32) (param $n i32) (result i32)
+    (local $norm f64) (local $i i32) (local $l i32) (local $m i32) (local $iterations i32)
+    (local $g f64) (local $r f64) (local $s f64) (local $c f64) (local $p f64) (local $f f64) (local $b f64)
+    (local $x f64) (local $y f64) (local $pi i32) (local $underflow i32)
+    (local.set $d (i32.shl (local.get $d) (i32.const 3)))
+    (local.set $e (i32.shl (local.get $e) (i32.const 3)))
+    (local.set $last (i32.shl (local.get $last) (i32.const 3)))
+    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
+    (f64.store (i32.add (local.get $e) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 3))) (f64.const 0))
+    (block $normDone
+      (loop $normLoop
+        (br_if $normDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $norm (f64.max (local.get $norm)
+          (f64.add (f64.abs (f64.load (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 3)))))
+                   (f64.abs (f64.load (i32.add (local.get $e) (i32.shl (local.get $i) (i32.const 3))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $normLoop)))
+    (block $lDone
+      (loop $lLoop
+        (br_if $lDone (i32.ge_u (local.get $l) (local.get $n)))
+        (local.set $iterations (i32.const 0))
+        (block $converged
+          (loop $iterate
+            ;; m: the first split below l.
+            (local.set $m (local.get $l))
+            (block $found
+              (loop $scan
+                (br_if $found (i32.ge_u (local.get $m) (i32.sub (local.get $n) (i32.const 1))))
+                (br_if $found (f64.le
+                  (f64.abs (f64.load (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3)))))
+                  (f64.mul (f64.const 0x1p-52)
+                    (f64.max
+                      (f64.add (f64.abs (f64.load (i32.add (local.get $d) (i32.shl (local.get $m) (i32.const 3)))))
+                               (f64.abs (f64.load (i32.add (local.get $d) (i32.shl (i32.add (local.get $m) (i32.const 1)) (i32.const 3))))))
+                      (local.get $norm)))))
+                (local.set $m (i32.add (local.get $m) (i32.const 1)))
+                (br $scan)))
+            (br_if $converged (i32.eq (local.get $m) (local.get $l)))
+            (local.set $iterations (i32.add (local.get $iterations) (i32.const 1)))
+            (if (i32.gt_u (local.get $iterations) (i32.const 100))
+              (then (return (i32.add (local.get $l) (i32.const 1)))))
+            (local.set $g (f64.div
+              (f64.sub (f64.load (i32.add (local.get $d) (i32.shl (i32.add (local.get $l) (i32.const 1)) (i32.const 3))))
+                       (f64.load (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 3)))))
+              (f64.mul (f64.const 2) (f64.load (i32.add (local.get $e) (i32.shl (local.get $l) (i32.const 3)))))))
+            (local.set $r (f64.sqrt (f64.add (f64.mul (local.get $g) (local.get $g)) (f64.const 1))))
+            (local.set $g (f64.add
+              (f64.sub (f64.load (i32.add (local.get $d) (i32.shl (local.get $m) (i32.const 3))))
+                       (f64.load (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 3)))))
+              (f64.div (f64.load (i32.add (local.get $e) (i32.shl (local.get $l) (i32.const 3))))
+                (f64.add (local.get $g)
+                  (select (local.get $r) (f64.neg (local.get $r)) (f64.ge (local.get $g) (f64.const 0)))))))
+            (local.set $s (f64.const 1))
+            (local.set $c (f64.const 1))
+            (local.set $p (f64.const 0))
+            (local.set $underflow (i32.const 0))
+            (local.set $i (i32.sub (local.get $m) (i32.const 1)))
+            (block $sweepDone
+              (loop $sweep
+                (br_if $sweepDone (i32.lt_s (local.get $i) (local.get $l)))
+                (local.set $pi (i32.shl (local.get $i) (i32.const 3)))
+                (local.set $f (f64.mul (local.get $s) (f64.load (i32.add (local.get $e) (local.get $pi)))))
+                (local.set $b (f64.mul (local.get $c) (f64.load (i32.add (local.get $e) (local.get $pi)))))
+                (local.set $r (f64.sqrt (f64.add (f64.mul (local.get $f) (local.get $f)) (f64.mul (local.get $g) (local.get $g)))))
+                (f64.store offset=8 (i32.add (local.get $e) (local.get $pi)) (local.get $r))
+                (if (f64.eq (local.get $r) (f64.const 0))
+                  (then
+                    ;; The rotation vanished: the matrix split here; restart on the part above.
+                    (f64.store offset=8 (i32.add (local.get $d) (local.get $pi))
+                      (f64.sub (f64.load offset=8 (i32.add (local.get $d) (local.get $pi))) (local.get $p)))
+                    (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (f64.const 0))
+                    (local.set $underflow (i32.const 1))
+                    (br $sweepDone)))
+                (local.set $s (f64.div (local.get $f) (local.get $r)))
+                (local.set $c (f64.div (local.get $g) (local.get $r)))
+                (local.set $g (f64.sub (f64.load offset=8 (i32.add (local.get $d) (local.get $pi))) (local.get $p)))
+                (local.set $r (f64.add
+                  (f64.mul (f64.sub (f64.load (i32.add (local.get $d) (local.get $pi))) (local.get $g)) (local.get $s))
+                  (f64.mul (f64.mul (f64.const 2) (local.get $c)) (local.get $b))))
+                (local.set $p (f64.mul (local.get $s) (local.get $r)))
+                (f64.store offset=8 (i32.add (local.get $d) (local.get $pi)) (f64.add (local.get $g) (local.get $p)))
+                (local.set $g (f64.sub (f64.mul (local.get $c) (local.get $r)) (local.get $b)))
+                ;; The rotation, on the last row: x' = c x - s y, y' = s x + c y.
+                (local.set $x (f64.load (i32.add (local.get $last) (local.get $pi))))
+                (local.set $y (f64.load offset=8 (i32.add (local.get $last) (local.get $pi))))
+                (f64.store (i32.add (local.get $last) (local.get $pi))
+                  (f64.sub (f64.mul (local.get $c) (local.get $x)) (f64.mul (local.get $s) (local.get $y))))
+                (f64.store offset=8 (i32.add (local.get $last) (local.get $pi))
+                  (f64.add (f64.mul (local.get $s) (local.get $x)) (f64.mul (local.get $c) (local.get $y))))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br $sweep)))
+            (br_if $iterate (local.get $underflow))
+            (f64.store (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 3)))
+              (f64.sub (f64.load (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 3)))) (local.get $p)))
+            (f64.store (i32.add (local.get $e) (i32.shl (local.get $l) (i32.const 3))) (local.get $g))
+            (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (f64.const 0))
+            (br $iterate)))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $lLoop)))
+    (i32.const 0))
+
   (func (export "rotate") (param $x i32) (param $y i32) (param $len i32) (param $c f64) (param $s f64)
     (local $cv v128) (local $sv v128) (local $xv v128) (local $yv v128) (local $end i32) (local $xs f64) (local $ys f64)
     (local.set $x (i32.shl (local.get $x) (i32.const 3)))

@@ -1,3 +1,5 @@
+import { TridiagonalError, tridiagonalEigen } from './tridiagonal.js';
+
 /**
  * The arithmetic kernels of the fast SVD methods, over one float64 heap.
  *
@@ -153,6 +155,13 @@ export interface Kernels {
     c: number,
     ldc: number,
   ): void;
+  /**
+   * The Lanczos stopping test's eigenproblem: {@link tridiagonalEigen} on the n values at `d`
+   * (diagonal) and `e` (off-diagonal), in place, every rotation applied to the one row at
+   * `last`, with √(a² + b²) computed plainly (the test's entries are far from overflow).
+   * Returns 0, or l + 1 when eigenvalue l did not converge.
+   */
+  lastRowEigen(d: number, e: number, last: number, n: number): number;
   /** Plane rotation of two vectors: x' = c x - s y, y' = s x + c y. */
   rotate(x: number, y: number, len: number, c: number, s: number): void;
 }
@@ -375,6 +384,26 @@ export function createJsKernels(): Kernels {
           for (let j = 0; j < n; j++) h[ci + j]! += bip * h[vp + j]!;
         }
       }
+    },
+    lastRowEigen(d, e, last, n) {
+      const h = heap;
+      try {
+        tridiagonalEigen(
+          h.subarray(d, d + n),
+          h.subarray(e, e + n),
+          (i, c, s) => {
+            const x = h[last + i]!;
+            const y = h[last + i + 1]!;
+            h[last + i] = c * x - s * y;
+            h[last + i + 1] = s * x + c * y;
+          },
+          (a, b) => Math.sqrt(a * a + b * b),
+        );
+      } catch (error) {
+        if (error instanceof TridiagonalError) return error.index + 1;
+        throw error;
+      }
+      return 0;
     },
     rotate(x, y, len, c, s) {
       const h = heap;

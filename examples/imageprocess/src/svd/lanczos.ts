@@ -1,6 +1,6 @@
 import { u8LimbBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
-import { descendingOrder, tridiagonalEigen } from './tridiagonal.js';
+import { TridiagonalError, descendingOrder, tridiagonalEigen } from './tridiagonal.js';
 
 /**
  * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
@@ -113,7 +113,9 @@ export function lanczosLowRank(
   const localOff = hOff + cap + 1;
   // The limbs of the uint8 Gram step (bytes), from a 16-byte boundary.
   const limbsOff = localOff + 2 + ((localOff + 2) % 2);
-  const end = limbsOff + (bytes ? Math.ceil(u8LimbBytes(rows, n) / 8) : 0);
+  // The stopping test's tridiagonal eigenproblem (3 rows of up to cap values).
+  const testOff = limbsOff + (bytes ? Math.ceil(u8LimbBytes(rows, n) / 8) : 0);
+  const end = testOff + 3 * cap;
   let heap = kernels.reserve(end);
   const gram = bytes
     ? (q: number, t: number, z: number) =>
@@ -213,7 +215,7 @@ export function lanczosLowRank(
     if (steps < n) heap.copyWithin(qOff + steps * n, zOff, zOff + n);
 
     if (steps >= nextTest || steps >= cap) {
-      const worst = steps >= rank ? worstResidual(alpha, beta, steps, rank) : Infinity;
+      const worst = steps >= rank ? worstResidual(kernels, testOff, alpha, beta, steps, rank) : Infinity;
       if (worst <= 1) {
         converged = true;
         break;
@@ -287,38 +289,37 @@ export class TestSchedule {
   }
 }
 
-/** √(a² + b²) without Math.hypot's care for overflow: the test's entries are far from it. */
-const fastHypot = (a: number, b: number): number => Math.sqrt(a * a + b * b);
-
 /**
  * The Lanczos stopping test: every one of the top-k Ritz pairs (θ, y) of T_m has residual
  * ‖AᵀA x − θ x‖ = β_m |y_m| at most TOLERANCE times the largest Ritz value. Only the last
- * components of the eigenvectors are needed, so the QL rotations are applied to one row.
- * Returns the largest residual over the top k in units of that bound: converged when <= 1.
+ * components of the eigenvectors are needed, so the QL rotations are applied to one row (by the
+ * kernels, in the heap from `scratch`, which has room for 3m values). Returns the largest residual over the top k
+ * in units of that bound: converged when <= 1.
  */
-function worstResidual(alpha: Float64Array, beta: Float64Array, m: number, rank: number): number {
-  const d = alpha.slice(0, m);
-  const e = beta.slice(0, m);
-  const last = new Float64Array(m);
-  last[m - 1] = 1;
-  tridiagonalEigen(
-    d,
-    e,
-    (i, c, s) => {
-      const x = last[i]!;
-      const y = last[i + 1]!;
-      last[i] = c * x - s * y;
-      last[i + 1] = s * x + c * y;
-    },
-    fastHypot,
-  );
-  const order = descendingOrder(d);
-  const top = d[order[0]!]!;
+function worstResidual(
+  kernels: Kernels,
+  scratch: number,
+  alpha: Float64Array,
+  beta: Float64Array,
+  m: number,
+  rank: number,
+): number {
+  const heap = kernels.heap;
+  const [d, e, last] = [scratch, scratch + m, scratch + 2 * m];
+  heap.set(alpha.subarray(0, m), d);
+  heap.set(beta.subarray(0, m), e);
+  heap.fill(0, last, last + m);
+  heap[last + m - 1] = 1;
+  const failed = kernels.lastRowEigen(d, e, last, m);
+  if (failed !== 0) throw new TridiagonalError(failed - 1, m);
+  const theta = heap.slice(d, d + m);
+  const order = descendingOrder(theta);
+  const top = theta[order[0]!]!;
   const bm = beta[m - 1]!;
   if (top <= 0) return 0;
   let worst = 0;
   for (let r = 0; r < rank; r++) {
-    worst = Math.max(worst, (bm * Math.abs(last[order[r]!]!)) / (TOLERANCE * top));
+    worst = Math.max(worst, (bm * Math.abs(heap[last + order[r]!]!)) / (TOLERANCE * top));
   }
   return worst;
 }

@@ -1,3 +1,16 @@
+/** The QL iteration did not converge (never seen in practice): which eigenvalue, of how many. */
+export class TridiagonalError extends Error {
+  constructor(
+    readonly index: number,
+    readonly size: number,
+  ) {
+    super(
+      `The tridiagonal QL iteration did not converge for eigenvalue ${index} of ${size}; please report this input.`,
+    );
+    this.name = 'TridiagonalError';
+  }
+}
+
 /**
  * Eigenvalues of a real symmetric tridiagonal matrix by the implicit QL algorithm with shifts,
  * reporting every plane rotation so that the caller decides which rows of the eigenvector
@@ -37,9 +50,7 @@ export function tridiagonalEigen(
       if (m === l) break;
       if (++iterations > 100) {
         // Never seen in practice (QL converges cubically); refusing beats returning garbage.
-        throw new Error(
-          `The tridiagonal QL iteration did not converge for eigenvalue ${l} of ${n}; please report this input.`,
-        );
+        throw new TridiagonalError(l, n);
       }
       // Wilkinson-style shift from the leading 2x2 block, applied implicitly.
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);

@@ -26,6 +26,7 @@ interface KernelExports {
   rank2Rows: Kernels['rank2Rows'];
   dotsNT: Kernels['dotsNT'];
   gemmNN: Kernels['gemmNN'];
+  lastRowEigen: Kernels['lastRowEigen'];
   rotate: Kernels['rotate'];
 }
 
@@ -124,6 +125,7 @@ function kernelsOf(exports: KernelExports): Kernels {
     rank2Rows: exports.rank2Rows,
     dotsNT: exports.dotsNT,
     gemmNN: exports.gemmNN,
+    lastRowEigen: exports.lastRowEigen,
     rotate: exports.rotate,
   };
 }
