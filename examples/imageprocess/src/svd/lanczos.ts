@@ -215,7 +215,8 @@ export function lanczosLowRank(
     if (steps < n) heap.copyWithin(qOff + steps * n, zOff, zOff + n);
 
     if (steps >= nextTest || steps >= cap) {
-      const worst = steps >= rank ? worstResidual(kernels, testOff, alpha, beta, steps, rank) : Infinity;
+      const worst =
+        steps >= rank ? worstResidual(kernels, testOff, alpha, beta, steps, rank) : Infinity;
       if (worst <= 1) {
         converged = true;
         break;
