@@ -146,6 +146,14 @@ export async function startRedisWorker(
   });
   /** The batches running now, by job id, to stop one when its caller cancels it. */
   const running = new Map<string, AbortController>();
+  /**
+   * Cancellations of batches not running here (yet), by job id, with when they came: a batch
+   * taken from the queue is registered in `running` only after its call is looked up, and the
+   * cancel message (another connection) can arrive in between. Kept a minute; every worker
+   * hears every call's cancellations.
+   */
+  const cancelledEarly = new Map<string, number>();
+  const CANCEL_MEMORY_MS = 60_000;
   const calls = new Map<string, Promise<CallContext | undefined>>();
   // Sandboxes keep the modules they imported: the version each file had when first used.
   const imported = new Map<string, string>();
@@ -287,6 +295,11 @@ export async function startRedisWorker(
       'callId' | 'slots' | 'indices' | 'elements' | 'fixups' | 'instances'
     >;
     const { fn, session } = ctx.run;
+    if (cancelledEarly.delete(jobId)) {
+      // Its caller cancelled it while this worker was looking the call up: it never starts.
+      onEvent({ level: 'info', message: `cancelled batch ${jobId}` });
+      return;
+    }
     const controller = new AbortController();
     running.set(jobId, controller);
     let result;
@@ -378,7 +391,14 @@ export async function startRedisWorker(
     if (message.startsWith(END_OF_CALL)) forget(message.slice(END_OF_CALL.length));
     else {
       const batch = running.get(message);
-      if (batch === undefined) return;
+      if (batch === undefined) {
+        const now = Date.now();
+        for (const [job, at] of cancelledEarly) {
+          if (now - at > CANCEL_MEMORY_MS) cancelledEarly.delete(job);
+        }
+        cancelledEarly.set(message, now);
+        return;
+      }
       // The local backend terminates the sandbox running it, as for a local timeout.
       batch.abort();
       onEvent({ level: 'info', message: `cancelled batch ${message}` });
