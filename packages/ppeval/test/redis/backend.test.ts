@@ -14,7 +14,16 @@ import {
   range,
 } from 'ppeval';
 import type { Pool } from 'ppeval';
-import { failAt, nap, rich, scale, size, withTable, zeros } from '../fixtures/redis/fns.mjs';
+import {
+  failAt,
+  nap,
+  napBallast,
+  rich,
+  scale,
+  size,
+  withTable,
+  zeros,
+} from '../fixtures/redis/fns.mjs';
 import { shout } from '../fixtures/redis/common.cjs';
 import { area } from '../fixtures/redis/typed.js';
 import { countRuns, redisPool } from '../helpers/redis-pool.js';
@@ -249,5 +258,47 @@ describe.skipIf(!hasRedisServer)('Redis backend: same results and errors as the 
     expect(cancelled() - cancelledBefore).toBeGreaterThanOrEqual(started);
     expect(cancelled() - cancelledBefore).toBeLessThanOrEqual(6);
     expect(countRuns(log, 'run').size).toBe(0);
+  });
+
+  it('never starts a batch cancelled while its worker is still reading its call', async () => {
+    // A 64 MiB broadcast keeps each worker busy reading the call for a while after it took its
+    // first batch: the cancel message arrives then, before the batch is running there. The
+    // worker must remember it (it once dropped it, and the batch then slept its 20 s).
+    const big = redisPool({ url: redis.url, maxPayloadBytes: 128 * 1024 * 1024 });
+    const log = join(dir, 'early-cancel.log');
+    const c = redis.client();
+    try {
+      const controller = new AbortController();
+      const ballast = new Uint8Array(64 * 1024 * 1024);
+      const call = big.ppeval
+        .with({ signal: controller.signal, chunkSize: 1 })(
+          napBallast,
+          array(range(0, 6)),
+          20_000,
+          log,
+          ballast,
+        )
+        .catch((e: unknown) => e);
+      while ((await c.llen('ppeval:ppeval:active')) === 0) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const before = workers.map((w) => w.stderr().split('cancelled batch').length);
+      expect(countRuns(log, 'start').size).toBe(0);
+      controller.abort(new Error('enough'));
+      expect(await call).toBeInstanceOf(AbortError);
+      // The batches end within moments (cancelled, not slept through), none of them ever
+      // having started, and the workers say so.
+      const cancelled = (): number =>
+        workers.reduce((n, w, k) => n + w.stderr().split('cancelled batch').length - before[k]!, 0);
+      for (let i = 0; i < 500 && (await c.llen('ppeval:ppeval:active')) > 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(await c.llen('ppeval:ppeval:active')).toBe(0);
+      expect(cancelled()).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(countRuns(log, 'start').size).toBe(0);
+    } finally {
+      await big.close();
+    }
   });
 });
