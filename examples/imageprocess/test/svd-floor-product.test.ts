@@ -14,6 +14,8 @@ interface Case {
   /** rows x cols samples 0..255. */
   samples: Uint8Array;
   step: number;
+  /** The channel written (0 unless given), of `step` interleaved ones. */
+  channel?: number;
 }
 
 const planarStride = (cols: number) => Math.ceil(cols / 16) * 16;
@@ -21,10 +23,12 @@ const planarStride = (cols: number) => Math.ceil(cols / 16) * 16;
 /**
  * Runs floorProduct on a case laid out in the heap with row strides larger than the rows (as
  * the caller's are not always tight), the output interleaved `step` bytes apart with junk in
- * the other channels. Returns the written channel, the other channels and the result.
+ * the other channels and step - 1 bytes of junk after them. Returns the written channel, whether
+ * the other channels and the bytes after them are as they were, and the result.
  */
 function run(kernels: Kernels, c: Case) {
   const { p, rows, cols, step } = c;
+  const channel = c.channel ?? 0;
   const ldl = rows + 3;
   const ldr = cols + 5;
   const lOff = 2;
@@ -32,7 +36,8 @@ function run(kernels: Kernels, c: Case) {
   const planarAt = 8 * (rOff + p * ldr);
   const stride = planarStride(cols);
   const outAt = planarAt + rows * stride;
-  const scratch = 16 * Math.ceil((outAt + rows * cols * step) / 16);
+  const outEnd = outAt + rows * cols * step;
+  const scratch = 16 * Math.ceil((outEnd + step - 1) / 16);
   const heap = kernels.reserve(Math.ceil((scratch + floorProductScratchBytes(p, rows, cols)) / 8));
   const bytes = new Uint8Array(heap.buffer, heap.byteOffset, heap.byteLength);
   heap.fill(Number.NaN, 0, scratch / 8);
@@ -43,7 +48,7 @@ function run(kernels: Kernels, c: Case) {
   bytes.fill(0, planarAt, outAt);
   for (let i = 0; i < rows; i++)
     bytes.set(c.samples.subarray(i * cols, (i + 1) * cols), planarAt + i * stride);
-  bytes.fill(0xa7, outAt, outAt + rows * cols * step);
+  bytes.fill(0xa7, outAt, outEnd + step - 1);
   bytes.fill(0x5c, scratch, scratch + floorProductScratchBytes(p, rows, cols));
   const error = kernels.floorProduct(
     lOff,
@@ -55,7 +60,7 @@ function run(kernels: Kernels, c: Case) {
     cols,
     planarAt,
     stride,
-    outAt,
+    outAt + channel,
     step,
     scratch,
   );
@@ -63,9 +68,12 @@ function run(kernels: Kernels, c: Case) {
   const out = new Uint8Array(rows * cols);
   let othersIntact = true;
   for (let k = 0; k < rows * cols; k++) {
-    out[k] = after[outAt + k * step]!;
-    for (let s = 1; s < step; s++) othersIntact &&= after[outAt + k * step + s] === 0xa7;
+    out[k] = after[outAt + k * step + channel]!;
+    for (let s = 0; s < step; s++) {
+      if (s !== channel) othersIntact &&= after[outAt + k * step + s] === 0xa7;
+    }
   }
+  for (let b = outEnd; b < outEnd + step - 1; b++) othersIntact &&= after[b] === 0xa7;
   return { out, error, othersIntact };
 }
 
@@ -160,6 +168,27 @@ describe.each(KERNELS)('floorProduct (%s kernels)', (_, make) => {
       expect(Array.from(got.out), `${p} ${rows}x${cols}`).toEqual(Array.from(want.out));
       expect(got.error).toBe(want.error);
       expect(got.othersIntact).toBe(true);
+    }
+  });
+
+  it('writes any one of 2 to 4 interleaved channels, the others and the bytes after them kept', () => {
+    const kernels = make();
+    for (const [p, rows, cols, step] of [
+      [6, 17, 40, 3],
+      [6, 9, 67, 3],
+      [4, 11, 48, 4],
+      [3, 5, 33, 2],
+    ] as const) {
+      for (let channel = 0; channel < step; channel++) {
+        const c = { ...randomCase(p, rows, cols, step, 7 * rows + cols + channel), channel };
+        const got = run(kernels, c);
+        const want = reference(c);
+        expect(Array.from(got.out), `${rows}x${cols} step ${step} channel ${channel}`).toEqual(
+          Array.from(want.out),
+        );
+        expect(got.error).toBe(want.error);
+        expect(got.othersIntact, `step ${step} channel ${channel}`).toBe(true);
+      }
     }
   });
 
