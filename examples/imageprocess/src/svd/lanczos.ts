@@ -294,8 +294,8 @@ export class TestSchedule {
  * The Lanczos stopping test: every one of the top-k Ritz pairs (θ, y) of T_m has residual
  * ‖AᵀA x − θ x‖ = β_m |y_m| at most TOLERANCE times the largest Ritz value. Only the last
  * components of the eigenvectors are needed, so the QL rotations are applied to one row (by the
- * kernels, in the heap from `scratch`, which has room for 3m values). Returns the largest residual over the top k
- * in units of that bound: converged when <= 1.
+ * kernels, in the heap from `scratch`, which has room for 3m values). Returns the largest
+ * residual over the top k in units of that bound: converged when <= 1.
  */
 function worstResidual(
   kernels: Kernels,

@@ -115,16 +115,17 @@ export function encodeTiff(image: TiffImage, options?: WriteTiffOptions): Uint8A
     const rows = Math.min(rowsPerStrip, height - y0);
     const start = y0 * width * channels;
     const count = rows * width * channels;
-    if (compression === 1 && sampleBytes === 1) {
-      // Copied once, into the file's bytes below: a view is enough.
-      strips.push((data as Uint8Array).subarray(start, start + count));
-      continue;
-    }
-    const raw = stripBytes(data, start, count, sampleBytes);
     if (compression === 1) {
-      strips.push(raw);
+      // Copied once, into the file's bytes below: 8-bit samples need no copy of their own.
+      strips.push(
+        sampleBytes === 1
+          ? (data as Uint8Array).subarray(start, start + count)
+          : stripBytes(data, start, count, sampleBytes),
+      );
       continue;
     }
+    // A copy: the predictor works in place.
+    const raw = stripBytes(data, start, count, sampleBytes);
     differentiate(raw, rows, rowBytes, channels, sampleBytes);
     strips.push(
       compression === 8 ? new Uint8Array(deflateSync(raw, { level: 6 })) : lzwEncode(raw),
