@@ -5,7 +5,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { array, ppeval, range } from 'ppeval';
-import { lowRankSamples } from './svd/index.js';
+import { lowRankBands } from './svd/index.js';
 import type { SvdMethod } from './svd/index.js';
 import { readTiff, writeTiff } from './tiff/index.js';
 import type { TiffImage } from './tiff/index.js';
@@ -127,10 +127,17 @@ function compressWithError(
   const maxValue = bitsPerSample === 8 ? 255 : 65535;
   const out = bitsPerSample === 8 ? new Uint8Array(data.length) : new Uint16Array(data.length);
   const colorBands = alpha ? channels - 1 : channels;
-  let squaredError = 0;
-  for (let c = 0; c < colorBands; c++) {
-    squaredError += lowRankSamples(data, out, channels, c, height, width, k, method, maxValue);
-  }
+  const squaredError = lowRankBands(
+    data,
+    out,
+    channels,
+    colorBands,
+    height,
+    width,
+    k,
+    method,
+    maxValue,
+  );
   if (alpha) {
     for (let i = channels - 1; i < data.length; i += channels) out[i] = data[i]!;
   }

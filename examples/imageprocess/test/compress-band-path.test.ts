@@ -33,6 +33,9 @@ describe('compressImage feeds the SVD from the samples, with the same pixels as 
   it.each([
     ['tall RGB, Lanczos', 40, 96, 3, 8, 6, 'auto'],
     ['wide RGB, Lanczos', 96, 40, 3, 8, 6, 'auto'],
+    ['odd-sized RGB, Lanczos', 41, 95, 3, 8, 6, 'auto'],
+    ['tall RGB, dense', 40, 30, 3, 8, 20, 'dense'],
+    ['wide RGB, auto handing over to dense', 61, 37, 3, 8, 9, 'auto'],
     ['gray+alpha 16-bit, Lanczos', 90, 60, 2, 16, 5, 'lanczos'],
     ['wide RGBA, dense', 50, 30, 4, 8, 20, 'dense'],
     ['tall gray, exact', 20, 30, 1, 8, 4, 'exact'],

@@ -59,6 +59,35 @@ describe.each([
     }
   });
 
+  it('interleave three planes into RGB samples, whole vectors and the bytes after', () => {
+    const kernels = make();
+    for (const pixels of [0, 1, 15, 16, 17, 47, 48, 49, 100, 1001]) {
+      const next = random(pixels + 7);
+      const planes = Uint8Array.from({ length: 3 * pixels }, () => Math.floor(next() * 256));
+      const dst = 16 + 3 * pixels + 16;
+      const bytes = bytesOf(kernels, dst + 3 * pixels + 16);
+      bytes.set(planes, 16);
+      kernels.interleave3(16, 16 + pixels, 16 + 2 * pixels, pixels, dst);
+      const got = new Uint8Array(
+        kernels.heap.buffer,
+        kernels.heap.byteOffset,
+        dst + 3 * pixels + 16,
+      );
+      const want = new Uint8Array(3 * pixels);
+      for (let p = 0; p < pixels; p++) {
+        for (let c = 0; c < 3; c++) want[3 * p + c] = planes[c * pixels + p]!;
+      }
+      expect(Array.from(got.subarray(dst, dst + 3 * pixels)), `${pixels} pixels`).toEqual(
+        Array.from(want),
+      );
+      // Nothing written past the samples, and the planes left as they were.
+      expect(Array.from(got.subarray(dst + 3 * pixels, dst + 3 * pixels + 16))).toEqual(
+        new Array(16).fill(0xee),
+      );
+      expect(Array.from(got.subarray(16, 16 + 3 * pixels))).toEqual(Array.from(planes));
+    }
+  });
+
   it('say 0 for an all-zero channel', () => {
     const kernels = make();
     const bytes = bytesOf(kernels, 1024);

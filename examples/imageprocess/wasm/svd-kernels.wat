@@ -858,6 +858,41 @@
         (br $rowLoop)))
     (i32.ne (i32.or (local.get $any) (v128.any_true (local.get $anyv))) (i32.const 0)))
 
+  ;; dst[3p + c] = plane c [p] for p < pixels: three planes of bytes (at r, g, b) interleaved
+  ;; into RGB samples, 16 pixels (48 bytes) per six two-input shuffles, the rest byte by byte.
+  (func (export "interleave3") (param $r i32) (param $g i32) (param $b i32) (param $pixels i32) (param $dst i32)
+    (local $p i32) (local $vr v128) (local $vg v128) (local $vb v128)
+    (block $vecDone
+      (loop $vec
+        (br_if $vecDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $pixels)))
+        (local.set $vr (v128.load (i32.add (local.get $r) (local.get $p))))
+        (local.set $vg (v128.load (i32.add (local.get $g) (local.get $p))))
+        (local.set $vb (v128.load (i32.add (local.get $b) (local.get $p))))
+        (v128.store (local.get $dst)
+          (i8x16.shuffle 0 1 16 3 4 17 6 7 18 9 10 19 12 13 20 15
+            (i8x16.shuffle 0 16 0 1 17 0 2 18 0 3 19 0 4 20 0 5 (local.get $vr) (local.get $vg))
+            (local.get $vb)))
+        (v128.store offset=16 (local.get $dst)
+          (i8x16.shuffle 0 21 2 3 22 5 6 23 8 9 24 11 12 25 14 15
+            (i8x16.shuffle 21 0 6 22 0 7 23 0 8 24 0 9 25 0 10 26 (local.get $vr) (local.get $vg))
+            (local.get $vb)))
+        (v128.store offset=32 (local.get $dst)
+          (i8x16.shuffle 26 1 2 27 4 5 28 7 8 29 10 11 30 13 14 31
+            (i8x16.shuffle 0 11 27 0 12 28 0 13 29 0 14 30 0 15 31 0 (local.get $vr) (local.get $vg))
+            (local.get $vb)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 48)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $vec)))
+    (block $done
+      (loop $tail
+        (br_if $done (i32.ge_u (local.get $p) (local.get $pixels)))
+        (i32.store8 (local.get $dst) (i32.load8_u (i32.add (local.get $r) (local.get $p))))
+        (i32.store8 offset=1 (local.get $dst) (i32.load8_u (i32.add (local.get $g) (local.get $p))))
+        (i32.store8 offset=2 (local.get $dst) (i32.load8_u (i32.add (local.get $b) (local.get $p))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 3)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $tail))))
+
   ;; The rows x cols float64 matrix at element offset src, floored and clamped to 0..255, into
   ;; interleaved samples: element (r, c) is pixel r * rowStep + c * colStep, its byte
   ;; out + pixel * step; returns Σ (value - samples[pixel * step])², or NaN at the first NaN.
@@ -1434,19 +1469,21 @@
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 3)))
     (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
     (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
-    (block $iDone
-      (loop $iLoop
-        (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
-        ;; $rows: 2 for a pair of rows, 1 for an odd last row (row 1 then mirrors row 0).
-        (local.set $rows (select (i32.const 2) (i32.const 1)
-          (i32.le_u (i32.add (local.get $i) (i32.const 2)) (local.get $m))))
-        (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $i) (local.get $ldb))))
-        (local.set $b1 (select (i32.add (local.get $b0) (local.get $ldb)) (local.get $b0)
-          (i32.eq (local.get $rows) (i32.const 2))))
-        (local.set $j (i32.const 0))
-        (block $jDone
-          (loop $jLoop
-            (br_if $jDone (i32.ge_u (local.get $j) (local.get $n8)))
+    ;; Column blocks of 8 outside, row pairs inside: the block's 8 columns of V (k x 64 bytes)
+    ;; stay in L1 while every row pair of B passes over them. Each c_ij is still summed in order
+    ;; of p from 0, so the order of the loops does not change a bit.
+    (block $jDone
+      (loop $jLoop
+        (br_if $jDone (i32.ge_u (local.get $j) (local.get $n8)))
+        (local.set $i (i32.const 0))
+        (block $iDone
+          (loop $iLoop
+            (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
+            (local.set $rows (select (i32.const 2) (i32.const 1)
+              (i32.le_u (i32.add (local.get $i) (i32.const 2)) (local.get $m))))
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $i) (local.get $ldb))))
+            (local.set $b1 (select (i32.add (local.get $b0) (local.get $ldb)) (local.get $b0)
+              (i32.eq (local.get $rows) (i32.const 2))))
             (local.set $e0 (v128.const f64x2 0 0)) (local.set $e1 (v128.const f64x2 0 0))
             (local.set $e2 (v128.const f64x2 0 0)) (local.set $e3 (v128.const f64x2 0 0))
             (local.set $f0 (v128.const f64x2 0 0)) (local.set $f1 (v128.const f64x2 0 0))
@@ -1485,9 +1522,21 @@
                 (v128.store offset=16 (local.get $cp) (local.get $f1))
                 (v128.store offset=32 (local.get $cp) (local.get $f2))
                 (v128.store offset=48 (local.get $cp) (local.get $f3))))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
-            (br $jLoop)))
-        ;; The n mod 8 last columns, one at a time.
+            (local.set $i (i32.add (local.get $i) (local.get $rows)))
+            (br $iLoop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $jLoop)))
+    ;; The n mod 8 last columns, one at a time, for every row pair.
+    (local.set $i (i32.const 0))
+    (block $iDone2
+      (loop $iLoop2
+        (br_if $iDone2 (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $rows (select (i32.const 2) (i32.const 1)
+          (i32.le_u (i32.add (local.get $i) (i32.const 2)) (local.get $m))))
+        (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $i) (local.get $ldb))))
+        (local.set $b1 (select (i32.add (local.get $b0) (local.get $ldb)) (local.get $b0)
+          (i32.eq (local.get $rows) (i32.const 2))))
+        (local.set $j (local.get $n8))
         (block $rDone
           (loop $rLoop
             (br_if $rDone (i32.ge_u (local.get $j) (local.get $n)))
@@ -1513,7 +1562,7 @@
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $rLoop)))
         (local.set $i (i32.add (local.get $i) (local.get $rows)))
-        (br $iLoop))))
+        (br $iLoop2))))
 
   ;; lastRowEigen (see kernels.ts): tridiagonal.ts's implicit QL on d and e (n float64 values
   ;; each, byte addresses here), every rotation applied to the one row `last`, with

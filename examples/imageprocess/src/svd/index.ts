@@ -442,15 +442,60 @@ function fastLowRank(
 }
 
 /**
- * compressImage's path to the same result without float64 copies of the band: channel
- * `channel` of the interleaved integer samples `data` (rows x cols pixels of `channels`
- * samples) goes straight into the kernels' heap (as bytes for 8-bit samples), and A_k comes back floored and clamped to
- * 0..maxValue into the same channel of `out`. Returns Σ (out − data)² over the channel, for the
- * PSNR. Arguments are trusted (compressImage checks them); integer samples need no finiteness
- * test.
+ * compressImage's SVD of colour bands 0 .. bands − 1 of the interleaved integer samples `data`
+ * (rows x cols pixels of `channels` samples): each band's A_k, floored and clamped to
+ * 0..maxValue, into the same channel of `out`. Returns Σ (out − data)² over those bands, for
+ * the PSNR. Arguments are trusted (compressImage checks them).
+ *
+ * 8-bit RGB images floor each band into a plane of its own and interleave the three planes once
+ * at the end: the floors then leave the kernels eight bytes per store instead of one, and the
+ * interleaved output crosses into and out of the heap once instead of twice per band. Other
+ * layouts (gray, an alpha channel, 16-bit samples) write each band into `out` directly.
  * @internal
  */
-export function lowRankSamples(
+export function lowRankBands(
+  data: Uint8Array | Uint16Array,
+  out: Uint8Array | Uint16Array,
+  channels: number,
+  bands: number,
+  rows: number,
+  cols: number,
+  rank: number,
+  method: SvdMethod,
+  maxValue: number,
+): number {
+  let squaredError = 0;
+  const rgb8 =
+    channels === 3 && bands === 3 && data instanceof Uint8Array && out instanceof Uint8Array;
+  if (!rgb8 || method === 'exact') {
+    for (let c = 0; c < bands; c++) {
+      squaredError += lowRankSamples(data, out, channels, c, rows, cols, rank, method, maxValue);
+    }
+    return squaredError;
+  }
+  const pixels = rows * cols;
+  const planes = new Uint8Array(3 * pixels);
+  for (let c = 0; c < 3; c++) {
+    const plane = planes.subarray(c * pixels, (c + 1) * pixels);
+    squaredError += lowRankSamples(data, out, 3, c, rows, cols, rank, method, maxValue, plane);
+  }
+  const kernels = pickKernels(defaultKernels(), false, rows, cols);
+  const heap = kernels.reserve(Math.ceil((6 * pixels) / 8));
+  const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 6 * pixels);
+  bytes.set(planes);
+  kernels.interleave3(0, pixels, 2 * pixels, pixels, 3 * pixels);
+  out.set(bytes.subarray(3 * pixels));
+  return squaredError;
+}
+
+/**
+ * One band of {@link lowRankBands}, without float64 copies of it: channel `channel` of `data`
+ * goes straight into the kernels' heap (as bytes for 8-bit samples), and A_k comes back
+ * floored and clamped into the same channel of `out`, or (8-bit samples, when `plane` is
+ * given) into `plane` (rows x cols bytes), with `out`'s channel left as it was. Returns the
+ * channel's Σ (result − data)².
+ */
+function lowRankSamples(
   data: Uint8Array | Uint16Array,
   out: Uint8Array | Uint16Array,
   channels: number,
@@ -460,7 +505,40 @@ export function lowRankSamples(
   rank: number,
   method: SvdMethod,
   maxValue: number,
+  plane?: Uint8Array,
 ): number {
+  const result = lowRankSamplesInto(
+    data,
+    out,
+    channels,
+    channel,
+    rows,
+    cols,
+    rank,
+    method,
+    maxValue,
+    plane,
+  );
+  if (result.plane === 'unwritten' && plane) {
+    // A path that wrote into the interleaved samples (the dense method, a rebuilt A_k): the
+    // plane takes the channel from there.
+    for (let p = 0, i = channel; p < rows * cols; p++, i += channels) plane[p] = out[i]!;
+  }
+  return result.value;
+}
+
+function lowRankSamplesInto(
+  data: Uint8Array | Uint16Array,
+  out: Uint8Array | Uint16Array,
+  channels: number,
+  channel: number,
+  rows: number,
+  cols: number,
+  rank: number,
+  method: SvdMethod,
+  maxValue: number,
+  plane: Uint8Array | undefined,
+): { value: number; plane: 'written' | 'unwritten' } {
   const pixels = rows * cols;
   // The exact method's result; the fast methods leave theirs in the kernels' heap at `off`.
   let approx: Float64Array | undefined;
@@ -490,9 +568,12 @@ export function lowRankSamples(
       const planar = wide ? u8HeapLayout(m, n).at8 : 0;
       const scratch = 8 * (f.free + (f.free % 2));
       const outAt = scratch + 16 * Math.ceil(floorProductScratchBytes(f.p, rows, cols) / 16);
-      const heap = kernels.reserve(Math.ceil((outAt + out.length) / 8));
-      const heapBytes = new Uint8Array(heap.buffer, heap.byteOffset, outAt + out.length);
-      heapBytes.set(out, outAt);
+      // Into the plane when there is one (every byte written, 8 per store), else into a copy
+      // of the interleaved samples (the other channels' bytes kept).
+      const length = plane ? pixels : out.length;
+      const heap = kernels.reserve(Math.ceil((outAt + length) / 8));
+      const heapBytes = new Uint8Array(heap.buffer, heap.byteOffset, outAt + length);
+      if (!plane) heapBytes.set(out, outAt);
       const squaredError = kernels.floorProduct(
         l,
         ldl,
@@ -503,15 +584,15 @@ export function lowRankSamples(
         cols,
         planar,
         u8Stride(cols),
-        outAt + channel,
-        channels,
+        plane ? outAt : outAt + channel,
+        plane ? 1 : channels,
         scratch,
       );
       if (Number.isNaN(squaredError)) {
         throw new Error(`The SVD returned NaN for band ${channel}; this is a bug.`);
       }
-      out.set(heapBytes.subarray(outAt, outAt + out.length));
-      return squaredError;
+      (plane ?? out).set(heapBytes.subarray(outAt, outAt + length));
+      return { value: squaredError, plane: 'written' };
     }
     off = rebuilt(kernels, solved, m, n);
   }
@@ -542,7 +623,7 @@ export function lowRankSamples(
       );
     }
     out.set(bytes.subarray(outAt, outAt + out.length));
-    return squaredError;
+    return { value: squaredError, plane: 'unwritten' };
   }
   const result = approx ?? kernels!.heap;
   // floor and clamp in one comparison chain: for 0 <= x < maxValue + 1, x | 0 is floor(x); NaN
@@ -568,5 +649,5 @@ export function lowRankSamples(
       squaredError += d * d;
     }
   }
-  return squaredError;
+  return { value: squaredError, plane: 'unwritten' };
 }

@@ -74,6 +74,12 @@ export interface Kernels {
     dstStride: number,
   ): number;
   /**
+   * dst[3 p + c] = plane c [p] for p < pixels: three planes of bytes at `r`, `g` and `b`
+   * interleaved into RGB samples at `dst` (byte addresses of the heap's buffer; `dst` must not
+   * overlap the planes).
+   */
+  interleave3(r: number, g: number, b: number, pixels: number, dst: number): void;
+  /**
    * The rows x cols float64 matrix at `src`, floored and clamped to 0..255, into interleaved
    * byte samples: element (r, c) is pixel r * rowStep + c * colStep, written to byte out +
    * pixel * step. Returns Σ (value − samples[pixel * step])² over the matrix (`samples` and
@@ -304,6 +310,14 @@ export function createJsKernels(): Kernels {
         bytes.fill(0, row + cols, row + dstStride);
       }
       return any === 0 ? 0 : 1;
+    },
+    interleave3(r, g, b, pixels, dst) {
+      const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
+      for (let p = 0, o = dst; p < pixels; p++, o += 3) {
+        bytes[o] = bytes[r + p]!;
+        bytes[o + 1] = bytes[g + p]!;
+        bytes[o + 2] = bytes[b + p]!;
+      }
     },
     floorToSamples(src, rows, cols, rowStep, colStep, samples, out, step) {
       const h = heap;

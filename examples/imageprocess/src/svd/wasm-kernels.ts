@@ -18,6 +18,7 @@ interface KernelExports {
   gramStepU8: Kernels['gramStepU8'];
   transposeBytes: Kernels['transposeBytes'];
   gatherBytes: Kernels['gatherBytes'];
+  interleave3: Kernels['interleave3'];
   floorToSamples: Kernels['floorToSamples'];
   floorProduct: Kernels['floorProduct'];
   dotRows: Kernels['dotRows'];
@@ -117,6 +118,7 @@ function kernelsOf(exports: KernelExports): Kernels {
     gramStepU8: exports.gramStepU8,
     transposeBytes: exports.transposeBytes,
     gatherBytes: exports.gatherBytes,
+    interleave3: exports.interleave3,
     floorToSamples: exports.floorToSamples,
     floorProduct: exports.floorProduct,
     dotRows: exports.dotRows,
