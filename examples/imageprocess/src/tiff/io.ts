@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { replaceFile } from '../atomic-write.js';
 import { decodeTiff } from './decode.js';
 import { encodeTiff } from './encode.js';
 import { TiffError, describe } from './errors.js';
@@ -90,56 +89,9 @@ export async function writeTiff(
 ): Promise<void> {
   checkPath(path, 'writeTiff');
   const bytes = encodeTiff(image, options);
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  let handle;
   try {
-    handle = await open(temp, 'wx');
+    await replaceFile(path, bytes);
   } catch (error) {
     throw ioError('write', path, error);
-  }
-  // The first failure is the one to report; a close error must not hide a failed write.
-  let failure: unknown;
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    failure = error;
-  }
-  try {
-    await handle.close();
-  } catch (error) {
-    failure ??= error;
-  }
-  if (failure === undefined) {
-    try {
-      await rename(temp, path);
-    } catch (error) {
-      failure = error;
-    }
-  }
-  if (failure !== undefined) {
-    await unlink(temp).catch(() => undefined);
-    throw ioError('write', path, failure);
-  }
-  await syncFolder(dirname(path));
-}
-
-/**
- * Flushes the folder entry so the rename itself survives a crash. Best effort: some platforms
- * and file systems cannot open or sync a folder, and the file is complete either way.
- */
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not supported here (e.g. Windows): the data itself was already synced.
   }
 }
