@@ -112,7 +112,7 @@ export function lanczosLowRank(
   const hOff = tOff + (cap + 1) * rows;
   const localOff = hOff + cap + 1;
   // The limbs of the uint8 Gram step (bytes), from a 16-byte boundary.
-  const limbsOff = localOff + 2 + ((localOff + 2) % 2);
+  const limbsOff = localOff + 3 + ((localOff + 3) % 2);
   // The stopping test's tridiagonal eigenproblem (3 rows of up to cap values).
   const testOff = limbsOff + (bytes ? Math.ceil(u8LimbBytes(rows, n) / 8) : 0);
   const end = testOff + 3 * cap;
@@ -127,7 +127,12 @@ export function lanczosLowRank(
   const random = xorshift(0x5eed + rows * 31 + cols);
   let normG = 0;
 
-  const norm = (off: number): number => Math.sqrt(dotHeap(heap, off, off, n));
+  // Norms by the kernels' dot product (SIMD, the same bits in both kernel sets), into the
+  // third local slot.
+  const norm = (off: number): number => {
+    kernels.dotRows(off, 1, n, off, n, localOff + 2);
+    return Math.sqrt(heap[localOff + 2]!);
+  };
   const scale = (off: number, factor: number): void => {
     for (let j = 0; j < n; j++) heap[off + j]! *= factor;
   };
@@ -147,7 +152,8 @@ export function lanczosLowRank(
   // which removes the large components, then one classical Gram-Schmidt pass against the whole
   // basis for what round-off left, and a second pass only where the first removed much (the
   // norm fell below 1/√2 of its value: Daniel, Gragg, Kaufman and Stewart's criterion). Full
-  // reorthogonalization as before, at about half the cost. Returns α.
+  // reorthogonalization as before, at about half the cost. Returns α and leaves ‖z‖ in zNorm.
+  let zNorm = 0;
   const lanczosOrthogonalize = (j: number): number => {
     kernels.dotRows(qOff + j * n, 1, n, zOff, n, localOff + 1);
     let a = heap[localOff + 1]!;
@@ -157,12 +163,14 @@ export function lanczosLowRank(
     } else {
       kernels.subtractRows(qOff, 1, n, localOff + 1, zOff, n);
     }
+    zNorm = norm(zOff);
     for (let pass = 0; pass < 2; pass++) {
-      const before = norm(zOff);
+      const before = zNorm;
       kernels.dotRows(qOff, j + 1, n, zOff, n, hOff);
       kernels.subtractRows(qOff, j + 1, n, hOff, zOff, n);
       a += heap[hOff + j]!;
-      if (norm(zOff) >= Math.SQRT1_2 * before) break;
+      zNorm = norm(zOff);
+      if (zNorm >= Math.SQRT1_2 * before) break;
     }
     return a;
   };
@@ -193,7 +201,7 @@ export function lanczosLowRank(
     gram(qOff + j * n, tOff + j * rows, zOff);
     normG = Math.max(normG, norm(zOff));
     alpha[j] = lanczosOrthogonalize(j);
-    const b = norm(zOff);
+    const b = zNorm;
     steps = j + 1;
     if (floors && b <= FLOORS_INVARIANT * normG) {
       return { converged: false, steps, needsFullPrecision: true };
@@ -251,12 +259,6 @@ export function lanczosLowRank(
   kernels.gemmNN(ySel, p, m, m, qOff, n, n, vtOff, n);
   kernels.gemmNN(ySel, p, m, m, tOff, rows, rows, btOff, rows);
   return { converged: true, factors: { bt: btOff, vt: vtOff, p, free: btOff + p * rows }, steps };
-}
-
-function dotHeap(h: Float64Array, x: number, y: number, len: number): number {
-  let s = 0;
-  for (let i = 0; i < len; i++) s += h[x + i]! * h[y + i]!;
-  return s;
 }
 
 /**
