@@ -11,7 +11,10 @@ import { ImageprocessError } from './errors.js';
  * temporary file is removed, `path` is untouched, and the first error is rethrown as it came
  * (callers word it for their situation).
  */
-export async function replaceFile(path: string, content: string | Uint8Array): Promise<void> {
+export async function replaceFile(
+  path: string,
+  content: string | Uint8Array | readonly Uint8Array[],
+): Promise<void> {
   const temp = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
@@ -20,7 +23,11 @@ export async function replaceFile(path: string, content: string | Uint8Array): P
   // The first failure is the one to report; a close error must not hide a failed write.
   let failure: unknown;
   try {
-    await handle.writeFile(content);
+    if (typeof content === 'string' || content instanceof Uint8Array) {
+      await handle.writeFile(content);
+    } else {
+      await writeParts(handle, content);
+    }
     await handle.sync();
   } catch (error) {
     failure = error;
@@ -42,6 +49,39 @@ export async function replaceFile(path: string, content: string | Uint8Array): P
     throw failure;
   }
   await syncFolder(dirname(path));
+}
+
+/** What {@link writeParts} needs of a file handle. */
+export interface VectorWriter {
+  writev(buffers: Uint8Array[]): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * Writes `parts` one after the other at the handle's position, in gathered writes (no copy into
+ * one buffer) of at most 512 parts each, continuing after a short write until every byte is out.
+ * @internal
+ */
+export async function writeParts(
+  handle: VectorWriter,
+  parts: readonly Uint8Array[],
+): Promise<void> {
+  let rest = parts.filter((part) => part.length > 0);
+  while (rest.length > 0) {
+    const batch = rest.slice(0, 512);
+    let { bytesWritten } = await handle.writev(batch);
+    if (bytesWritten <= 0)
+      throw new Error(`writev wrote ${bytesWritten} bytes of a non-empty batch`);
+    let i = 0;
+    while (i < batch.length && bytesWritten >= batch[i]!.length) {
+      bytesWritten -= batch[i]!.length;
+      i++;
+    }
+    rest = [
+      ...(i < batch.length ? [batch[i]!.subarray(bytesWritten)] : []),
+      ...batch.slice(i + 1),
+      ...rest.slice(batch.length),
+    ];
+  }
 }
 
 /**

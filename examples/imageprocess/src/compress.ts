@@ -7,7 +7,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { array, ppeval, range } from 'ppeval';
 import { lowRankBands } from './svd/index.js';
 import type { SvdMethod } from './svd/index.js';
-import { readTiff, writeTiff } from './tiff/index.js';
+import { readTiff } from './tiff/index.js';
+import { writeOwnedTiff } from './tiff/io.js';
 import type { TiffImage } from './tiff/index.js';
 import { ImageprocessError, checkOptionKeys, describeValue } from './errors.js';
 import { checkRankRange, parseRank } from './rank.js';
@@ -188,7 +189,8 @@ export async function compressFile(
   );
   await ensureWritableDir(dirname(output));
   try {
-    await writeTiff(
+    // The compressed image is this function's own: written without a copy of its samples.
+    await writeOwnedTiff(
       output,
       compressed,
       options?.compression ? { compression: options.compression } : undefined,

@@ -21,6 +21,7 @@ import {
   type WriteTiffOptions,
 } from '../src/tiff/index.js';
 import { parseTiff } from '../src/tiff/ifd.js';
+import { writeOwnedTiff } from '../src/tiff/io.js';
 import { hasTool, prng } from './tiff-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tiff-write-'));
@@ -166,6 +167,21 @@ describe.skipIf(pillow === undefined)('Pillow reads what we write', () => {
       expect(got?.data).toEqual(expected);
     });
   });
+});
+
+describe("writeOwnedTiff (compressFile's writer: the strips straight from the samples)", () => {
+  it.each(kinds)(
+    'writes the bytes encodeTiff gives: %i channels, %i bits, %s',
+    async (channels, bits, compression) => {
+      // 700 rows of 8-bit RGB are several 256 KiB strips, each its own part.
+      const original = image(channels, bits, 131, 700);
+      const path = join(dir, `owned-${channels}-${bits}-${compression}.tif`);
+      await writeOwnedTiff(path, original, { compression });
+      expect(
+        Buffer.compare(readFileSync(path), Buffer.from(encodeTiff(original, { compression }))),
+      ).toBe(0);
+    },
+  );
 });
 
 describe('writeTiff is atomic', () => {

@@ -102,6 +102,24 @@ interface Entry {
  * ```
  */
 export function encodeTiff(image: TiffImage, options?: WriteTiffOptions): Uint8Array {
+  const parts = encodeTiffParts(image, options);
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * {@link encodeTiff}'s bytes as consecutive parts: the header with the IFD and its values, then
+ * the strips. Uncompressed 8-bit strips are views of `image.data`, not copies: the parts are
+ * valid while the samples do not change.
+ * @internal
+ */
+export function encodeTiffParts(image: TiffImage, options?: WriteTiffOptions): Uint8Array[] {
   const { width, height, channels, bitsPerSample, alpha, data } = checkImage(image);
   const compression = checkWriteOptions(options);
   const sampleBytes = bitsPerSample / 8;
@@ -178,7 +196,7 @@ export function encodeTiff(image: TiffImage, options?: WriteTiffOptions): Uint8A
   const stripOffsets = entries.find((e) => e.tag === 273);
   if (stripOffsets !== undefined) stripOffsets.values = offsets;
 
-  const out = new Uint8Array(dataOffset);
+  const out = new Uint8Array(extraOffset);
   const view = new DataView(out.buffer);
   out[0] = 0x49;
   out[1] = 0x49;
@@ -202,8 +220,7 @@ export function encodeTiff(image: TiffImage, options?: WriteTiffOptions): Uint8A
     });
   });
   view.setUint32(ifdOffset + 2 + entries.length * 12, 0, true);
-  strips.forEach((s, i) => out.set(s, offsets[i] ?? 0));
-  return out;
+  return [out, ...strips];
 }
 
 /** One strip's samples as little-endian bytes (a fresh copy, safe to modify). */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { replaceFile } from '../atomic-write.js';
 import { decodeTiff } from './decode.js';
-import { encodeTiff } from './encode.js';
+import { encodeTiff, encodeTiffParts } from './encode.js';
 import { TiffError, describe } from './errors.js';
 import type { TiffImage, WriteTiffOptions } from './types.js';
 
@@ -91,6 +91,26 @@ export async function writeTiff(
   const bytes = encodeTiff(image, options);
   try {
     await replaceFile(path, bytes);
+  } catch (error) {
+    throw ioError('write', path, error);
+  }
+}
+
+/**
+ * {@link writeTiff} without a copy of the samples: uncompressed 8-bit strips go from
+ * `image.data` straight to the file. For images that nothing else can change until the
+ * promise settles (compressFile's own result).
+ * @internal
+ */
+export async function writeOwnedTiff(
+  path: string,
+  image: TiffImage,
+  options?: WriteTiffOptions,
+): Promise<void> {
+  checkPath(path, 'writeTiff');
+  const parts = encodeTiffParts(image, options);
+  try {
+    await replaceFile(path, parts);
   } catch (error) {
     throw ioError('write', path, error);
   }
