@@ -113,7 +113,7 @@ function randomCase(p: number, rows: number, cols: number, step: number, seed: n
  * {0, ±2^-30, ±1e-7, ±3e-5}: float32 rounds most of them onto the integer, so only the float64
  * path gets their floors right (n - 1 for a negative δ).
  */
-function nearIntegerCase(rows: number, cols: number, step: number): Case {
+function nearIntegerCase(rows: number, cols: number, step: number, integerFirst = true): Case {
   const next = random(rows * 7 + cols);
   const deltas = [0, 2 ** -30, -(2 ** -30), 1e-7, -1e-7, 3e-5, -3e-5];
   const l = new Float64Array(2 * rows);
@@ -128,7 +128,41 @@ function nearIntegerCase(rows: number, cols: number, step: number): Case {
     r[cols + j] = deltas[j % deltas.length]!;
   }
   const samples = Uint8Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+  if (!integerFirst) {
+    // c_ij = 1 * δ_j + n_i * 1: the large term second, where the kernel's bound treats the
+    // terms after the first as a whole (Cauchy-Schwarz) and the first on its own.
+    const swap = (x: Float64Array, n: number) =>
+      Float64Array.from({ length: 2 * n }, (_, k) => x[(k + n) % (2 * n)]!);
+    return { p: 2, rows, cols, l: swap(l, rows), r: swap(r, cols), samples, step };
+  }
   return { p: 2, rows, cols, l, r, samples, step };
+}
+
+/**
+ * Large cancelling terms after a small first one: c_ij = 1 * δ_j + X_i * 1 + 3 (n_i - X_i) / 3
+ * with X_i near 10^4, so float32's roundings (about 10^-3 here) move many entries across an
+ * integer while their float32 fractions stay well inside (0, 1). Only a bound that covers the
+ * terms after the first catches them.
+ */
+function cancellingCase(rows: number, cols: number, step: number): Case {
+  const next = random(rows * 11 + cols);
+  const deltas = [1e-4, -1e-4, 3e-4, -3e-4, 7e-4, -7e-4, 0];
+  const l = new Float64Array(3 * rows);
+  const r = new Float64Array(3 * cols);
+  for (let i = 0; i < rows; i++) {
+    const n = Math.floor(next() * 300) - 20;
+    const x = 9000 + 2000 * next();
+    l[i] = 1;
+    l[rows + i] = x;
+    l[2 * rows + i] = 3 * (n - x);
+  }
+  for (let j = 0; j < cols; j++) {
+    r[j] = deltas[j % deltas.length]!;
+    r[cols + j] = 1;
+    r[2 * cols + j] = 1 / 3;
+  }
+  const samples = Uint8Array.from({ length: rows * cols }, () => Math.floor(next() * 256));
+  return { p: 3, rows, cols, l, r, samples, step };
 }
 
 const SHAPES = [
@@ -194,11 +228,13 @@ describe.each(KERNELS)('floorProduct (%s kernels)', (_, make) => {
 
   it('gets the floors of entries within 2^-30 of an integer right (float32 alone would not)', () => {
     const kernels = make();
-    for (const [rows, cols, step] of [
-      [4, 8, 1],
-      [13, 29, 3],
+    for (const [rows, cols, step, integerFirst] of [
+      [4, 8, 1, true],
+      [13, 29, 3, true],
+      [4, 8, 1, false],
+      [13, 29, 3, false],
     ] as const) {
-      const c = nearIntegerCase(rows, cols, step);
+      const c = nearIntegerCase(rows, cols, step, integerFirst);
       const got = run(kernels, c);
       const want = reference(c);
       expect(Array.from(got.out)).toEqual(Array.from(want.out));
@@ -213,6 +249,36 @@ describe.each(KERNELS)('floorProduct (%s kernels)', (_, make) => {
           );
           const v = Math.min(Math.max(Math.floor(x), 0), 255);
           if (v !== want.out[i * cols + j]) float32Wrong++;
+        }
+      }
+      expect(float32Wrong).toBeGreaterThan(0);
+    }
+  });
+
+  it('gets the floors right when float32 rounding of large cancelling terms crosses an integer', () => {
+    const kernels = make();
+    for (const [rows, cols, step] of [
+      [8, 14, 1],
+      [13, 29, 3],
+    ] as const) {
+      const c = cancellingCase(rows, cols, step);
+      const got = run(kernels, c);
+      const want = reference(c);
+      expect(Array.from(got.out)).toEqual(Array.from(want.out));
+      expect(got.error).toBe(want.error);
+      // The case is what it claims: float32 sums floor some entries differently, at fractions
+      // a bound on the first term alone would call sure.
+      let float32Wrong = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          let x = 0;
+          for (let t = 0; t < 3; t++)
+            x = Math.fround(
+              x + Math.fround(Math.fround(c.l[t * rows + i]!) * Math.fround(c.r[t * cols + j]!)),
+            );
+          const frac = x - Math.floor(x);
+          const v = Math.min(Math.max(Math.floor(x), 0), 255);
+          if (v !== want.out[i * cols + j] && frac > 1e-6 && frac < 1 - 1e-6) float32Wrong++;
         }
       }
       expect(float32Wrong).toBeGreaterThan(0);

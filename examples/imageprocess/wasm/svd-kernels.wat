@@ -990,16 +990,19 @@
   ;; the samples from byte planar, planarStride apart, for the squared differences), and the
   ;; squared differences to the samples come back summed as i32x4. One call per tile, the sums
   ;; read from memory: no vector is live across a call.
-  (func $tileOut (param $tile i32) (param $n i32) (param $row i32) (param $colN i32) (param $j0 i32) (param $cols i32) (param $out i32) (param $step i32) (param $planar i32) (param $planarStride i32) (param $lt i32) (param $rowB i32) (param $rt i32) (param $p i32) (param $tmp i32) (result v128)
+  (func $tileOut (param $tile i32) (param $n i32) (param $row i32) (param $colN i32) (param $j0 i32) (param $cols i32) (param $out i32) (param $step i32) (param $planar i32) (param $planarStride i32) (param $lt i32) (param $rowB i32) (param $rowB2 i32) (param $colN2 i32) (param $rt i32) (param $p i32) (param $tmp i32) (result v128)
     (local $x0 v128) (local $x1 v128) (local $f0 v128) (local $f1 v128) (local $s0 v128) (local $s1 v128) (local $bv v128) (local $k v128) (local $d v128) (local $o v128)
-    (local $n0 v128) (local $n1 v128) (local $err v128) (local $at i32) (local $j i32) (local $end i32) (local $outRow i32) (local $sampleRow i32) (local $ltRow i32)
+    (local $n0 v128) (local $n1 v128) (local $m0 v128) (local $m1 v128) (local $bw v128) (local $err v128) (local $at i32) (local $j i32) (local $end i32) (local $outRow i32) (local $sampleRow i32) (local $ltRow i32)
     (local.set $n0 (v128.load (i32.add (local.get $colN) (i32.shl (local.get $j0) (i32.const 2)))))
     (local.set $n1 (v128.load offset=16 (i32.add (local.get $colN) (i32.shl (local.get $j0) (i32.const 2)))))
+    (local.set $m0 (v128.load (i32.add (local.get $colN2) (i32.shl (local.get $j0) (i32.const 2)))))
+    (local.set $m1 (v128.load offset=16 (i32.add (local.get $colN2) (i32.shl (local.get $j0) (i32.const 2)))))
     (local.set $end (i32.add (local.get $tile) (i32.shl (local.get $n) (i32.const 5))))
     (loop $rows
       (local.set $x0 (v128.load (local.get $tile)))
       (local.set $x1 (v128.load offset=16 (local.get $tile)))
       (local.set $bv (v128.load32_splat (i32.add (local.get $rowB) (i32.shl (local.get $row) (i32.const 2)))))
+      (local.set $bw (v128.load32_splat (i32.add (local.get $rowB2) (i32.shl (local.get $row) (i32.const 2)))))
       (local.set $outRow (i32.add (local.get $out) (i32.mul (i32.mul (local.get $row) (local.get $cols)) (local.get $step))))
       (local.set $sampleRow (i32.add (local.get $planar) (i32.mul (local.get $row) (local.get $planarStride))))
       (local.set $ltRow (i32.add (local.get $lt) (i32.mul (local.get $row) (i32.shl (local.get $p) (i32.const 3)))))
@@ -1007,11 +1010,11 @@
         (local.set $f1 (f32x4.floor (local.get $x1)))
         ;; Sure: b < frac and frac + b < 1 (frac = x - floor(x) is exact; the sum reaches 1 only if
         ;; the exact one does).
-        (local.set $k (f32x4.mul (local.get $bv) (local.get $n0)))
+        (local.set $k (f32x4.add (f32x4.mul (local.get $bv) (local.get $n0)) (f32x4.mul (local.get $bw) (local.get $m0))))
         (local.set $d (f32x4.sub (local.get $x0) (local.get $f0)))
         (local.set $s0 (v128.and (f32x4.gt (local.get $d) (local.get $k))
           (f32x4.lt (f32x4.add (local.get $d) (local.get $k)) (v128.const f32x4 1 1 1 1))))
-        (local.set $k (f32x4.mul (local.get $bv) (local.get $n1)))
+        (local.set $k (f32x4.add (f32x4.mul (local.get $bv) (local.get $n1)) (f32x4.mul (local.get $bw) (local.get $m1))))
         (local.set $d (f32x4.sub (local.get $x1) (local.get $f1)))
         (local.set $s1 (v128.and (f32x4.gt (local.get $d) (local.get $k))
           (f32x4.lt (f32x4.add (local.get $d) (local.get $k)) (v128.const f32x4 1 1 1 1))))
@@ -1071,7 +1074,7 @@
     (local $i0 i32) (local $j0 i32) (local $lp i32) (local $rp i32) (local $l32Stride i32) (local $r32Stride i32)
     (local $b v128) (local $w0 v128) (local $w1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local $err v128) (local $e f64) (local $row i32) (local $tile i32)
+    (local $err v128) (local $e f64) (local $row i32) (local $tile i32) (local $rowB2 i32) (local $colN2 i32) (local $s1 f64)
     (global.set $sawNaN (i32.const 0))
     (local.set $l (i32.shl (local.get $l) (i32.const 3)))
     (local.set $r (i32.shl (local.get $r) (i32.const 3)))
@@ -1087,8 +1090,10 @@
     (local.set $lt (i32.add (local.get $r32) (i32.mul (local.get $p) (local.get $r32Stride))))
     (local.set $rt (i32.add (local.get $lt) (i32.mul (local.get $rows) (local.get $pb))))
     (local.set $rowB (i32.add (local.get $rt) (i32.mul (local.get $cols) (local.get $pb))))
-    (local.set $colN (i32.add (local.get $rowB) (local.get $l32Stride)))
-    (local.set $tmp (i32.add (local.get $colN) (local.get $r32Stride)))
+    (local.set $rowB2 (i32.add (local.get $rowB) (local.get $l32Stride)))
+    (local.set $colN (i32.add (local.get $rowB2) (local.get $l32Stride)))
+    (local.set $colN2 (i32.add (local.get $colN) (local.get $r32Stride)))
+    (local.set $tmp (i32.add (local.get $colN2) (local.get $r32Stride)))
     (local.set $tile (i32.and (i32.add (local.get $tmp) (i32.const 31)) (i32.const -16)))
     ;; float32 copies (k-major, zero-padded to rows4 and cols8) and float64 transposes.
     (local.set $t (i32.const 0))
@@ -1125,7 +1130,11 @@
             (br $jLoop)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tLoop)))
-    ;; The bounds: γ' ‖l_i‖ per row and ‖r_j‖ per column, each at least 2^-60, rounded up.
+    ;; The bounds. The float32 sum's error is at most γ' Σ_t |l_it| |r_jt| <= γ' (|l_i0| |r_j0| +
+    ;; ‖l_i'‖ ‖r_j'‖), l' and r' without their first entry (Cauchy-Schwarz on the rest only: the
+    ;; first, largest singular term would inflate a bound on the whole by up to ‖r_j‖ / |r_j0|).
+    ;; Per row γ' |l_i0| and γ' ‖l_i'‖, per column |r_j0| and ‖r_j'‖, each at least 2^-60 and
+    ;; rounded up (the 1.001 in γ' covers the three float32 roundings of the bound's own sum).
     (local.set $g (f64.mul (f64.convert_i32_u (i32.add (local.get $p) (i32.const 2))) (f64.const 0x1p-24)))
     (local.set $gamma (f64.div (local.get $g) (f64.sub (f64.const 1) (local.get $g))))
     (local.set $g (f64.mul (f64.convert_i32_u (local.get $p)) (f64.const 0x1p-53)))
@@ -1136,10 +1145,11 @@
       (loop $nLoop
         (br_if $nDone (i32.ge_u (local.get $i) (local.get $rows4)))
         (local.set $s (f64.const 0))
+        (local.set $s1 (f64.const 0))
         (if (i32.lt_u (local.get $i) (local.get $rows))
           (then
             (local.set $src (i32.add (local.get $lt) (i32.mul (local.get $i) (local.get $pb))))
-            (local.set $t (i32.const 0))
+            (local.set $t (i32.const 1))
             (block $sDone
               (loop $sLoop
                 (br_if $sDone (i32.ge_u (local.get $t) (local.get $p)))
@@ -1147,8 +1157,11 @@
                 (local.set $s (f64.add (local.get $s) (f64.mul (local.get $v) (local.get $v))))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $sLoop)))
+            (local.set $s1 (select (f64.abs (f64.load (local.get $src))) (f64.const 0) (local.get $p)))
+            (local.set $s1 (f64.mul (f64.max (f64.mul (local.get $gamma) (local.get $s1)) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))
             (local.set $s (f64.mul (f64.max (f64.mul (local.get $gamma) (f64.sqrt (local.get $s))) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))))
-        (f32.store (i32.add (local.get $rowB) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (local.get $s)))
+        (f32.store (i32.add (local.get $rowB) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (local.get $s1)))
+        (f32.store (i32.add (local.get $rowB2) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (local.get $s)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $nLoop)))
     (local.set $j (i32.const 0))
@@ -1157,10 +1170,11 @@
         (br_if $mDone (i32.ge_u (local.get $j) (local.get $cols8)))
         ;; Padding columns get 0: their lanes always take the (skipped) float64 path.
         (local.set $s (f64.const 0))
+        (local.set $s1 (f64.const 0))
         (if (i32.lt_u (local.get $j) (local.get $cols))
           (then
             (local.set $src (i32.add (local.get $rt) (i32.mul (local.get $j) (local.get $pb))))
-            (local.set $t (i32.const 0))
+            (local.set $t (i32.const 1))
             (block $sDone
               (loop $sLoop
                 (br_if $sDone (i32.ge_u (local.get $t) (local.get $p)))
@@ -1168,8 +1182,11 @@
                 (local.set $s (f64.add (local.get $s) (f64.mul (local.get $v) (local.get $v))))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $sLoop)))
+            (local.set $s1 (select (f64.abs (f64.load (local.get $src))) (f64.const 0) (local.get $p)))
+            (local.set $s1 (f64.mul (f64.max (local.get $s1) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))
             (local.set $s (f64.mul (f64.max (f64.sqrt (local.get $s)) (f64.const 0x1p-60)) (f64.const 0x1.00001p0)))))
-        (f32.store (i32.add (local.get $colN) (i32.shl (local.get $j) (i32.const 2))) (f32.demote_f64 (local.get $s)))
+        (f32.store (i32.add (local.get $colN) (i32.shl (local.get $j) (i32.const 2))) (f32.demote_f64 (local.get $s1)))
+        (f32.store (i32.add (local.get $colN2) (i32.shl (local.get $j) (i32.const 2))) (f32.demote_f64 (local.get $s)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $mLoop)))
     ;; Tiles of 4 rows x 8 columns of float32 sums over t.
@@ -1225,7 +1242,7 @@
             (local.set $err (i32x4.add (local.get $err) (call $tileOut (local.get $tile)
               (select (local.get $row) (i32.const 4) (i32.lt_u (local.get $row) (i32.const 4))) (local.get $i0)
               (local.get $colN) (local.get $j0) (local.get $cols) (local.get $out) (local.get $step)
-              (local.get $planar) (local.get $planarStride) (local.get $lt) (local.get $rowB) (local.get $rt) (local.get $p) (local.get $tmp))))
+              (local.get $planar) (local.get $planarStride) (local.get $lt) (local.get $rowB) (local.get $rowB2) (local.get $colN2) (local.get $rt) (local.get $p) (local.get $tmp))))
             (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))
             (br $tiles)))
         (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))

@@ -444,7 +444,7 @@ export function u8Stride(cols: number): number {
 export function floorProductScratchBytes(p: number, rows: number, cols: number): number {
   const rows4 = Math.ceil(rows / 4) * 4;
   const cols8 = Math.ceil(cols / 8) * 8;
-  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 4 * (rows4 + cols8) + 16 + 144;
+  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 8 * (rows4 + cols8) + 16 + 144;
 }
 
 /** The int16 elements between gramStepU8's limb rows for a rows x cols matrix. */
