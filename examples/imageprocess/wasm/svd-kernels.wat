@@ -1679,7 +1679,23 @@
         (br $lLoop)))
     (i32.const 0))
 
-  (func (export "rotate") (param $x i32) (param $y i32) (param $len i32) (param $c f64) (param $s f64)
+  ;; rotateBack (see kernels.ts): the count recorded rotations (i, c, s), float64 triples from
+  ;; element rot, applied last first, each with -s, to rows i and i + 1 of the matrix at element
+  ;; w (rows ld elements apart, len used): W <- W G_k for the rotations G_k of rotate.
+  (func (export "rotateBack") (param $w i32) (param $ld i32) (param $len i32) (param $rot i32) (param $count i32)
+    (local $at i32) (local $start i32) (local $row i32)
+    (local.set $start (i32.shl (local.get $rot) (i32.const 3)))
+    (local.set $at (i32.add (local.get $start) (i32.mul (local.get $count) (i32.const 24))))
+    (block $done
+      (loop $back
+        (br_if $done (i32.le_u (local.get $at) (local.get $start)))
+        (local.set $at (i32.sub (local.get $at) (i32.const 24)))
+        (local.set $row (i32.add (local.get $w) (i32.mul (i32.trunc_sat_f64_u (f64.load (local.get $at))) (local.get $ld))))
+        (call $rotate (local.get $row) (i32.add (local.get $row) (local.get $ld)) (local.get $len)
+          (f64.load offset=8 (local.get $at)) (f64.neg (f64.load offset=16 (local.get $at))))
+        (br $back))))
+
+  (func $rotate (export "rotate") (param $x i32) (param $y i32) (param $len i32) (param $c f64) (param $s f64)
     (local $cv v128) (local $sv v128) (local $xv v128) (local $yv v128) (local $end i32) (local $xs f64) (local $ys f64)
     (local.set $x (i32.shl (local.get $x) (i32.const 3)))
     (local.set $y (i32.shl (local.get $y) (i32.const 3)))

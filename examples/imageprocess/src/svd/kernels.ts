@@ -170,6 +170,13 @@ export interface Kernels {
   lastRowEigen(d: number, e: number, last: number, n: number): number;
   /** Plane rotation of two vectors: x' = c x - s y, y' = s x + c y. */
   rotate(x: number, y: number, len: number, c: number, s: number): void;
+  /**
+   * Applies `count` recorded rotations, float64 triples (i, c, s) from element `rot`, last
+   * first, each as rotate(w + i ld, w + (i + 1) ld, len, c, -s): W becomes W G_1ᵀ⋯ (rows of W
+   * indexed like the rows of Zᵀ that rotate turns). Started from the unit rows of the wanted
+   * eigenvectors, W ends as those eigenvectors' transpose (see tridiagonalEigenvectorRows).
+   */
+  rotateBack(w: number, ld: number, len: number, rot: number, count: number): void;
 }
 
 function dot(h: Float64Array, x: number, y: number, len: number): number {
@@ -426,6 +433,13 @@ export function createJsKernels(): Kernels {
         const yj = h[y + j]!;
         h[x + j] = c * xj - s * yj;
         h[y + j] = s * xj + c * yj;
+      }
+    },
+    rotateBack(w, ld, len, rot, count) {
+      for (let k = count - 1; k >= 0; k--) {
+        const at = rot + 3 * k;
+        const row = w + heap[at]! * ld;
+        this.rotate(row, row + ld, len, heap[at + 1]!, -heap[at + 2]!);
       }
     },
   };

@@ -234,31 +234,69 @@ export function lanczosLowRank(
   }
   if (!converged) return { converged: false, steps };
 
-  // Ritz vectors: eigenvectors of T_m (rows of Zᵀ in the heap), then V_kᵀ = Y_k Q. After an
-  // exhausted rank the basis may hold fewer than k vectors: the missing ones add nothing to A_k.
+  // Ritz vectors: the top-k eigenvectors of T_m (rows of Y_kᵀ in the heap), then V_kᵀ = Y_kᵀ Q.
+  // After an exhausted rank the basis may hold fewer than k vectors: the missing ones add
+  // nothing to A_k.
   const m = steps;
   const p = Math.min(rank, m);
-  const ztOff = end;
-  const vtOff = ztOff + m * m;
-  heap = kernels.reserve(vtOff + p * n);
-  heap.fill(0, ztOff, ztOff + m * m);
-  for (let i = 0; i < m; i++) heap[ztOff + i * m + i] = 1;
-  const d = alpha.slice(0, m);
-  const e = beta.slice(0, m);
-  tridiagonalEigen(d, e, (i, c, s) => kernels.rotate(ztOff + i * m, ztOff + (i + 1) * m, m, c, s));
-  const order = descendingOrder(d);
-  // Gather the top-k rows of Zᵀ into the first k rows (in order) for one GEMM with Q.
+  const vtOff = end;
   const ySel = vtOff + p * n;
-  heap = kernels.reserve(ySel + p * m);
-  for (let r = 0; r < p; r++) {
-    const src = ztOff + order[r]! * m;
-    heap.copyWithin(ySel + r * m, src, src + m);
-  }
+  heap = tridiagonalEigenvectorRows(kernels, alpha.subarray(0, m), beta.subarray(0, m), p, ySel);
   const btOff = ySel + p * m;
   heap = kernels.reserve(btOff + p * rows);
   kernels.gemmNN(ySel, p, m, m, qOff, n, n, vtOff, n);
   kernels.gemmNN(ySel, p, m, m, tOff, rows, rows, btOff, rows);
   return { converged: true, factors: { bt: btOff, vt: vtOff, p, free: btOff + p * rows }, steps };
+}
+
+/**
+ * The eigenvectors of the k largest eigenvalues of the m x m symmetric tridiagonal matrix with
+ * diagonal `diagonal` and off-diagonal `offDiagonal` (both left as they are), in descending
+ * order of eigenvalue, as the k rows (m values each) of a block at element `out`; the heap is
+ * free after it. Returns the heap.
+ *
+ * Zᵀ = G_N ⋯ G_1 for QL's N rotations (tridiagonalEigen), so its k wanted rows are the unit
+ * rows E_kᵀ times G_N ⋯ G_1: the rotations are recorded (about m² of them), then applied to
+ * E_k from the last one back (rotateBack), each on rows of k values instead of Zᵀ's m. Same
+ * eigenvectors as accumulating all of Zᵀ, to rounding, in (k/m)-th of the flops and one call.
+ */
+export function tridiagonalEigenvectorRows(
+  kernels: Kernels,
+  diagonal: Float64Array,
+  offDiagonal: Float64Array,
+  k: number,
+  out: number,
+): Float64Array {
+  const m = diagonal.length;
+  const d = diagonal.slice();
+  const e = offDiagonal.slice();
+  let rotations = new Float64Array(3 * Math.max(16, m * m));
+  let count = 0;
+  tridiagonalEigen(d, e, (i, c, s) => {
+    if (3 * count + 3 > rotations.length) {
+      const grown = new Float64Array(2 * rotations.length);
+      grown.set(rotations);
+      rotations = grown;
+    }
+    rotations[3 * count] = i;
+    rotations[3 * count + 1] = c;
+    rotations[3 * count + 2] = s;
+    count++;
+  });
+  const order = descendingOrder(d);
+  // W (m x k) from the unit columns e_order[r], then W <- W G_N ⋯ G_1 in the transposed sense
+  // (rotateBack), then the k rows of Wᵀ into `out`.
+  const wOff = out + k * m;
+  const rotOff = wOff + m * k;
+  const heap = kernels.reserve(rotOff + 3 * count);
+  heap.fill(0, wOff, wOff + m * k);
+  for (let r = 0; r < k; r++) heap[wOff + order[r]! * k + r] = 1;
+  heap.set(rotations.subarray(0, 3 * count), rotOff);
+  kernels.rotateBack(wOff, k, k, rotOff, count);
+  for (let r = 0; r < k; r++) {
+    for (let i = 0; i < m; i++) heap[out + r * m + i] = heap[wOff + i * k + r]!;
+  }
+  return heap;
 }
 
 /**

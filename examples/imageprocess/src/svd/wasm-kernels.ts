@@ -29,6 +29,7 @@ interface KernelExports {
   gemmNN: Kernels['gemmNN'];
   lastRowEigen: Kernels['lastRowEigen'];
   rotate: Kernels['rotate'];
+  rotateBack: Kernels['rotateBack'];
 }
 
 const PAGE_BYTES = 65536;
@@ -129,6 +130,7 @@ function kernelsOf(exports: KernelExports): Kernels {
     gemmNN: exports.gemmNN,
     lastRowEigen: exports.lastRowEigen,
     rotate: exports.rotate,
+    rotateBack: exports.rotateBack,
   };
 }
 
