@@ -19,15 +19,18 @@ describe('the stopping-test schedule', () => {
     expect(new TestSchedule(5).wait(7, 1e3)).toBe(2);
   });
 
-  it('follows a geometric trend to half the predicted distance, at most k/10 and at least 1', () => {
+  it('follows a geometric trend to the predicted distance (rounded down), at most k/10 and at least 1', () => {
     const schedule = new TestSchedule(200);
     schedule.wait(250, 1e6);
-    // 1e6 -> 1e4 in 20 steps: 10 steps per decade, 40 to go; half of it is 20, within k/10 = 20.
+    // 1e6 -> 1e4 in 20 steps: 10 steps per decade, 40 to go; capped at k/10 = 20.
     expect(schedule.wait(270, 1e4)).toBe(20);
-    // 1e4 -> 1e2 in 20 steps: 20 to go, half is 10.
-    expect(schedule.wait(290, 1e2)).toBe(10);
-    // 1e2 -> 1.5 in 10 steps: well under one step to go: the next step.
-    expect(schedule.wait(300, 1.5)).toBe(1);
+    // 1e4 -> 1e2 in 10 steps: 5 steps per decade, 10 to go (half of it, as this once waited,
+    // tested again at 5 and then every step or two while the residual fell the last decades).
+    expect(schedule.wait(280, 1e2)).toBe(10);
+    // 1e2 -> 6 in 10 steps: 6.4 to go, rounded down.
+    expect(schedule.wait(290, 6)).toBe(6);
+    // 6 -> 1.5 in 6 steps: well under one step to go: the next step.
+    expect(schedule.wait(296, 1.5)).toBe(1);
   });
 });
 

@@ -304,7 +304,11 @@ export function tridiagonalEigenvectorRows(
  * and white noise later still: a fixed test interval either overshoots (every step past
  * convergence is a wasted pass over A) or costs a QL sweep per step. The worst residual falls
  * roughly geometrically with the dimension, so after two tests the next one is placed where the
- * trend crosses the tolerance (a little before, never more than k/10 steps ahead).
+ * trend crosses the tolerance (rounded down, never more than k/10 steps ahead). The fall speeds
+ * up towards the end, so the trend of the last two tests tends to overestimate the distance:
+ * aiming half way, as this once did, tested at every one of the last four or five steps. On the
+ * 17 photographs at ranks 20, 50 and 100 aiming at the crossing takes 6, 15 and 19 % fewer
+ * tests for 0, 2 and 15 more steps in all (of 2507, 5182 and 5898).
  */
 export class TestSchedule {
   /** The dimension of the first test. */
@@ -326,7 +330,7 @@ export class TestSchedule {
     if (!previous || !Number.isFinite(worst) || !(worst < previous.worst)) return this.#initial;
     const perStep = Math.log(previous.worst / worst) / (steps - previous.steps);
     const needed = Math.log(worst) / perStep;
-    return Math.min(this.#longest, Math.max(1, Math.floor(0.5 * needed)));
+    return Math.min(this.#longest, Math.max(1, Math.floor(needed)));
   }
 }
 
