@@ -39,10 +39,16 @@ function fullAccumulation(d0: Float64Array, e0: Float64Array, k: number): Float6
     .map((r) => zt[r]!);
 }
 
-function rows(kernels: Kernels, d: Float64Array, e: Float64Array, k: number): Float64Array[] {
+function rows(
+  kernels: Kernels,
+  d: Float64Array,
+  e: Float64Array,
+  k: number,
+  initialCapacity?: number,
+): Float64Array[] {
   const m = d.length;
   const out = 5;
-  const heap = tridiagonalEigenvectorRows(kernels, d, e, k, out);
+  const heap = tridiagonalEigenvectorRows(kernels, d, e, k, out, initialCapacity);
   return Array.from({ length: k }, (_, r) => heap.slice(out + r * m, out + (r + 1) * m));
 }
 
@@ -85,6 +91,15 @@ describe('tridiagonalEigenvectorRows', () => {
       expect([...e]).toEqual([...tridiagonal(m, 17 * m + k).e]);
     },
   );
+
+  it('gives the same bits when the record of rotations outgrows its first room in the heap', () => {
+    for (const make of [() => wasmKernelsOf('baseline')!, () => createJsKernels()]) {
+      const { d, e } = tridiagonal(120, 3);
+      const want = rows(make(), d, e, 50);
+      const got = rows(make(), d, e, 50, 1);
+      expect(got.map((r) => [...r])).toEqual(want.map((r) => [...r]));
+    }
+  });
 
   it('gives the same bits with the WebAssembly and the TypeScript kernels', () => {
     for (const [m, k] of CASES) {
