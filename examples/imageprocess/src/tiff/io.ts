@@ -87,13 +87,7 @@ export async function writeTiff(
   image: TiffImage,
   options?: WriteTiffOptions,
 ): Promise<void> {
-  checkPath(path, 'writeTiff');
-  const bytes = encodeTiff(image, options);
-  try {
-    await replaceFile(path, bytes);
-  } catch (error) {
-    throw ioError('write', path, error);
-  }
+  await writeEncoded(path, () => encodeTiff(image, options));
 }
 
 /**
@@ -107,10 +101,18 @@ export async function writeOwnedTiff(
   image: TiffImage,
   options?: WriteTiffOptions,
 ): Promise<void> {
+  await writeEncoded(path, () => encodeTiffParts(image, options));
+}
+
+/** The path checked, then the image encoded (its errors as rejections), then replaced. */
+async function writeEncoded(
+  path: string,
+  encode: () => Uint8Array | readonly Uint8Array[],
+): Promise<void> {
   checkPath(path, 'writeTiff');
-  const parts = encodeTiffParts(image, options);
+  const content = encode();
   try {
-    await replaceFile(path, parts);
+    await replaceFile(path, content);
   } catch (error) {
     throw ioError('write', path, error);
   }
