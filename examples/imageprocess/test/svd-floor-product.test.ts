@@ -286,6 +286,26 @@ describe.each(KERNELS)('floorProduct (%s kernels)', (_, make) => {
     }
   });
 
+  it('sums the squared error exactly past what 32-bit lanes hold (a very wide band)', () => {
+    // Every output 0 against samples of 255: 255² per sample, 140 000 of them per row, more
+    // than a 32-bit lane of the SIMD sum can take (2^31 / 2 / 255² blocks of 8): the kernel
+    // must flush its lanes within a row.
+    const kernels = make();
+    const [p, rows, cols] = [1, 5, 140_000];
+    const c: Case = {
+      p,
+      rows,
+      cols,
+      l: new Float64Array(p * rows),
+      r: new Float64Array(p * cols).fill(1),
+      samples: new Uint8Array(rows * cols).fill(255),
+      step: 1,
+    };
+    const got = run(kernels, c);
+    expect(got.error).toBe(rows * cols * 255 * 255);
+    expect(got.out.every((v) => v === 0)).toBe(true);
+  });
+
   it('returns NaN when a sum is NaN', () => {
     const kernels = make();
     const c = randomCase(5, 9, 12, 1, 3);

@@ -453,12 +453,13 @@ export function u8Stride(cols: number): number {
 /**
  * The scratch bytes {@link Kernels.floorProduct} needs for p terms and a rows x cols result:
  * float32 copies of L and R padded to 4 rows and 8 columns, float64 transposes for the entries
- * it redoes, the bounds, and 16 bytes.
+ * it redoes, the bounds, 16 bytes for a partial block, 64 for the epilogue's arguments (and 16
+ * of alignment), and a strip of four rows of float32 sums.
  */
 export function floorProductScratchBytes(p: number, rows: number, cols: number): number {
   const rows4 = Math.ceil(rows / 4) * 4;
   const cols8 = Math.ceil(cols / 8) * 8;
-  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 8 * (rows4 + cols8) + 16 + 144;
+  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 8 * (rows4 + cols8) + 96 + 16 * cols8;
 }
 
 /** The int16 elements between gramStepU8's limb rows for a rows x cols matrix. */
