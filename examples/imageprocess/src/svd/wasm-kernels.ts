@@ -1,5 +1,7 @@
 import type { Kernels } from './kernels.js';
 import { SVD_KERNELS_RELAXED_WASM_BASE64, SVD_KERNELS_WASM_BASE64 } from './kernels-wasm-binary.js';
+import { nativeKernels } from './native-kernels.js';
+import type { NativeKernels } from './native-kernels.js';
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
@@ -66,30 +68,38 @@ function compile(base64: string): KernelExports | undefined {
 /**
  * A fresh instance of one binary's kernels, or undefined where this engine cannot compile it
  * (no relaxed SIMD before Node 22; no SIMD at all): for tests and benchmarks that compare the
- * two. The package itself uses {@link wasmKernels}.
+ * two. With `native`, the native addon's Gram step replaces the WebAssembly one where the addon
+ * is present (as in {@link wasmKernels}); without, every kernel is WebAssembly. The package
+ * itself uses {@link wasmKernels}.
  */
-export function wasmKernelsOf(which: WasmVariant): Kernels | undefined {
+export function wasmKernelsOf(which: WasmVariant, native = false): Kernels | undefined {
   if (!wasmApi) return undefined;
   const exports = compile(
     which === 'relaxed' ? SVD_KERNELS_RELAXED_WASM_BASE64 : SVD_KERNELS_WASM_BASE64,
   );
-  return exports && kernelsOf(exports);
+  return exports && kernelsOf(exports, native ? nativeKernels() : undefined);
 }
 
 function instantiate(): Kernels | null {
   // An engine without relaxed SIMD refuses that binary (a CompileError): then the baseline.
   // IMAGEPROCESS_SVD_WASM=baseline forces the baseline, for timing the two.
   const forced = process.env['IMAGEPROCESS_SVD_WASM'] === 'baseline';
-  const relaxed = forced ? undefined : wasmKernelsOf('relaxed');
-  const kernels = relaxed ?? wasmKernelsOf('baseline');
+  const relaxed = forced ? undefined : wasmKernelsOf('relaxed', true);
+  const kernels = relaxed ?? wasmKernelsOf('baseline', true);
   if (!kernels) return null;
   variant = relaxed ? 'relaxed' : 'baseline';
   return kernels;
 }
 
-function kernelsOf(exports: KernelExports): Kernels {
+function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): Kernels {
   const memory = exports.memory;
   let heap = new Float64Array(memory.buffer);
+  // The native Gram step works on the memory's buffer in place (taken at each call: growing the
+  // memory replaces it).
+  const gramStepU8: Kernels['gramStepU8'] = native
+    ? (a8, at8, rows, cols, q, t, z, limbs, limbCount) =>
+        native.gramStepU8(memory.buffer, a8, at8, rows, cols, q, t, z, limbs, limbCount)
+    : exports.gramStepU8;
   return {
     kind: 'wasm',
     get heap() {
@@ -116,7 +126,7 @@ function kernelsOf(exports: KernelExports): Kernels {
       return heap;
     },
     gramStep: exports.gramStep,
-    gramStepU8: exports.gramStepU8,
+    gramStepU8,
     transposeBytes: exports.transposeBytes,
     gatherBytes: exports.gatherBytes,
     interleave3: exports.interleave3,
