@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <node_api.h>
@@ -170,6 +171,249 @@ static napi_value gramStepU8(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// floorProduct (see src/svd/kernels.ts): out = floor(Σ_t l_ti r_tj) clamped to 0..255, the sum
+// meant in float64 in order of t, without forming it: float32 sums in 4 x 16 register tiles
+// (fused multiply-adds), and every entry whose floor float32 could get wrong summed again in
+// float64 in order of t. The test is the WebAssembly kernel's (its comments give the bound: with
+// γ' as computed below, the float64 sum lies within γ' (|l_i0| |r_j0| + ‖l_i'‖ ‖r_j'‖) of the
+// float32 one, fused or not), so the bytes are floor(float64 sum) exactly, as there.
+// Returns Σ (out - sample)² (exact), or NaN when a sum is NaN.
+typedef struct {
+  const double *l, *r;
+  int ldl, ldr, p, rows, cols, step, planarStride;
+  const uint8_t *planar;
+  uint8_t *out;
+} Product;
+
+// The float64 sum of entry (i, j) in order of t (the transposed copies lt, rt), floored and
+// clamped; NaN flags *sawNaN and gives 0.
+static int fixEntry(const double *lt, const double *rt, int p, int *sawNaN) {
+  double s = 0;
+  for (int t = 0; t < p; t++) s += lt[t] * rt[t];
+  if (s != s) {
+    *sawNaN = 1;
+    return 0;
+  }
+  double v = floor(s);
+  return v < 0 ? 0 : v > 255 ? 255 : (int)v;
+}
+
+static size_t up4(size_t n) { return (n + 3) & ~(size_t)3; }
+static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+// The scratch bytes floorProduct needs (src/svd/kernels.ts's floorProductScratchBytes covers it).
+static size_t floorScratchBytes(size_t p, size_t rows, size_t cols) {
+  const size_t rows4 = up4(rows), cols16 = up16(cols);
+  return 4 * p * (rows4 + cols16) + 8 * p * (rows + cols) + 8 * (rows4 + cols16) + 16 * cols16 + 96;
+}
+
+__attribute__((target("avx2,fma"))) static double floorProductAvx2(const Product *a, uint8_t *scratch) {
+  const int p = a->p, rows = a->rows, cols = a->cols;
+  const size_t rows4 = up4(rows), cols16 = up16(cols);
+  float *l32 = (float *)scratch;                 // panels of 4 rows: [i/4][t][i%4]
+  float *r32 = l32 + p * rows4;                  // panels of 16 columns: [j/16][t][j%16]
+  double *lt = (double *)(r32 + p * cols16);     // lt[i p + t] = l_ti
+  double *rt = lt + (size_t)rows * p;            // rt[j p + t] = r_tj
+  float *rowB = (float *)(rt + (size_t)cols * p); // γ' |l_i0|, rounded up, at least 2^-60
+  float *rowB2 = rowB + rows4;                   // γ' ‖l_i'‖
+  float *colN = rowB2 + rows4;                   // |r_j0|
+  float *colN2 = colN + cols16;                  // ‖r_j'‖
+  float *strip = colN2 + cols16;                 // 4 rows of cols16 float32 sums
+  for (int t = 0; t < p; t++) {
+    const double *src = a->l + (size_t)t * a->ldl;
+    for (size_t i = 0; i < rows4; i++) {
+      double v = i < (size_t)rows ? src[i] : 0;
+      if (i < (size_t)rows) lt[i * p + t] = v;
+      l32[(i / 4) * 4 * p + t * 4 + i % 4] = (float)v;
+    }
+    src = a->r + (size_t)t * a->ldr;
+    for (size_t j = 0; j < cols16; j++) {
+      double v = j < (size_t)cols ? src[j] : 0;
+      if (j < (size_t)cols) rt[j * p + t] = v;
+      r32[(j / 16) * 16 * p + t * 16 + j % 16] = (float)v;
+    }
+  }
+  double g = (double)(p + 2) * 0x1p-24;
+  double gamma = g / (1 - g);
+  g = (double)p * 0x1p-53;
+  gamma = 1.001 * (gamma + g / (1 - g));
+  for (size_t i = 0; i < rows4; i++) {
+    double s = 0, s1 = 0;
+    if (i < (size_t)rows) {
+      const double *row = lt + i * p;
+      for (int t = 1; t < p; t++) s += row[t] * row[t];
+      s1 = p ? fabs(row[0]) : 0;
+      s1 = fmax(gamma * s1, 0x1p-60) * 0x1.00001p0;
+      s = fmax(gamma * sqrt(s), 0x1p-60) * 0x1.00001p0;
+    }
+    rowB[i] = (float)s1;
+    rowB2[i] = (float)s;
+  }
+  for (size_t j = 0; j < cols16; j++) {
+    double s = 0, s1 = 0;
+    if (j < (size_t)cols) {
+      const double *col = rt + j * p;
+      for (int t = 1; t < p; t++) s += col[t] * col[t];
+      s1 = p ? fabs(col[0]) : 0;
+      s1 = fmax(s1, 0x1p-60) * 0x1.00001p0;
+      s = fmax(sqrt(s), 0x1p-60) * 0x1.00001p0;
+    }
+    colN[j] = (float)s1;
+    colN2[j] = (float)s;
+  }
+  int sawNaN = 0;
+  int64_t error = 0;
+  const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255);
+  for (int i0 = 0; i0 < rows; i0 += 4) {
+    for (size_t j0 = 0; j0 < (size_t)cols; j0 += 16) {
+      __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+      __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      const float *lp = l32 + (size_t)i0 * p, *rp = r32 + j0 * p;
+      for (int t = 0; t < p; t++, lp += 4, rp += 16) {
+        __m256 w0 = _mm256_loadu_ps(rp), w1 = _mm256_loadu_ps(rp + 8);
+        __m256 b = _mm256_broadcast_ss(lp);
+        c00 = _mm256_fmadd_ps(b, w0, c00);
+        c01 = _mm256_fmadd_ps(b, w1, c01);
+        b = _mm256_broadcast_ss(lp + 1);
+        c10 = _mm256_fmadd_ps(b, w0, c10);
+        c11 = _mm256_fmadd_ps(b, w1, c11);
+        b = _mm256_broadcast_ss(lp + 2);
+        c20 = _mm256_fmadd_ps(b, w0, c20);
+        c21 = _mm256_fmadd_ps(b, w1, c21);
+        b = _mm256_broadcast_ss(lp + 3);
+        c30 = _mm256_fmadd_ps(b, w0, c30);
+        c31 = _mm256_fmadd_ps(b, w1, c31);
+      }
+      float *at = strip + j0;
+      _mm256_storeu_ps(at, c00);
+      _mm256_storeu_ps(at + 8, c01);
+      _mm256_storeu_ps(at + cols16, c10);
+      _mm256_storeu_ps(at + cols16 + 8, c11);
+      _mm256_storeu_ps(at + 2 * cols16, c20);
+      _mm256_storeu_ps(at + 2 * cols16 + 8, c21);
+      _mm256_storeu_ps(at + 3 * cols16, c30);
+      _mm256_storeu_ps(at + 3 * cols16 + 8, c31);
+    }
+    const int n = rows - i0 < 4 ? rows - i0 : 4;
+    for (int k = 0; k < n; k++) {
+      const int row = i0 + k;
+      const __m256 bv = _mm256_set1_ps(rowB[row]), bw = _mm256_set1_ps(rowB2[row]);
+      const float *x = strip + (size_t)k * cols16;
+      const uint8_t *samples = a->planar + (size_t)row * a->planarStride;
+      uint8_t *outRow = a->out + (size_t)row * cols * a->step;
+      __m128i err = _mm_setzero_si128();
+      for (int j0 = 0; j0 < cols; j0 += 8) {
+        if ((j0 & 8191) == 0) {
+          // Each 32-bit lane takes at most 2 * 255² per 8 columns: flushed every 8192.
+          int32_t e4[4];
+          _mm_storeu_si128((__m128i *)e4, err);
+          error += (int64_t)e4[0] + e4[1] + e4[2] + e4[3];
+          err = _mm_setzero_si128();
+        }
+        __m256 v = _mm256_loadu_ps(x + j0);
+        __m256 f = _mm256_floor_ps(v);
+        // Sure: b < frac and frac + b < 1 (frac = x - floor(x) is exact; the sum reaches 1 only
+        // if the exact one does); b from float32 products and a sum, as in the WebAssembly.
+        __m256 kb = _mm256_add_ps(_mm256_mul_ps(bv, _mm256_loadu_ps(colN + j0)),
+                                  _mm256_mul_ps(bw, _mm256_loadu_ps(colN2 + j0)));
+        __m256 d = _mm256_sub_ps(v, f);
+        __m256 sure = _mm256_and_ps(_mm256_cmp_ps(d, kb, _CMP_GT_OQ),
+                                    _mm256_cmp_ps(_mm256_add_ps(d, kb), one, _CMP_LT_OQ));
+        f = _mm256_min_ps(_mm256_max_ps(f, zero), top);
+        __m256i ints = _mm256_cvttps_epi32(f);
+        const int mask = _mm256_movemask_ps(sure);
+        const int last = cols - j0 < 8 ? cols - j0 : 8;
+        if (mask != 0xff) {
+          int32_t lanes[8];
+          _mm256_storeu_si256((__m256i *)lanes, ints);
+          for (int q = 0; q < 8; q++) {
+            if (!(mask >> q & 1)) {
+              lanes[q] = q < last
+                  ? fixEntry(lt + (size_t)row * p, rt + (size_t)(j0 + q) * p, p, &sawNaN)
+                  : 0;
+            }
+          }
+          ints = _mm256_loadu_si256((const __m256i *)lanes);
+        }
+        __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(ints), _mm256_extracti128_si256(ints, 1));
+        __m128i bytes = _mm_packus_epi16(words, words);
+        uint8_t *dst = outRow + (size_t)j0 * a->step;
+        if (last == 8 && a->step == 1) {
+          _mm_storel_epi64((__m128i *)dst, bytes);
+        } else {
+          uint8_t b8[16];
+          _mm_storeu_si128((__m128i *)b8, bytes);
+          for (int q = 0; q < last; q++) dst[(size_t)q * a->step] = b8[q];
+        }
+        // Columns past cols are 0 against zeros (the rows of samples are zero-padded to 16).
+        __m128i diff = _mm_sub_epi16(words, _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(samples + j0))));
+        err = _mm_add_epi32(err, _mm_madd_epi16(diff, diff));
+      }
+      int32_t e4[4];
+      _mm_storeu_si128((__m128i *)e4, err);
+      error += (int64_t)e4[0] + e4[1] + e4[2] + e4[3];
+    }
+  }
+  return sawNaN ? NAN : (double)error;
+}
+
+
+static int getOffsets(napi_env env, napi_callback_info info, size_t count, const char *name,
+                      void **base, size_t *length, uint32_t *out) {
+  napi_value argv[16];
+  size_t argc = 16;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1 ||
+      napi_get_arraybuffer_info(env, argv[0], base, length) != napi_ok) {
+    char message[160];
+    snprintf(message, sizeof message, "%s takes the memory's ArrayBuffer and %zu offsets", name, count);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  for (size_t k = 0; k < count; k++) {
+    if (napi_get_value_uint32(env, argv[k + 1], &out[k]) != napi_ok) {
+      char message[160];
+      snprintf(message, sizeof message, "%s's offsets must be non-negative integers", name);
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// floorProduct(memory, l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step,
+// scratch): the WebAssembly export's arguments after the memory's ArrayBuffer (l and r float64
+// element offsets, the others bytes). Returns the squared error, or NaN.
+static napi_value floorProduct(napi_env env, napi_callback_info info) {
+  void *base;
+  size_t length;
+  uint32_t a[12];
+  if (!getOffsets(env, info, 12, "floorProduct", &base, &length, a)) return NULL;
+  const uint64_t l = a[0], ldl = a[1], r = a[2], ldr = a[3], p = a[4], rows = a[5], cols = a[6];
+  const uint64_t planar = a[7], planarStride = a[8], out = a[9], step = a[10], scratch = a[11];
+  const uint64_t need[] = {
+      p && rows ? 8 * (l + (p - 1) * ldl + rows) : 0,
+      p && cols ? 8 * (r + (p - 1) * ldr + cols) : 0,
+      rows ? planar + (rows - 1) * planarStride + ((cols + 7) & ~7ull) : 0,
+      rows && cols ? out + (rows * cols - 1) * step + 1 : 0,
+      scratch + floorScratchBytes(p, rows, cols),
+  };
+  int fits = step >= 1 && scratch % 8 == 0 && planarStride >= ((cols + 7) & ~7ull);
+  for (int k = 0; k < 5; k++) fits = fits && need[k] <= length;
+  if (!fits) {
+    napi_throw_range_error(env, NULL, "floorProduct's offsets fall outside the memory");
+    return NULL;
+  }
+  uint8_t *heap = base;
+  const Product product = {
+      .l = (const double *)heap + l, .r = (const double *)heap + r, .ldl = (int)ldl,
+      .ldr = (int)ldr, .p = (int)p, .rows = (int)rows, .cols = (int)cols, .step = (int)step,
+      .planarStride = (int)planarStride, .planar = heap + planar, .out = heap + out,
+  };
+  napi_value result;
+  napi_create_double(env, floorProductAvx2(&product, heap + scratch), &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value avx2;
   napi_get_boolean(env, __builtin_cpu_supports("avx2"), &avx2);
@@ -177,5 +421,7 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "gramStepU8", NAPI_AUTO_LENGTH, gramStepU8, NULL, &fn);
   napi_set_named_property(env, exports, "gramStepU8", fn);
+  napi_create_function(env, "floorProduct", NAPI_AUTO_LENGTH, floorProduct, NULL, &fn);
+  napi_set_named_property(env, exports, "floorProduct", fn);
   return exports;
 }

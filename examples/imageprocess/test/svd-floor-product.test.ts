@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJsKernels, floorProductScratchBytes } from '../src/svd/kernels.js';
 import type { Kernels } from '../src/svd/kernels.js';
+import { nativeKernels } from '../src/svd/native-kernels.js';
 import { wasmKernelsOf } from '../src/svd/wasm-kernels.js';
 import { random } from './svd-helpers.js';
 
@@ -192,6 +193,9 @@ const KERNELS: [string, () => Kernels][] = [
   ['wasm baseline', () => wasmKernelsOf('baseline')!],
   ...(HAS_RELAXED
     ? [['wasm relaxed', () => wasmKernelsOf('relaxed')!] as [string, () => Kernels]]
+    : []),
+  ...(nativeKernels()
+    ? [['native AVX2', () => wasmKernelsOf('baseline', true)!] as [string, () => Kernels]]
     : []),
   ['js', () => createJsKernels()],
 ];

@@ -452,14 +452,16 @@ export function u8Stride(cols: number): number {
 
 /**
  * The scratch bytes {@link Kernels.floorProduct} needs for p terms and a rows x cols result:
- * float32 copies of L and R padded to 4 rows and 8 columns, float64 transposes for the entries
+ * float32 copies of L and R padded to 4 rows and 16 columns, float64 transposes for the entries
  * it redoes, the bounds, 16 bytes for a partial block, 64 for the epilogue's arguments (and 16
- * of alignment), and a strip of four rows of float32 sums.
+ * of alignment), and a strip of four rows of float32 sums (the WebAssembly kernel pads the
+ * columns to 8 only; the native one, to 16).
  */
 export function floorProductScratchBytes(p: number, rows: number, cols: number): number {
   const rows4 = Math.ceil(rows / 4) * 4;
-  const cols8 = Math.ceil(cols / 8) * 8;
-  return 4 * p * (rows4 + cols8) + 8 * p * (rows + cols) + 8 * (rows4 + cols8) + 96 + 16 * cols8;
+  // 16 for the native kernel's tiles (native/svd-native.c); the WebAssembly's take 8.
+  const cols16 = Math.ceil(cols / 16) * 16;
+  return 4 * p * (rows4 + cols16) + 8 * p * (rows + cols) + 8 * (rows4 + cols16) + 96 + 16 * cols16;
 }
 
 /** The int16 elements between gramStepU8's limb rows for a rows x cols matrix. */

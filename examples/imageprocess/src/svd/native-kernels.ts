@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 /**
  * The optional native addon (native/svd-native.c, built into build/svd-native.node by
  * scripts/build-native.mjs where a C compiler and Node's headers are present): the uint8 Gram
- * step in 256-bit AVX2, working on the WebAssembly heap in place, with the same results bit for
- * bit as the WebAssembly kernel it replaces.
+ * step and floorProduct in 256-bit AVX2, working on the WebAssembly heap in place, with the same
+ * results bit for bit as the WebAssembly kernels they replace.
  */
 export interface NativeKernels {
   /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
@@ -20,6 +20,22 @@ export interface NativeKernels {
     limbs: number,
     limbCount: number,
   ): void;
+  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
+  floorProduct(
+    memory: ArrayBuffer,
+    l: number,
+    ldl: number,
+    r: number,
+    ldr: number,
+    p: number,
+    rows: number,
+    cols: number,
+    planar: number,
+    planarStride: number,
+    out: number,
+    step: number,
+    scratch: number,
+  ): number;
 }
 
 interface Addon extends NativeKernels {

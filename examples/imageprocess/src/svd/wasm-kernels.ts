@@ -68,8 +68,8 @@ function compile(base64: string): KernelExports | undefined {
 /**
  * A fresh instance of one binary's kernels, or undefined where this engine cannot compile it
  * (no relaxed SIMD before Node 22; no SIMD at all): for tests and benchmarks that compare the
- * two. With `native`, the native addon's Gram step replaces the WebAssembly one where the addon
- * is present (as in {@link wasmKernels}); without, every kernel is WebAssembly. The package
+ * two. With `native`, the native addon's Gram step and floorProduct replace the WebAssembly ones
+ * where the addon is present (as in {@link wasmKernels}); without, every kernel is WebAssembly. The package
  * itself uses {@link wasmKernels}.
  */
 export function wasmKernelsOf(which: WasmVariant, native = false): Kernels | undefined {
@@ -94,12 +94,30 @@ function instantiate(): Kernels | null {
 function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): Kernels {
   const memory = exports.memory;
   let heap = new Float64Array(memory.buffer);
-  // The native Gram step works on the memory's buffer in place (taken at each call: growing the
+  // The native kernels work on the memory's buffer in place (taken at each call: growing the
   // memory replaces it).
   const gramStepU8: Kernels['gramStepU8'] = native
     ? (a8, at8, rows, cols, q, t, z, limbs, limbCount) =>
         native.gramStepU8(memory.buffer, a8, at8, rows, cols, q, t, z, limbs, limbCount)
     : exports.gramStepU8;
+  const floorProduct: Kernels['floorProduct'] = native
+    ? (l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step, scratch) =>
+        native.floorProduct(
+          memory.buffer,
+          l,
+          ldl,
+          r,
+          ldr,
+          p,
+          rows,
+          cols,
+          planar,
+          planarStride,
+          out,
+          step,
+          scratch,
+        )
+    : exports.floorProduct;
   return {
     kind: 'wasm',
     get heap() {
@@ -131,7 +149,7 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
     gatherBytes: exports.gatherBytes,
     interleave3: exports.interleave3,
     floorToSamples: exports.floorToSamples,
-    floorProduct: exports.floorProduct,
+    floorProduct,
     dotRows: exports.dotRows,
     subtractRows: exports.subtractRows,
     rank1Rows: exports.rank1Rows,
