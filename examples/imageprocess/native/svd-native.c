@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <node_api.h>
@@ -358,6 +359,143 @@ __attribute__((target("avx2,fma"))) static double floorProductAvx2(const Product
 }
 
 
+// The float64 kernels of the Lanczos loop and the Ritz vectors, in the WebAssembly's order of
+// operations (multiplies and adds, never fused): the same bits.
+
+// x . y as the WebAssembly's $dot sums it: four partial sums over the elements 0, 1, 2 and 3
+// mod 4 (one 256-bit register here, two 128-bit ones there), combined as (P0 + P2) + (P1 + P3),
+// then the len mod 4 last products added one by one.
+__attribute__((target("avx2"))) static double dot(const double *x, const double *y, size_t len) {
+  __m256d a = _mm256_setzero_pd();
+  size_t j = 0;
+  for (; j + 4 <= len; j += 4) a = _mm256_add_pd(a, _mm256_mul_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(y + j)));
+  __m128d v = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+  double r = _mm_cvtsd_f64(v) + _mm_cvtsd_f64(_mm_unpackhi_pd(v, v));
+  for (; j < len; j++) r += x[j] * y[j];
+  return r;
+}
+
+__attribute__((target("avx2"))) static void dotRowsAvx2(const double *x, size_t count, size_t ldx,
+                                                        const double *y, size_t len, double *out) {
+  size_t r = 0;
+  // Four rows share each load of y.
+  for (; r + 4 <= count; r += 4) {
+    const double *x0 = x + r * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+      __m256d yv = _mm256_loadu_pd(y + j);
+      a0 = _mm256_add_pd(a0, _mm256_mul_pd(_mm256_loadu_pd(x0 + j), yv));
+      a1 = _mm256_add_pd(a1, _mm256_mul_pd(_mm256_loadu_pd(x1 + j), yv));
+      a2 = _mm256_add_pd(a2, _mm256_mul_pd(_mm256_loadu_pd(x2 + j), yv));
+      a3 = _mm256_add_pd(a3, _mm256_mul_pd(_mm256_loadu_pd(x3 + j), yv));
+    }
+    __m256d acc[4] = {a0, a1, a2, a3};
+    const double *rows[4] = {x0, x1, x2, x3};
+    for (int k = 0; k < 4; k++) {
+      __m128d v = _mm_add_pd(_mm256_castpd256_pd128(acc[k]), _mm256_extractf128_pd(acc[k], 1));
+      double s = _mm_cvtsd_f64(v) + _mm_cvtsd_f64(_mm_unpackhi_pd(v, v));
+      for (size_t t = j; t < len; t++) s += rows[k][t] * y[t];
+      out[r + k] = s;
+    }
+  }
+  for (; r < count; r++) out[r] = dot(x + r * ldx, y, len);
+}
+
+// y -= c_r x_r for r = 0, 1, ... in order: elementwise, so any grouping of rows gives the bits
+// of the WebAssembly's (four rows per pass there, as here).
+__attribute__((target("avx2"))) static void subtractRowsAvx2(const double *x, size_t count, size_t ldx,
+                                                             const double *coef, double *y, size_t len) {
+  size_t r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const double *x0 = x + r * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+    const double c0 = coef[r], c1 = coef[r + 1], c2 = coef[r + 2], c3 = coef[r + 3];
+    const __m256d v0 = _mm256_set1_pd(c0), v1 = _mm256_set1_pd(c1), v2 = _mm256_set1_pd(c2), v3 = _mm256_set1_pd(c3);
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+      __m256d a = _mm256_loadu_pd(y + j);
+      a = _mm256_sub_pd(a, _mm256_mul_pd(v0, _mm256_loadu_pd(x0 + j)));
+      a = _mm256_sub_pd(a, _mm256_mul_pd(v1, _mm256_loadu_pd(x1 + j)));
+      a = _mm256_sub_pd(a, _mm256_mul_pd(v2, _mm256_loadu_pd(x2 + j)));
+      a = _mm256_sub_pd(a, _mm256_mul_pd(v3, _mm256_loadu_pd(x3 + j)));
+      _mm256_storeu_pd(y + j, a);
+    }
+    for (; j < len; j++) y[j] = (((y[j] - c0 * x0[j]) - c1 * x1[j]) - c2 * x2[j]) - c3 * x3[j];
+  }
+  for (; r < count; r++) {
+    const double c = coef[r], *xr = x + r * ldx;
+    const __m256d cv = _mm256_set1_pd(c);
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+      _mm256_storeu_pd(y + j, _mm256_sub_pd(_mm256_loadu_pd(y + j), _mm256_mul_pd(cv, _mm256_loadu_pd(xr + j))));
+    }
+    for (; j < len; j++) y[j] = y[j] - c * xr[j];
+  }
+}
+
+// C = B V (B m x k, V k x n, row strides ldb, ldv, ldc), each c_ij summed in order of p from 0
+// (from +0), as the WebAssembly's gemmNN: 8 columns by 4 rows per register tile, the block's 8
+// columns of V copied into `panel` (k x 8, contiguous) first, so that it stays in L1 and in few
+// pages while every row group passes over it.
+__attribute__((target("avx2"))) static void gemmNNAvx2(const double *b, size_t m, size_t k, size_t ldb,
+                                                       const double *v, size_t n, size_t ldv, double *c,
+                                                       size_t ldc, double *panel) {
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (size_t p = 0; p < k; p++) {
+      _mm256_storeu_pd(panel + 8 * p, _mm256_loadu_pd(v + p * ldv + j));
+      _mm256_storeu_pd(panel + 8 * p + 4, _mm256_loadu_pd(v + p * ldv + j + 4));
+    }
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const double *b0 = b + i * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      __m256d e0 = _mm256_setzero_pd(), e1 = e0, f0 = e0, f1 = e0, g0 = e0, g1 = e0, h0 = e0, h1 = e0;
+      for (size_t p = 0; p < k; p++) {
+        const __m256d w0 = _mm256_loadu_pd(panel + 8 * p), w1 = _mm256_loadu_pd(panel + 8 * p + 4);
+        __m256d s = _mm256_broadcast_sd(b0 + p);
+        e0 = _mm256_add_pd(e0, _mm256_mul_pd(s, w0));
+        e1 = _mm256_add_pd(e1, _mm256_mul_pd(s, w1));
+        s = _mm256_broadcast_sd(b1 + p);
+        f0 = _mm256_add_pd(f0, _mm256_mul_pd(s, w0));
+        f1 = _mm256_add_pd(f1, _mm256_mul_pd(s, w1));
+        s = _mm256_broadcast_sd(b2 + p);
+        g0 = _mm256_add_pd(g0, _mm256_mul_pd(s, w0));
+        g1 = _mm256_add_pd(g1, _mm256_mul_pd(s, w1));
+        s = _mm256_broadcast_sd(b3 + p);
+        h0 = _mm256_add_pd(h0, _mm256_mul_pd(s, w0));
+        h1 = _mm256_add_pd(h1, _mm256_mul_pd(s, w1));
+      }
+      double *c0 = c + i * ldc + j;
+      _mm256_storeu_pd(c0, e0);
+      _mm256_storeu_pd(c0 + 4, e1);
+      _mm256_storeu_pd(c0 + ldc, f0);
+      _mm256_storeu_pd(c0 + ldc + 4, f1);
+      _mm256_storeu_pd(c0 + 2 * ldc, g0);
+      _mm256_storeu_pd(c0 + 2 * ldc + 4, g1);
+      _mm256_storeu_pd(c0 + 3 * ldc, h0);
+      _mm256_storeu_pd(c0 + 3 * ldc + 4, h1);
+    }
+    for (; i < m; i++) {
+      const double *b0 = b + i * ldb;
+      __m256d e0 = _mm256_setzero_pd(), e1 = e0;
+      for (size_t p = 0; p < k; p++) {
+        const __m256d s = _mm256_broadcast_sd(b0 + p);
+        e0 = _mm256_add_pd(e0, _mm256_mul_pd(s, _mm256_loadu_pd(panel + 8 * p)));
+        e1 = _mm256_add_pd(e1, _mm256_mul_pd(s, _mm256_loadu_pd(panel + 8 * p + 4)));
+      }
+      _mm256_storeu_pd(c + i * ldc + j, e0);
+      _mm256_storeu_pd(c + i * ldc + j + 4, e1);
+    }
+  }
+  for (; j < n; j++) {
+    for (size_t i = 0; i < m; i++) {
+      double s = 0;
+      for (size_t p = 0; p < k; p++) s += b[i * ldb + p] * v[p * ldv + j];
+      c[i * ldc + j] = s;
+    }
+  }
+}
+
 static int getOffsets(napi_env env, napi_callback_info info, size_t count, const char *name,
                       void **base, size_t *length, uint32_t *out) {
   napi_value argv[16];
@@ -414,6 +552,71 @@ static napi_value floorProduct(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// Each row r < count of x (ldx apart), len values, and so on: true when [off, off + ...) lies in
+// a buffer of `elements` float64 values.
+static int rowsFit(uint64_t off, uint64_t count, uint64_t ld, uint64_t len, uint64_t elements) {
+  return count == 0 || len == 0 || off + (count - 1) * ld + len <= elements;
+}
+
+// dotRows(memory, x, count, ldx, y, len, out): out[r] = x_r . y (float64 element offsets).
+static napi_value dotRows(napi_env env, napi_callback_info info) {
+  void *base;
+  size_t length;
+  uint32_t a[6];
+  if (!getOffsets(env, info, 6, "dotRows", &base, &length, a)) return NULL;
+  const uint64_t elements = length / 8;
+  if (!rowsFit(a[0], a[1], a[2], a[4], elements) || !rowsFit(a[3], 1, 0, a[4], elements) ||
+      !rowsFit(a[5], 1, 0, a[1], elements)) {
+    napi_throw_range_error(env, NULL, "dotRows's offsets fall outside the memory");
+    return NULL;
+  }
+  double *h = base;
+  dotRowsAvx2(h + a[0], a[1], a[2], h + a[3], a[4], h + a[5]);
+  return NULL;
+}
+
+// subtractRows(memory, x, count, ldx, coef, y, len): y -= Σ_r coef[r] x_r, row after row.
+static napi_value subtractRows(napi_env env, napi_callback_info info) {
+  void *base;
+  size_t length;
+  uint32_t a[6];
+  if (!getOffsets(env, info, 6, "subtractRows", &base, &length, a)) return NULL;
+  const uint64_t elements = length / 8;
+  if (!rowsFit(a[0], a[1], a[2], a[5], elements) || !rowsFit(a[3], 1, 0, a[1], elements) ||
+      !rowsFit(a[4], 1, 0, a[5], elements)) {
+    napi_throw_range_error(env, NULL, "subtractRows's offsets fall outside the memory");
+    return NULL;
+  }
+  double *h = base;
+  subtractRowsAvx2(h + a[0], a[1], a[2], h + a[3], h + a[4], a[5]);
+  return NULL;
+}
+
+// gemmNN(memory, b, m, k, ldb, v, n, ldv, c, ldc): C = B V (float64 element offsets).
+static napi_value gemmNN(napi_env env, napi_callback_info info) {
+  void *base;
+  size_t length;
+  uint32_t a[9];
+  if (!getOffsets(env, info, 9, "gemmNN", &base, &length, a)) return NULL;
+  const uint64_t elements = length / 8;
+  const uint64_t b = a[0], m = a[1], k = a[2], ldb = a[3], v = a[4], n = a[5], ldv = a[6];
+  const uint64_t c = a[7], ldc = a[8];
+  if (!rowsFit(b, m, ldb, k, elements) || !rowsFit(v, k, ldv, n, elements) ||
+      !rowsFit(c, m, ldc, n, elements)) {
+    napi_throw_range_error(env, NULL, "gemmNN's offsets fall outside the memory");
+    return NULL;
+  }
+  double *panel = malloc(8 * sizeof(double) * (k ? k : 1));
+  if (!panel) {
+    napi_throw_error(env, NULL, "gemmNN could not allocate its panel");
+    return NULL;
+  }
+  double *h = base;
+  gemmNNAvx2(h + b, m, k, ldb, h + v, n, ldv, h + c, ldc, panel);
+  free(panel);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value avx2;
   napi_get_boolean(env, __builtin_cpu_supports("avx2"), &avx2);
@@ -423,5 +626,11 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "gramStepU8", fn);
   napi_create_function(env, "floorProduct", NAPI_AUTO_LENGTH, floorProduct, NULL, &fn);
   napi_set_named_property(env, exports, "floorProduct", fn);
+  napi_create_function(env, "dotRows", NAPI_AUTO_LENGTH, dotRows, NULL, &fn);
+  napi_set_named_property(env, exports, "dotRows", fn);
+  napi_create_function(env, "subtractRows", NAPI_AUTO_LENGTH, subtractRows, NULL, &fn);
+  napi_set_named_property(env, exports, "subtractRows", fn);
+  napi_create_function(env, "gemmNN", NAPI_AUTO_LENGTH, gemmNN, NULL, &fn);
+  napi_set_named_property(env, exports, "gemmNN", fn);
   return exports;
 }

@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 /**
  * The optional native addon (native/svd-native.c, built into build/svd-native.node by
  * scripts/build-native.mjs where a C compiler and Node's headers are present): the uint8 Gram
- * step and floorProduct in 256-bit AVX2, working on the WebAssembly heap in place, with the same
- * results bit for bit as the WebAssembly kernels they replace.
+ * step, floorProduct and the float64 dotRows, subtractRows and gemmNN in 256-bit AVX2, working
+ * on the WebAssembly heap in place, with the same results bit for bit as the WebAssembly kernels
+ * they replace.
  */
 export interface NativeKernels {
   /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
@@ -36,7 +37,44 @@ export interface NativeKernels {
     step: number,
     scratch: number,
   ): number;
+  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
+  dotRows(
+    memory: ArrayBuffer,
+    x: number,
+    count: number,
+    ldx: number,
+    y: number,
+    len: number,
+    out: number,
+  ): void;
+  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
+  subtractRows(
+    memory: ArrayBuffer,
+    x: number,
+    count: number,
+    ldx: number,
+    coef: number,
+    y: number,
+    len: number,
+  ): void;
+  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
+  gemmNN(
+    memory: ArrayBuffer,
+    b: number,
+    m: number,
+    k: number,
+    ldb: number,
+    v: number,
+    n: number,
+    ldv: number,
+    c: number,
+    ldc: number,
+  ): void;
 }
+
+/** The kernels the addon replaces. */
+export type NativeKernelName =
+  'gramStepU8' | 'floorProduct' | 'dotRows' | 'subtractRows' | 'gemmNN';
 
 interface Addon extends NativeKernels {
   /** Whether this CPU has AVX2 (the addon's kernels need it). */

@@ -1,7 +1,7 @@
 import type { Kernels } from './kernels.js';
 import { SVD_KERNELS_RELAXED_WASM_BASE64, SVD_KERNELS_WASM_BASE64 } from './kernels-wasm-binary.js';
 import { nativeKernels } from './native-kernels.js';
-import type { NativeKernels } from './native-kernels.js';
+import type { NativeKernelName, NativeKernels } from './native-kernels.js';
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
@@ -95,29 +95,12 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
   const memory = exports.memory;
   let heap = new Float64Array(memory.buffer);
   // The native kernels work on the memory's buffer in place (taken at each call: growing the
-  // memory replaces it).
-  const gramStepU8: Kernels['gramStepU8'] = native
-    ? (a8, at8, rows, cols, q, t, z, limbs, limbCount) =>
-        native.gramStepU8(memory.buffer, a8, at8, rows, cols, q, t, z, limbs, limbCount)
-    : exports.gramStepU8;
-  const floorProduct: Kernels['floorProduct'] = native
-    ? (l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step, scratch) =>
-        native.floorProduct(
-          memory.buffer,
-          l,
-          ldl,
-          r,
-          ldr,
-          p,
-          rows,
-          cols,
-          planar,
-          planarStride,
-          out,
-          step,
-          scratch,
-        )
-    : exports.floorProduct;
+  // memory replaces it), with the WebAssembly export's arguments after it.
+  const accelerated = <K extends NativeKernelName>(name: K): Kernels[K] => {
+    if (!native) return exports[name] as Kernels[K];
+    const kernel = native[name] as (memory: ArrayBuffer, ...args: number[]) => number | undefined;
+    return ((...args: number[]) => kernel(memory.buffer, ...args)) as unknown as Kernels[K];
+  };
   return {
     kind: 'wasm',
     get heap() {
@@ -144,18 +127,18 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
       return heap;
     },
     gramStep: exports.gramStep,
-    gramStepU8,
+    gramStepU8: accelerated('gramStepU8'),
     transposeBytes: exports.transposeBytes,
     gatherBytes: exports.gatherBytes,
     interleave3: exports.interleave3,
     floorToSamples: exports.floorToSamples,
-    floorProduct,
-    dotRows: exports.dotRows,
-    subtractRows: exports.subtractRows,
+    floorProduct: accelerated('floorProduct'),
+    dotRows: accelerated('dotRows'),
+    subtractRows: accelerated('subtractRows'),
     rank1Rows: exports.rank1Rows,
     rank2Rows: exports.rank2Rows,
     dotsNT: exports.dotsNT,
-    gemmNN: exports.gemmNN,
+    gemmNN: accelerated('gemmNN'),
     lastRowEigen: exports.lastRowEigen,
     rotate: exports.rotate,
     rotateBack: exports.rotateBack,
