@@ -1,85 +1,28 @@
 import { createRequire } from 'node:module';
+import type { Kernels } from './kernels.js';
+
+/** The kernels the addon replaces. */
+export type NativeKernelName =
+  'gramStepU8' | 'floorProduct' | 'dotRows' | 'subtractRows' | 'gemmNN';
+
+/** A kernel's signature with the WebAssembly memory's ArrayBuffer before its own arguments. */
+type OnMemory<F> = F extends (...args: infer A) => infer R
+  ? (memory: ArrayBuffer, ...args: A) => R
+  : never;
 
 /**
  * The optional native addon (native/svd-native.c, built into build/svd-native.node by
  * scripts/build-native.mjs where a C compiler and Node's headers are present): the uint8 Gram
  * step, floorProduct and the float64 dotRows, subtractRows and gemmNN in 256-bit AVX2, working
  * on the WebAssembly heap in place, with the same results bit for bit as the WebAssembly kernels
- * they replace.
+ * they replace: those of {@link Kernels}, each taking the memory's buffer first.
  */
-export interface NativeKernels {
-  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
-  gramStepU8(
-    memory: ArrayBuffer,
-    a8: number,
-    at8: number,
-    rows: number,
-    cols: number,
-    q: number,
-    t: number,
-    z: number,
-    limbs: number,
-    limbCount: number,
-  ): void;
-  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
-  floorProduct(
-    memory: ArrayBuffer,
-    l: number,
-    ldl: number,
-    r: number,
-    ldr: number,
-    p: number,
-    rows: number,
-    cols: number,
-    planar: number,
-    planarStride: number,
-    out: number,
-    step: number,
-    scratch: number,
-  ): number;
-  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
-  dotRows(
-    memory: ArrayBuffer,
-    x: number,
-    count: number,
-    ldx: number,
-    y: number,
-    len: number,
-    out: number,
-  ): void;
-  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
-  subtractRows(
-    memory: ArrayBuffer,
-    x: number,
-    count: number,
-    ldx: number,
-    coef: number,
-    y: number,
-    len: number,
-  ): void;
-  /** The WebAssembly export's arguments after the memory's ArrayBuffer. */
-  gemmNN(
-    memory: ArrayBuffer,
-    b: number,
-    m: number,
-    k: number,
-    ldb: number,
-    v: number,
-    n: number,
-    ldv: number,
-    c: number,
-    ldc: number,
-  ): void;
-}
+export type NativeKernels = { readonly [K in NativeKernelName]: OnMemory<Kernels[K]> };
 
-/** The kernels the addon replaces. */
-export type NativeKernelName =
-  'gramStepU8' | 'floorProduct' | 'dotRows' | 'subtractRows' | 'gemmNN';
-
-interface Addon extends NativeKernels {
+type Addon = NativeKernels & {
   /** Whether this CPU has AVX2 (the addon's kernels need it). */
   readonly avx2: boolean;
-}
+};
 
 let addon: Addon | null | undefined;
 let why = '';

@@ -99,7 +99,7 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
   const accelerated = <K extends NativeKernelName>(name: K): Kernels[K] => {
     if (!native) return exports[name] as Kernels[K];
     const kernel = native[name] as (memory: ArrayBuffer, ...args: number[]) => number | undefined;
-    return ((...args: number[]) => kernel(memory.buffer, ...args)) as unknown as Kernels[K];
+    return ((...args: number[]) => kernel(memory.buffer, ...args)) as Kernels[K];
   };
   return {
     kind: 'wasm',
