@@ -284,7 +284,10 @@ export async function startRedisWorker(
 
   const runJob = async (job: Job<JobData>, jobId: string, ctx: CallContext): Promise<void> => {
     // The call ended (finished, failed or aborted), or its caller died: nobody waits for it.
-    if ((await redis.exists(ctx.meta.pool)) === 0) return;
+    if ((await redis.exists(ctx.meta.pool)) === 0) {
+      onEvent({ level: 'info', message: `skipped batch ${jobId}: its call has ended` });
+      return;
+    }
     if (ctx.run === undefined) {
       onEvent({ level: 'warn', message: `refused a batch: ${ctx.refusal ?? ''}` });
       await writeRecord(ctx.meta, job.data.c, jobId, 'refused', ctx.refusal ?? 'refused');
