@@ -382,6 +382,11 @@ function placeChunk(
   const rows = Math.min(chunk.rows, height - chunk.y);
   const count = cols * chunkSpp;
   const step = planar === 2 ? spp : 1;
+  if (bits === 8 && step === 1 && count === rowBytes && count === width * spp) {
+    // Whole rows, stored back to back as the image holds them: one copy for the chunk.
+    out.set(data.subarray(0, rows * rowBytes), chunk.y * width * spp);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const src = r * rowBytes;
     let dst = ((chunk.y + r) * width + chunk.x) * spp + chunk.plane;
