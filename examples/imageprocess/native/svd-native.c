@@ -1,9 +1,11 @@
-// The uint8 Gram step of the SVD kernels (wasm/svd-kernels.wat, gramStepU8) in C with 256-bit
-// AVX2, for x86-64 CPUs that have it: the same results, bit for bit, on the WebAssembly heap
-// itself (the memory's ArrayBuffer is passed in with each call). WebAssembly SIMD stops at 128
-// bits; this does twice the work per instruction. Built by scripts/build-native.mjs when a C
-// compiler and Node's headers are present, loaded by src/svd/native-kernels.ts when the CPU has
-// AVX2; everywhere else the WebAssembly kernel runs.
+// SVD kernels of wasm/svd-kernels.wat in C with 256-bit AVX2, for x86-64 CPUs that have it: the
+// uint8 Gram step, floorProduct, dotRows, subtractRows and gemmNN on the WebAssembly heap itself
+// (the memory's ArrayBuffer is passed in with each call), and the byte moves gatherBytes and
+// interleave3 on the JavaScript arrays themselves (where the WebAssembly must copy them into its
+// memory and out), with the same results bit for bit. WebAssembly SIMD stops at 128 bits; this
+// does twice the work per instruction. Built by scripts/build-native.mjs when a C compiler and
+// Node's headers are present, loaded by src/svd/native-kernels.ts when the CPU has AVX2;
+// everywhere else the WebAssembly kernels run.
 //
 // Bit-identity: the vector's rounding to 31 or 46 bits and its cut into int16 limbs are the
 // WebAssembly's float64 operations in the same order (compiled with -ffp-contract=off, so no
@@ -124,30 +126,71 @@ __attribute__((target("avx2"))) static void dotsU8(const uint8_t *mat, int rows,
 
 static unsigned roundUp16(unsigned n) { return (n + 15) & ~15u; }
 
+// The bytes of a JavaScript argument: the WebAssembly memory's ArrayBuffer, or a Uint8Array.
+typedef struct {
+  uint8_t *data;
+  size_t length;
+} Bytes;
+
+// Reads the arguments of kernel `name` as `spec` says, one letter each: 'M' the memory's
+// ArrayBuffer, 'B' a Uint8Array (both into `bytes`, in order), 'u' a non-negative integer below
+// 2^32 (into `nums`, in order). Throws a TypeError naming the kernel and returns 0 when they do
+// not match.
+static int getArgs(napi_env env, napi_callback_info info, const char *name, const char *spec,
+                   Bytes *bytes, uint32_t *nums) {
+  napi_value argv[20];
+  size_t argc = 20;
+  const size_t count = strlen(spec);
+  char message[200];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
+    snprintf(message, sizeof message, "%s takes %zu arguments, got %zu", name, count, argc);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  for (size_t k = 0; k < count; k++) {
+    int ok;
+    if (spec[k] == 'M') {
+      void *data = NULL;
+      ok = napi_get_arraybuffer_info(env, argv[k], &data, &bytes->length) == napi_ok;
+      bytes->data = data;
+      bytes++;
+    } else if (spec[k] == 'B') {
+      napi_typedarray_type type;
+      void *data = NULL;
+      ok = napi_get_typedarray_info(env, argv[k], &type, &bytes->length, &data, NULL, NULL) ==
+               napi_ok &&
+           type == napi_uint8_array;
+      bytes->data = data;
+      bytes++;
+    } else {
+      ok = napi_get_value_uint32(env, argv[k], nums++) == napi_ok;
+    }
+    if (!ok) {
+      snprintf(message, sizeof message, "%s's argument %zu must be %s", name, k + 1,
+               spec[k] == 'M'   ? "the WebAssembly memory's ArrayBuffer"
+               : spec[k] == 'B' ? "a Uint8Array"
+                                : "a non-negative integer");
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// Whether `array` (a JavaScript array) shares no byte with the memory.
+static int apart(const Bytes *array, const Bytes *memory) {
+  return array->data + array->length <= memory->data || memory->data + memory->length <= array->data;
+}
+
 // gramStepU8(memory, a8, at8, rows, cols, q, t, z, limbs, count): the WebAssembly export's
 // arguments (byte offsets a8, at8 and limbs; float64 element offsets q, t and z) after the
 // WebAssembly memory's ArrayBuffer. Offsets are trusted (the TypeScript caller computes them)
 // but checked against the buffer's length, so that a bad one throws instead of corrupting memory.
 static napi_value gramStepU8(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10) {
-    napi_throw_type_error(env, NULL, "gramStepU8 takes the memory's ArrayBuffer and 9 offsets");
-    return NULL;
-  }
-  void *base = NULL;
-  size_t length = 0;
-  if (napi_get_arraybuffer_info(env, argv[0], &base, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "gramStepU8's first argument must be an ArrayBuffer");
-    return NULL;
-  }
+  Bytes memory;
   uint32_t a[9];
-  for (int k = 0; k < 9; k++) {
-    if (napi_get_value_uint32(env, argv[k + 1], &a[k]) != napi_ok) {
-      napi_throw_type_error(env, NULL, "gramStepU8's offsets must be non-negative integers");
-      return NULL;
-    }
-  }
+  if (!getArgs(env, info, "gramStepU8", "Muuuuuuuuu", &memory, a)) return NULL;
+  const size_t length = memory.length;
   const uint32_t a8 = a[0], at8 = a[1], rows = a[2], cols = a[3], q = a[4], t = a[5], z = a[6];
   const uint32_t limbs = a[7], count = a[8];
   const uint64_t strideA = roundUp16(cols), strideT = roundUp16(rows);
@@ -162,7 +205,7 @@ static napi_value gramStepU8(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "gramStepU8's offsets fall outside the memory");
     return NULL;
   }
-  uint8_t *heap = base;
+  uint8_t *heap = memory.data;
   int16_t *limbRows = (int16_t *)(heap + limbs);
   double *qv = (double *)heap + q, *tv = (double *)heap + t, *zv = (double *)heap + z;
   double scale = splitLimbs(qv, (int)cols, limbRows, (int)strideA, (int)count);
@@ -496,60 +539,170 @@ __attribute__((target("avx2"))) static void gemmNNAvx2(const double *b, size_t m
   }
 }
 
-static int getOffsets(napi_env env, napi_callback_info info, size_t count, const char *name,
-                      void **base, size_t *length, uint32_t *out) {
-  napi_value argv[16];
-  size_t argc = 16;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1 ||
-      napi_get_arraybuffer_info(env, argv[0], base, length) != napi_ok) {
-    char message[160];
-    snprintf(message, sizeof message, "%s takes the memory's ArrayBuffer and %zu offsets", name, count);
-    napi_throw_type_error(env, NULL, message);
-    return 0;
-  }
-  for (size_t k = 0; k < count; k++) {
-    if (napi_get_value_uint32(env, argv[k + 1], &out[k]) != napi_ok) {
-      char message[160];
-      snprintf(message, sizeof message, "%s's offsets must be non-negative integers", name);
-      napi_throw_type_error(env, NULL, message);
-      return 0;
-    }
-  }
-  return 1;
-}
-
-// floorProduct(memory, l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step,
-// scratch): the WebAssembly export's arguments after the memory's ArrayBuffer (l and r float64
-// element offsets, the others bytes). Returns the squared error, or NaN.
+// floorProduct(memory, l, ldl, r, ldr, p, rows, cols, planar, planarStride, target, targetAt,
+// step, scratch): Kernels.floorProduct after the memory's ArrayBuffer (l and r float64 element
+// offsets, planar and scratch bytes of the memory; target a Uint8Array apart from the memory,
+// written in place). Returns the squared error, or NaN.
 static napi_value floorProduct(napi_env env, napi_callback_info info) {
-  void *base;
-  size_t length;
+  Bytes b[2];
   uint32_t a[12];
-  if (!getOffsets(env, info, 12, "floorProduct", &base, &length, a)) return NULL;
+  if (!getArgs(env, info, "floorProduct", "MuuuuuuuuuBuuu", b, a)) return NULL;
+  const size_t length = b[0].length;
   const uint64_t l = a[0], ldl = a[1], r = a[2], ldr = a[3], p = a[4], rows = a[5], cols = a[6];
-  const uint64_t planar = a[7], planarStride = a[8], out = a[9], step = a[10], scratch = a[11];
+  const uint64_t planar = a[7], planarStride = a[8], targetAt = a[9], step = a[10];
+  const uint64_t scratch = a[11];
   const uint64_t need[] = {
       p && rows ? 8 * (l + (p - 1) * ldl + rows) : 0,
       p && cols ? 8 * (r + (p - 1) * ldr + cols) : 0,
       rows ? planar + (rows - 1) * planarStride + ((cols + 7) & ~7ull) : 0,
-      rows && cols ? out + (rows * cols - 1) * step + 1 : 0,
       scratch + floorScratchBytes(p, rows, cols),
   };
   int fits = step >= 1 && scratch % 8 == 0 && planarStride >= ((cols + 7) & ~7ull);
-  for (int k = 0; k < 5; k++) fits = fits && need[k] <= length;
+  for (int k = 0; k < 4; k++) fits = fits && need[k] <= length;
   if (!fits) {
     napi_throw_range_error(env, NULL, "floorProduct's offsets fall outside the memory");
     return NULL;
   }
-  uint8_t *heap = base;
+  if ((rows && cols && targetAt + (rows * cols - 1) * step + 1 > b[1].length) || !apart(&b[1], &b[0])) {
+    napi_throw_range_error(env, NULL, "floorProduct's product falls outside its target (or the target lies in the memory)");
+    return NULL;
+  }
+  uint8_t *heap = b[0].data;
   const Product product = {
       .l = (const double *)heap + l, .r = (const double *)heap + r, .ldl = (int)ldl,
       .ldr = (int)ldr, .p = (int)p, .rows = (int)rows, .cols = (int)cols, .step = (int)step,
-      .planarStride = (int)planarStride, .planar = heap + planar, .out = heap + out,
+      .planarStride = (int)planarStride, .planar = heap + planar, .out = b[1].data + targetAt,
   };
   napi_value result;
   napi_create_double(env, floorProductAvx2(&product, heap + scratch), &result);
   return result;
+}
+
+// The byte moves between the image's samples and the matrix, on JavaScript arrays in place.
+
+// One channel of 16 pixels from their 48 interleaved bytes in three vectors v0, v1, v2: a
+// shuffle of each (0x80 selects zero), or-ed together. gatherMasks[v][k] is the place of byte
+// 3k in vector v.
+static int8_t gatherMasks[3][16];
+// interleaveMasks[o][c][k]: which byte of plane c goes to byte k of output vector o.
+static int8_t interleaveMasks[3][3][16];
+
+static void initByteMasks(void) {
+  for (int v = 0; v < 3; v++) {
+    for (int k = 0; k < 16; k++) {
+      gatherMasks[v][k] = 3 * k / 16 == v ? (int8_t)(3 * k % 16) : (int8_t)0x80;
+    }
+  }
+  for (int o = 0; o < 3; o++) {
+    for (int c = 0; c < 3; c++) {
+      for (int k = 0; k < 16; k++) {
+        const int at = 16 * o + k;
+        interleaveMasks[o][c][k] = at % 3 == c ? (int8_t)(at / 3) : (int8_t)0x80;
+      }
+    }
+  }
+}
+
+// Kernels.gatherBytes: row i of the matrix (dst + i stride) takes samples first + (i cols + j)
+// step of src, zero-padded to the stride. Returns the bytes or-ed together.
+__attribute__((target("avx2"))) static unsigned gatherAvx2(const Bytes *src, size_t first,
+                                                           size_t rows, size_t cols, size_t step,
+                                                           uint8_t *dst, size_t stride) {
+  const __m128i m0 = _mm_loadu_si128((const __m128i *)gatherMasks[0]);
+  const __m128i m1 = _mm_loadu_si128((const __m128i *)gatherMasks[1]);
+  const __m128i m2 = _mm_loadu_si128((const __m128i *)gatherMasks[2]);
+  __m128i any = _mm_setzero_si128();
+  unsigned tail = 0;
+  for (size_t i = 0; i < rows; i++) {
+    const uint8_t *s = src->data + first + i * cols * step;
+    uint8_t *d = dst + i * stride;
+    size_t j = 0;
+    if (step == 3) {
+      // 48 bytes read for each 16 samples: only while they lie in the array.
+      const size_t room = src->length - (size_t)(s - src->data);
+      for (; j + 16 <= cols && 3 * j + 48 <= room; j += 16) {
+        const __m128i v0 = _mm_loadu_si128((const __m128i *)(s + 3 * j));
+        const __m128i v1 = _mm_loadu_si128((const __m128i *)(s + 3 * j + 16));
+        const __m128i v2 = _mm_loadu_si128((const __m128i *)(s + 3 * j + 32));
+        const __m128i x = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(v0, m0), _mm_shuffle_epi8(v1, m1)),
+                                       _mm_shuffle_epi8(v2, m2));
+        _mm_storeu_si128((__m128i *)(d + j), x);
+        any = _mm_or_si128(any, x);
+      }
+    } else if (step == 1) {
+      for (; j + 16 <= cols; j += 16) {
+        const __m128i x = _mm_loadu_si128((const __m128i *)(s + j));
+        _mm_storeu_si128((__m128i *)(d + j), x);
+        any = _mm_or_si128(any, x);
+      }
+    }
+    for (; j < cols; j++) {
+      d[j] = s[j * step];
+      tail |= d[j];
+    }
+    memset(d + cols, 0, stride - cols);
+  }
+  return tail | !_mm_testz_si128(any, any);
+}
+
+// gatherBytes(memory, source, first, rows, cols, step, dst, dstStride, spare): Kernels.gatherBytes
+// (spare unused: no copy is made).
+static napi_value gatherBytes(napi_env env, napi_callback_info info) {
+  Bytes b[2];
+  uint32_t a[7];
+  if (!getArgs(env, info, "gatherBytes", "MBuuuuuuu", b, a)) return NULL;
+  const uint64_t first = a[0], rows = a[1], cols = a[2], step = a[3], dst = a[4], stride = a[5];
+  if (step < 1 || stride < cols || (rows && dst + rows * stride > b[0].length)) {
+    napi_throw_range_error(env, NULL, "gatherBytes's rows fall outside the memory");
+    return NULL;
+  }
+  if ((rows && cols && first + (rows * cols - 1) * step + 1 > b[1].length) || !apart(&b[1], &b[0])) {
+    napi_throw_range_error(env, NULL, "gatherBytes's samples fall outside its source (or the source lies in the memory)");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_uint32(env, gatherAvx2(&b[1], first, rows, cols, step, b[0].data + dst, stride) ? 1 : 0, &result);
+  return result;
+}
+
+// interleave3(memory, planes, pixels, target, spare): Kernels.interleave3 (the memory and spare
+// unused), 16 pixels per three shuffles of each plane.
+__attribute__((target("avx2"))) static void interleaveAvx2(const uint8_t *planes, size_t pixels, uint8_t *out) {
+  const uint8_t *r = planes, *g = planes + pixels, *b = planes + 2 * pixels;
+  size_t p = 0;
+  __m128i m[3][3];
+  for (int o = 0; o < 3; o++) {
+    for (int c = 0; c < 3; c++) m[o][c] = _mm_loadu_si128((const __m128i *)interleaveMasks[o][c]);
+  }
+  for (; p + 16 <= pixels; p += 16) {
+    const __m128i vr = _mm_loadu_si128((const __m128i *)(r + p));
+    const __m128i vg = _mm_loadu_si128((const __m128i *)(g + p));
+    const __m128i vb = _mm_loadu_si128((const __m128i *)(b + p));
+    for (int o = 0; o < 3; o++) {
+      const __m128i x = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(vr, m[o][0]), _mm_shuffle_epi8(vg, m[o][1])),
+                                     _mm_shuffle_epi8(vb, m[o][2]));
+      _mm_storeu_si128((__m128i *)(out + 3 * p + 16 * o), x);
+    }
+  }
+  for (; p < pixels; p++) {
+    out[3 * p] = r[p];
+    out[3 * p + 1] = g[p];
+    out[3 * p + 2] = b[p];
+  }
+}
+
+static napi_value interleave3(napi_env env, napi_callback_info info) {
+  Bytes b[3];
+  uint32_t a[2];
+  if (!getArgs(env, info, "interleave3", "MBuBu", b, a)) return NULL;
+  const uint64_t pixels = a[0];
+  const Bytes *planes = &b[1], *target = &b[2];
+  if (3 * pixels > planes->length || 3 * pixels > target->length || !apart(planes, target)) {
+    napi_throw_range_error(env, NULL, "interleave3's planes and target must each hold 3 * pixels bytes, apart");
+    return NULL;
+  }
+  interleaveAvx2(planes->data, pixels, target->data);
+  return NULL;
 }
 
 // Each row r < count of x (ldx apart), len values, and so on: true when [off, off + ...) lies in
@@ -560,45 +713,42 @@ static int rowsFit(uint64_t off, uint64_t count, uint64_t ld, uint64_t len, uint
 
 // dotRows(memory, x, count, ldx, y, len, out): out[r] = x_r . y (float64 element offsets).
 static napi_value dotRows(napi_env env, napi_callback_info info) {
-  void *base;
-  size_t length;
+  Bytes memory;
   uint32_t a[6];
-  if (!getOffsets(env, info, 6, "dotRows", &base, &length, a)) return NULL;
-  const uint64_t elements = length / 8;
+  if (!getArgs(env, info, "dotRows", "Muuuuuu", &memory, a)) return NULL;
+  const uint64_t elements = memory.length / 8;
   if (!rowsFit(a[0], a[1], a[2], a[4], elements) || !rowsFit(a[3], 1, 0, a[4], elements) ||
       !rowsFit(a[5], 1, 0, a[1], elements)) {
     napi_throw_range_error(env, NULL, "dotRows's offsets fall outside the memory");
     return NULL;
   }
-  double *h = base;
+  double *h = (double *)memory.data;
   dotRowsAvx2(h + a[0], a[1], a[2], h + a[3], a[4], h + a[5]);
   return NULL;
 }
 
 // subtractRows(memory, x, count, ldx, coef, y, len): y -= Σ_r coef[r] x_r, row after row.
 static napi_value subtractRows(napi_env env, napi_callback_info info) {
-  void *base;
-  size_t length;
+  Bytes memory;
   uint32_t a[6];
-  if (!getOffsets(env, info, 6, "subtractRows", &base, &length, a)) return NULL;
-  const uint64_t elements = length / 8;
+  if (!getArgs(env, info, "subtractRows", "Muuuuuu", &memory, a)) return NULL;
+  const uint64_t elements = memory.length / 8;
   if (!rowsFit(a[0], a[1], a[2], a[5], elements) || !rowsFit(a[3], 1, 0, a[1], elements) ||
       !rowsFit(a[4], 1, 0, a[5], elements)) {
     napi_throw_range_error(env, NULL, "subtractRows's offsets fall outside the memory");
     return NULL;
   }
-  double *h = base;
+  double *h = (double *)memory.data;
   subtractRowsAvx2(h + a[0], a[1], a[2], h + a[3], h + a[4], a[5]);
   return NULL;
 }
 
 // gemmNN(memory, b, m, k, ldb, v, n, ldv, c, ldc): C = B V (float64 element offsets).
 static napi_value gemmNN(napi_env env, napi_callback_info info) {
-  void *base;
-  size_t length;
+  Bytes memory;
   uint32_t a[9];
-  if (!getOffsets(env, info, 9, "gemmNN", &base, &length, a)) return NULL;
-  const uint64_t elements = length / 8;
+  if (!getArgs(env, info, "gemmNN", "Muuuuuuuuu", &memory, a)) return NULL;
+  const uint64_t elements = memory.length / 8;
   const uint64_t b = a[0], m = a[1], k = a[2], ldb = a[3], v = a[4], n = a[5], ldv = a[6];
   const uint64_t c = a[7], ldc = a[8];
   if (!rowsFit(b, m, ldb, k, elements) || !rowsFit(v, k, ldv, n, elements) ||
@@ -611,7 +761,7 @@ static napi_value gemmNN(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "gemmNN could not allocate its panel");
     return NULL;
   }
-  double *h = base;
+  double *h = (double *)memory.data;
   gemmNNAvx2(h + b, m, k, ldb, h + v, n, ldv, h + c, ldc, panel);
   free(panel);
   return NULL;
@@ -632,5 +782,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "subtractRows", fn);
   napi_create_function(env, "gemmNN", NAPI_AUTO_LENGTH, gemmNN, NULL, &fn);
   napi_set_named_property(env, exports, "gemmNN", fn);
+  initByteMasks();
+  napi_create_function(env, "gatherBytes", NAPI_AUTO_LENGTH, gatherBytes, NULL, &fn);
+  napi_set_named_property(env, exports, "gatherBytes", fn);
+  napi_create_function(env, "interleave3", NAPI_AUTO_LENGTH, interleave3, NULL, &fn);
+  napi_set_named_property(env, exports, "interleave3", fn);
   return exports;
 }

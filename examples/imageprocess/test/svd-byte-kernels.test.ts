@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createJsKernels, u8Stride } from '../src/svd/kernels.js';
 import type { Kernels } from '../src/svd/kernels.js';
-import { wasmKernels } from '../src/svd/wasm-kernels.js';
+import { nativeKernels } from '../src/svd/native-kernels.js';
+import { wasmKernelsOf } from '../src/svd/wasm-kernels.js';
 import { random } from './svd-helpers.js';
 
 /** The heap's bytes, filled with junk so that unwritten padding shows. */
@@ -12,8 +13,14 @@ function bytesOf(kernels: Kernels, size: number): Uint8Array {
   return bytes;
 }
 
+/** The heap's bytes now (a kernel may have grown it). */
+function heapBytes(kernels: Kernels): Uint8Array {
+  return new Uint8Array(kernels.heap.buffer, kernels.heap.byteOffset, kernels.heap.byteLength);
+}
+
 describe.each([
-  ['wasm', () => wasmKernels()!],
+  ['wasm', () => wasmKernelsOf('baseline')!],
+  ...(nativeKernels() ? [['native AVX2', () => wasmKernelsOf('baseline', true)!] as const] : []),
   ['js', () => createJsKernels()],
 ] as const)('the byte kernels (%s)', (_, make) => {
   it('gather one channel of interleaved samples into padded rows', () => {
@@ -26,17 +33,19 @@ describe.each([
         [5, 17],
         [4, 47],
         [7, 100],
+        [3, 64],
       ] as const) {
         const stride = u8Stride(cols);
         const samples = rows * cols * step;
         const next = random(step * 1000 + rows * 100 + cols);
         const data = Uint8Array.from({ length: samples }, () => Math.floor(next() * 256));
         for (let channel = 0; channel < step; channel++) {
-          const bytes = bytesOf(kernels, 16 + samples + rows * stride + 16);
-          const src = 16;
-          const dst = 16 + samples + 16;
-          bytes.set(data, src);
-          const any = kernels.gatherBytes(src + channel, rows, cols, step, dst, stride);
+          // The samples end where the channel's last one does (nothing to read past).
+          const source = data.subarray(0, samples - (step - 1 - channel));
+          const dst = 16;
+          const spare = dst + rows * stride + 16;
+          bytesOf(kernels, spare);
+          const any = kernels.gatherBytes(source, channel, rows, cols, step, dst, stride, spare);
           const want = new Uint8Array(rows * stride);
           let nonZero = 0;
           for (let i = 0; i < rows; i++) {
@@ -45,13 +54,15 @@ describe.each([
               nonZero |= want[i * stride + j]!;
             }
           }
-          const got = new Uint8Array(
-            kernels.heap.buffer,
-            kernels.heap.byteOffset + dst,
-            rows * stride,
-          );
-          expect(Array.from(got), `${rows}x${cols}, ${step} channels, channel ${channel}`).toEqual(
+          const got = heapBytes(kernels);
+          const what = `${rows}x${cols}, ${step} channels, channel ${channel}`;
+          expect(Array.from(got.subarray(dst, dst + rows * stride)), what).toEqual(
             Array.from(want),
+          );
+          // Nothing written before the rows or between them and `spare`.
+          expect(Array.from(got.subarray(0, dst)), what).toEqual(new Array(dst).fill(0xee));
+          expect(Array.from(got.subarray(dst + rows * stride, spare)), what).toEqual(
+            new Array(16).fill(0xee),
           );
           expect(any).toBe(nonZero === 0 ? 0 : 1);
         }
@@ -64,37 +75,51 @@ describe.each([
     for (const pixels of [0, 1, 15, 16, 17, 47, 48, 49, 100, 1001]) {
       const next = random(pixels + 7);
       const planes = Uint8Array.from({ length: 3 * pixels }, () => Math.floor(next() * 256));
-      const dst = 16 + 3 * pixels + 16;
-      const bytes = bytesOf(kernels, dst + 3 * pixels + 16);
-      bytes.set(planes, 16);
-      kernels.interleave3(16, 16 + pixels, 16 + 2 * pixels, pixels, dst);
-      const got = new Uint8Array(
-        kernels.heap.buffer,
-        kernels.heap.byteOffset,
-        dst + 3 * pixels + 16,
-      );
+      const kept = planes.slice();
+      const target = new Uint8Array(3 * pixels + 16).fill(0xee);
+      kernels.interleave3(planes, pixels, target, 0);
       const want = new Uint8Array(3 * pixels);
       for (let p = 0; p < pixels; p++) {
         for (let c = 0; c < 3; c++) want[3 * p + c] = planes[c * pixels + p]!;
       }
-      expect(Array.from(got.subarray(dst, dst + 3 * pixels)), `${pixels} pixels`).toEqual(
+      expect(Array.from(target.subarray(0, 3 * pixels)), `${pixels} pixels`).toEqual(
         Array.from(want),
       );
       // Nothing written past the samples, and the planes left as they were.
-      expect(Array.from(got.subarray(dst + 3 * pixels, dst + 3 * pixels + 16))).toEqual(
-        new Array(16).fill(0xee),
-      );
-      expect(Array.from(got.subarray(16, 16 + 3 * pixels))).toEqual(Array.from(planes));
+      expect(Array.from(target.subarray(3 * pixels))).toEqual(new Array(16).fill(0xee));
+      expect(Array.from(planes)).toEqual(Array.from(kept));
     }
   });
 
   it('say 0 for an all-zero channel', () => {
     const kernels = make();
+    bytesOf(kernels, 1024);
+    const data = new Uint8Array(3 * 80);
+    for (let p = 0; p < 80; p++) data[3 * p + 1] = 9; // channel 1 only
+    expect(kernels.gatherBytes(data, 0, 2, 40, 3, 512, 48, 1024)).toBe(0);
+    expect(kernels.gatherBytes(data, 1, 2, 40, 3, 512, 48, 1024)).toBe(1);
+  });
+
+  it('refuse samples past the end of their arrays with a RangeError, writing nothing', () => {
+    const kernels = make();
+    const data = new Uint8Array(3 * 80).fill(7);
     const bytes = bytesOf(kernels, 1024);
-    bytes.fill(0, 0, 3 * 40 * 2 + 2);
-    for (let p = 0; p < 80; p++) bytes[3 * p + 1] = 9; // channel 1 only
-    expect(kernels.gatherBytes(0, 2, 40, 3, 512, 48)).toBe(0);
-    expect(kernels.gatherBytes(1, 2, 40, 3, 512, 48)).toBe(1);
+    expect(() => kernels.gatherBytes(data, 1, 2, 40, 3, 512, 48, 1024)).not.toThrow();
+    bytes.fill(0xee);
+    expect(() => kernels.gatherBytes(data.subarray(0, 238), 1, 2, 40, 3, 512, 48, 1024)).toThrow(
+      RangeError,
+    );
+    expect(
+      heapBytes(kernels)
+        .subarray(0, 1024)
+        .every((b) => b === 0xee),
+    ).toBe(true);
+    const target = new Uint8Array(3 * 10 - 1).fill(0xee);
+    expect(() => kernels.interleave3(new Uint8Array(30), 10, target, 0)).toThrow(RangeError);
+    expect(() => kernels.interleave3(new Uint8Array(29), 10, new Uint8Array(30), 0)).toThrow(
+      RangeError,
+    );
+    expect(target.every((b) => b === 0xee)).toBe(true);
   });
 
   it('transpose a matrix of bytes, full 16 x 16 tiles and edges, zeroing the padding', () => {

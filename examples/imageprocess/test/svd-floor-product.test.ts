@@ -23,9 +23,10 @@ const planarStride = (cols: number) => Math.ceil(cols / 16) * 16;
 
 /**
  * Runs floorProduct on a case laid out in the heap with row strides larger than the rows (as
- * the caller's are not always tight), the output interleaved `step` bytes apart with junk in
- * the other channels and step - 1 bytes of junk after them. Returns the written channel, whether
- * the other channels and the bytes after them are as they were, and the result.
+ * the caller's are not always tight), the output interleaved `step` bytes apart in a target
+ * array, after 5 bytes of junk, with junk in the other channels and step - 1 bytes of junk
+ * after them. Returns the written channel, whether the other channels, the bytes around them
+ * and the heap before `scratch` are as they were, and the result.
  */
 function run(kernels: Kernels, c: Case) {
   const { p, rows, cols, step } = c;
@@ -36,21 +37,22 @@ function run(kernels: Kernels, c: Case) {
   const rOff = lOff + p * ldl;
   const planarAt = 8 * (rOff + p * ldr);
   const stride = planarStride(cols);
-  const outAt = planarAt + rows * stride;
-  const outEnd = outAt + rows * cols * step;
-  const scratch = 16 * Math.ceil((outEnd + step - 1) / 16);
+  const scratch = 16 * Math.ceil((planarAt + rows * stride) / 16);
   const heap = kernels.reserve(Math.ceil((scratch + floorProductScratchBytes(p, rows, cols)) / 8));
   const bytes = new Uint8Array(heap.buffer, heap.byteOffset, heap.byteLength);
-  heap.fill(Number.NaN, 0, scratch / 8);
+  heap.fill(Number.NaN, 0, planarAt / 8);
   for (let t = 0; t < p; t++) {
     for (let i = 0; i < rows; i++) heap[lOff + t * ldl + i] = c.l[t * rows + i]!;
     for (let j = 0; j < cols; j++) heap[rOff + t * ldr + j] = c.r[t * cols + j]!;
   }
-  bytes.fill(0, planarAt, outAt);
+  bytes.fill(0, planarAt, scratch);
   for (let i = 0; i < rows; i++)
     bytes.set(c.samples.subarray(i * cols, (i + 1) * cols), planarAt + i * stride);
-  bytes.fill(0xa7, outAt, outEnd + step - 1);
   bytes.fill(0x5c, scratch, scratch + floorProductScratchBytes(p, rows, cols));
+  const before = bytes.slice(0, scratch);
+  const targetAt = 5;
+  const outEnd = targetAt + rows * cols * step;
+  const target = new Uint8Array(outEnd + step - 1).fill(0xa7);
   const error = kernels.floorProduct(
     lOff,
     ldl,
@@ -61,20 +63,22 @@ function run(kernels: Kernels, c: Case) {
     cols,
     planarAt,
     stride,
-    outAt + channel,
+    target,
+    targetAt + channel,
     step,
     scratch,
   );
-  const after = new Uint8Array(kernels.heap.buffer, kernels.heap.byteOffset);
+  const after = new Uint8Array(kernels.heap.buffer, kernels.heap.byteOffset, scratch);
   const out = new Uint8Array(rows * cols);
-  let othersIntact = true;
+  let othersIntact = after.every((b, k) => b === before[k]);
   for (let k = 0; k < rows * cols; k++) {
-    out[k] = after[outAt + k * step + channel]!;
+    out[k] = target[targetAt + k * step + channel]!;
     for (let s = 0; s < step; s++) {
-      if (s !== channel) othersIntact &&= after[outAt + k * step + s] === 0xa7;
+      if (s !== channel) othersIntact &&= target[targetAt + k * step + s] === 0xa7;
     }
   }
-  for (let b = outEnd; b < outEnd + step - 1; b++) othersIntact &&= after[b] === 0xa7;
+  for (let b = 0; b < targetAt; b++) othersIntact &&= target[b] === 0xa7;
+  for (let b = outEnd; b < outEnd + step - 1; b++) othersIntact &&= target[b] === 0xa7;
   return { out, error, othersIntact };
 }
 
@@ -308,6 +312,38 @@ describe.each(KERNELS)('floorProduct (%s kernels)', (_, make) => {
     const got = run(kernels, c);
     expect(got.error).toBe(rows * cols * 255 * 255);
     expect(got.out.every((v) => v === 0)).toBe(true);
+  });
+
+  it('refuses a target too short for the product with a RangeError, writing nothing', () => {
+    const kernels = make();
+    const [p, rows, cols] = [2, 3, 4];
+    const scratch = 16 * Math.ceil((8 * p * (rows + cols) + rows * 16) / 16);
+    kernels.reserve(Math.ceil((scratch + floorProductScratchBytes(p, rows, cols)) / 8));
+    for (const [length, at, step] of [
+      [rows * cols - 1, 0, 1],
+      [rows * cols, 1, 1],
+      [3 * rows * cols - 2, 1, 3],
+    ] as const) {
+      const target = new Uint8Array(length).fill(0xa7);
+      expect(() =>
+        kernels.floorProduct(
+          0,
+          rows,
+          p * rows,
+          cols,
+          p,
+          rows,
+          cols,
+          8 * p * (rows + cols),
+          16,
+          target,
+          at,
+          step,
+          scratch,
+        ),
+      ).toThrow(RangeError);
+      expect(target.every((b) => b === 0xa7)).toBe(true);
+    }
   });
 
   it('returns NaN when a sum is NaN', () => {

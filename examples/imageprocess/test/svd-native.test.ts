@@ -10,7 +10,8 @@ import { wasmKernelsOf } from '../src/svd/wasm-kernels.js';
 import { random } from './svd-helpers.js';
 
 // The native addon's float64 kernels against the WebAssembly and TypeScript ones, bit for bit
-// (its Gram step and floorProduct have their own files: svd-uint8-step, svd-floor-product), and
+// (its Gram step, floorProduct and byte moves have their own files: svd-uint8-step,
+// svd-floor-product, svd-byte-kernels), its checks of its arguments, and
 // compressImage with and without it. Skipped, with the reason, where the addon is not built or
 // the CPU has no AVX2; CI (IMAGEPROCESS_EXPECT_NATIVE=1) fails instead.
 const NATIVE = nativeKernels() !== undefined;
@@ -117,6 +118,28 @@ describe.runIf(NATIVE)('the native float64 kernels give the bits of the others',
       /outside the memory/,
     );
     expect(() => kernels.gramStepU8(0, 8 * elements, 4, 4, 0, 8, 16, 0, 2)).toThrow(RangeError);
+    const bytes = 8 * elements;
+    const samples = new Uint8Array(300);
+    expect(() => kernels.gatherBytes(samples, 0, 4, 16, 3, bytes - 48, 16, 0)).toThrow(
+      /outside the memory/,
+    );
+    expect(() =>
+      kernels.floorProduct(0, 4, 8, 4, 1, 4, 4, 0, 8, samples, 0, 1, bytes - 64),
+    ).toThrow(/outside the memory/);
+  });
+
+  it('refuse JavaScript arrays that lie in the memory they write (they take them in place)', () => {
+    const kernels = wasmKernelsOf('baseline', true)!;
+    const heap = kernels.reserve(4096);
+    const inMemory = new Uint8Array(heap.buffer, 16 * 1024, 1024);
+    expect(() => kernels.gatherBytes(inMemory, 0, 4, 16, 3, 0, 16, 0)).toThrow(
+      /lies in the memory/,
+    );
+    expect(() => kernels.floorProduct(0, 4, 8, 4, 1, 4, 4, 0, 8, inMemory, 0, 1, 8 * 1024)).toThrow(
+      /lies in the memory/,
+    );
+    const planes = new Uint8Array(96);
+    expect(() => kernels.interleave3(planes, 16, planes.subarray(48), 0)).toThrow(/apart/);
   });
 });
 

@@ -382,14 +382,19 @@ function sampleLoader(
       : [0, strideA, at8, strideT];
     let any = 0;
     if (data instanceof Uint8Array) {
-      // The interleaved samples are copied in whole (one memcpy) and the channel gathered from
-      // there by the kernels (which also zero the rows' padding): a strided loop in JavaScript
-      // costs several times more. Two spare elements for the bytes gatherBytes may read past.
-      const samplesAt = 8 * elements;
-      const heap = kernels.reserve(elements + Math.ceil(data.length / 8) + 2);
-      const bytes = new Uint8Array(heap.buffer, heap.byteOffset, samplesAt + data.length);
-      bytes.set(data, samplesAt);
-      any = kernels.gatherBytes(samplesAt + channel, rows, cols, channels, direct, directStride);
+      // The kernels gather the channel (and zero the rows' padding); the heap after the two
+      // matrices is theirs to use.
+      kernels.reserve(elements);
+      any = kernels.gatherBytes(
+        data,
+        channel,
+        rows,
+        cols,
+        channels,
+        direct,
+        directStride,
+        8 * elements,
+      );
     } else {
       const heap = kernels.reserve(elements);
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 8 * elements);
@@ -480,11 +485,7 @@ export function lowRankBands(
     squaredError += lowRankSamples(data, out, 3, c, rows, cols, rank, method, maxValue, plane);
   }
   const kernels = pickKernels(defaultKernels(), false, rows, cols);
-  const heap = kernels.reserve(Math.ceil((6 * pixels) / 8));
-  const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 6 * pixels);
-  bytes.set(planes);
-  kernels.interleave3(0, pixels, 2 * pixels, pixels, 3 * pixels);
-  out.set(bytes.subarray(3 * pixels));
+  kernels.interleave3(planes, pixels, out, 0);
   return squaredError;
 }
 
@@ -567,13 +568,9 @@ function lowRankSamplesInto(
       const [l, ldl, r, ldr] = wide ? [f.vt, n, f.bt, m] : [f.bt, m, f.vt, n];
       const planar = wide ? u8HeapLayout(m, n).at8 : 0;
       const scratch = 8 * (f.free + (f.free % 2));
-      const outAt = scratch + 16 * Math.ceil(floorProductScratchBytes(f.p, rows, cols) / 16);
-      // Into the plane when there is one (every byte written, 8 per store), else into a copy
-      // of the interleaved samples (the other channels' bytes kept).
-      const length = plane ? pixels : out.length;
-      const heap = kernels.reserve(Math.ceil((outAt + length) / 8));
-      const heapBytes = new Uint8Array(heap.buffer, heap.byteOffset, outAt + length);
-      if (!plane) heapBytes.set(out, outAt);
+      kernels.reserve(Math.ceil((scratch + floorProductScratchBytes(f.p, rows, cols)) / 8));
+      // Into the plane when there is one (every byte written, 8 per store), else into the
+      // channel of the interleaved samples (the other channels' bytes kept).
       const squaredError = kernels.floorProduct(
         l,
         ldl,
@@ -584,14 +581,14 @@ function lowRankSamplesInto(
         cols,
         planar,
         u8Stride(cols),
-        plane ? outAt : outAt + channel,
+        plane ?? out,
+        plane ? 0 : channel,
         plane ? 1 : channels,
         scratch,
       );
       if (Number.isNaN(squaredError)) {
         throw new Error(`The SVD returned NaN for band ${channel}; this is a bug.`);
       }
-      (plane ?? out).set(heapBytes.subarray(outAt, outAt + length));
       return { value: squaredError, plane: 'written' };
     }
     off = rebuilt(kernels, solved, m, n);

@@ -60,25 +60,31 @@ export interface Kernels {
     dstStride: number,
   ): void;
   /**
-   * dst[i * dstStride + j] = src[(i * cols + j) * step] for i < rows, j < cols, and zeros for
-   * cols <= j < dstStride: one channel of interleaved byte samples into the rows of a matrix
-   * (byte addresses of the heap's buffer; up to 2 bytes past the last sample read may be
-   * read). Returns 1 if any value is not 0, else 0.
+   * One channel of interleaved byte samples, a JavaScript array, into the rows of a matrix in
+   * the heap: bytes dst + i * dstStride + j = source[first + (i * cols + j) * step] for i < rows,
+   * j < cols, and zeros for cols <= j < dstStride (byte addresses of the heap's buffer, which
+   * must hold the rows). The heap from byte `spare` on is free for the kernels' use (the
+   * WebAssembly ones copy `source` there: the samples cross into the heap in one copy, and a
+   * strided loop in JavaScript would cost several times more). Returns 1 if any value is not 0,
+   * else 0. Throws a RangeError when the samples fall outside `source`.
    */
   gatherBytes(
-    src: number,
+    source: Uint8Array,
+    first: number,
     rows: number,
     cols: number,
     step: number,
     dst: number,
     dstStride: number,
+    spare: number,
   ): number;
   /**
-   * dst[3 p + c] = plane c [p] for p < pixels: three planes of bytes at `r`, `g` and `b`
-   * interleaved into RGB samples at `dst` (byte addresses of the heap's buffer; `dst` must not
-   * overlap the planes).
+   * target[3 p + c] = planes[c * pixels + p] for p < pixels, c < 3: three planes of bytes
+   * interleaved into RGB samples, JavaScript arrays both. The heap from byte `spare` on is free
+   * for the kernels' use (the WebAssembly ones interleave there). Throws a RangeError when
+   * `planes` or `target` is shorter than 3 * pixels.
    */
-  interleave3(r: number, g: number, b: number, pixels: number, dst: number): void;
+  interleave3(planes: Uint8Array, pixels: number, target: Uint8Array, spare: number): void;
   /**
    * The rows x cols float64 matrix at `src`, floored and clamped to 0..255, into interleaved
    * byte samples: element (r, c) is pixel r * rowStep + c * colStep, written to byte out +
@@ -99,12 +105,14 @@ export interface Kernels {
    * C = Lᵀ R, floored and clamped to 0..255, into interleaved byte samples: with the p rows of L
    * at `l` (row stride `ldl`, `rows` values each) and of R at `r` (stride `ldr`, `cols` values),
    * c_ij = Σ_t l_ti r_tj summed in order of t from 0 (as {@link Kernels.gemmNN} sums), and its
-   * byte goes to out + (i * cols + j) * step. Returns Σ (byte − planar sample)² over C, the
-   * samples being the rows x cols bytes at `planar` (row stride `planarStride`, at least cols
-   * rounded up to 8, zero-padded), or NaN when a value is NaN. Byte addresses: planar, out and
-   * `scratch` (16-aligned, {@link floorProductScratchBytes} bytes). The WebAssembly kernel sums
-   * in float32 and redoes in float64 every entry whose floor float32 could get wrong (a
-   * rigorous error bound), so both kernel sets write the same bytes.
+   * byte goes to target[targetAt + (i * cols + j) * step] (a JavaScript array; its other bytes
+   * are left as they were). Returns Σ (byte − planar sample)² over C, the samples being the
+   * rows x cols bytes at `planar` (row stride `planarStride`, at least cols rounded up to 8,
+   * zero-padded), or NaN when a value is NaN. The heap from byte `scratch` (16-aligned) on is
+   * free for the kernels' use: it must hold {@link floorProductScratchBytes} bytes there (the
+   * WebAssembly kernel grows it for its output after them). The WebAssembly kernel sums in float32 and redoes in float64
+   * every entry whose floor float32 could get wrong (a rigorous error bound), so every kernel
+   * set writes the same bytes. Throws a RangeError when C falls outside `target`.
    */
   floorProduct(
     l: number,
@@ -116,7 +124,8 @@ export interface Kernels {
     cols: number,
     planar: number,
     planarStride: number,
-    out: number,
+    target: Uint8Array,
+    targetAt: number,
     step: number,
     scratch: number,
   ): number;
@@ -304,13 +313,14 @@ export function createJsKernels(): Kernels {
         bytes.fill(0, dst + j * dstStride + rows, dst + (j + 1) * dstStride);
       }
     },
-    gatherBytes(src, rows, cols, step, dst, dstStride) {
+    gatherBytes(source, first, rows, cols, step, dst, dstStride) {
+      checkSpan('gatherBytes', 'source', source, first, rows * cols, step);
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
       let any = 0;
-      for (let i = 0, s = src; i < rows; i++) {
+      for (let i = 0, s = first; i < rows; i++) {
         const row = dst + i * dstStride;
         for (let o = row, end = o + cols; o < end; o++, s += step) {
-          const v = bytes[s]!;
+          const v = source[s]!;
           bytes[o] = v;
           any |= v;
         }
@@ -318,12 +328,13 @@ export function createJsKernels(): Kernels {
       }
       return any === 0 ? 0 : 1;
     },
-    interleave3(r, g, b, pixels, dst) {
-      const bytes = new Uint8Array(heap.buffer, heap.byteOffset);
-      for (let p = 0, o = dst; p < pixels; p++, o += 3) {
-        bytes[o] = bytes[r + p]!;
-        bytes[o + 1] = bytes[g + p]!;
-        bytes[o + 2] = bytes[b + p]!;
+    interleave3(planes, pixels, target) {
+      checkSpan('interleave3', 'planes', planes, 0, 3 * pixels, 1);
+      checkSpan('interleave3', 'target', target, 0, 3 * pixels, 1);
+      for (let p = 0, o = 0; p < pixels; p++, o += 3) {
+        target[o] = planes[p]!;
+        target[o + 1] = planes[pixels + p]!;
+        target[o + 2] = planes[2 * pixels + p]!;
       }
     },
     floorToSamples(src, rows, cols, rowStep, colStep, samples, out, step) {
@@ -342,7 +353,8 @@ export function createJsKernels(): Kernels {
       }
       return e;
     },
-    floorProduct(l, ldl, r, ldr, p, rows, cols, planar, planarStride, out, step) {
+    floorProduct(l, ldl, r, ldr, p, rows, cols, planar, planarStride, target, targetAt, step) {
+      checkSpan('floorProduct', 'target', target, targetAt, rows * cols, step);
       const h = heap;
       const bytes = new Uint8Array(h.buffer, h.byteOffset);
       let e = 0;
@@ -352,7 +364,7 @@ export function createJsKernels(): Kernels {
           for (let t = 0; t < p; t++) s += h[l + t * ldl + i]! * h[r + t * ldr + j]!;
           if (Number.isNaN(s)) return s;
           const v = Math.min(Math.max(Math.floor(s), 0), 255);
-          bytes[out + (i * cols + j) * step] = v;
+          target[targetAt + (i * cols + j) * step] = v;
           const d = v - bytes[planar + i * planarStride + j]!;
           e += d * d;
         }
@@ -443,6 +455,27 @@ export function createJsKernels(): Kernels {
       }
     },
   };
+}
+
+/**
+ * Throws a RangeError unless `count` bytes `step` apart from `at` (at >= 0, step >= 1) lie in
+ * `array`, the argument `what` of kernel `kernel`.
+ * @internal
+ */
+export function checkSpan(
+  kernel: string,
+  what: string,
+  array: Uint8Array,
+  at: number,
+  count: number,
+  step: number,
+): void {
+  const end = count > 0 ? at + (count - 1) * step + 1 : at;
+  if (!(array instanceof Uint8Array) || !(at >= 0) || !(step >= 1) || end > array.length) {
+    throw new RangeError(
+      `${kernel}'s ${what} must hold ${count} bytes ${step} apart from byte ${at} (to byte ${end}), got ${array instanceof Uint8Array ? `${array.length} bytes` : typeof array}`,
+    );
+  }
 }
 
 /** The row stride, in bytes, of a uint8 matrix with `cols` columns for gramStepU8: a multiple of 16. */

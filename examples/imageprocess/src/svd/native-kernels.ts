@@ -2,8 +2,16 @@ import { createRequire } from 'node:module';
 import type { Kernels } from './kernels.js';
 
 /** The kernels the addon replaces. */
-export type NativeKernelName =
-  'gramStepU8' | 'floorProduct' | 'dotRows' | 'subtractRows' | 'gemmNN';
+const NATIVE_KERNEL_NAMES = [
+  'gramStepU8',
+  'floorProduct',
+  'dotRows',
+  'subtractRows',
+  'gemmNN',
+  'gatherBytes',
+  'interleave3',
+] as const;
+export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 /** A kernel's signature with the WebAssembly memory's ArrayBuffer before its own arguments. */
 type OnMemory<F> = F extends (...args: infer A) => infer R
@@ -14,8 +22,10 @@ type OnMemory<F> = F extends (...args: infer A) => infer R
  * The optional native addon (native/svd-native.c, built into build/svd-native.node by
  * scripts/build-native.mjs where a C compiler and Node's headers are present): the uint8 Gram
  * step, floorProduct and the float64 dotRows, subtractRows and gemmNN in 256-bit AVX2, working
- * on the WebAssembly heap in place, with the same results bit for bit as the WebAssembly kernels
- * they replace: those of {@link Kernels}, each taking the memory's buffer first.
+ * on the WebAssembly heap in place, and the byte moves gatherBytes and interleave3, with the
+ * same results bit for bit as the WebAssembly kernels they replace: those of {@link Kernels},
+ * each taking the memory's buffer first. Those that take JavaScript arrays read and write them
+ * in place, without the WebAssembly's copies.
  */
 export type NativeKernels = { readonly [K in NativeKernelName]: OnMemory<Kernels[K]> };
 
@@ -42,6 +52,11 @@ function load(): Addon | null {
   }
   if (!loaded.avx2) {
     why = 'this CPU has no AVX2';
+    return null;
+  }
+  const missing = NATIVE_KERNEL_NAMES.filter((name) => typeof loaded[name] !== 'function');
+  if (missing.length > 0) {
+    why = `build/svd-native.node lacks ${missing.join(', ')} (built from an older native/svd-native.c); npm run build rebuilds it`;
     return null;
   }
   return loaded;

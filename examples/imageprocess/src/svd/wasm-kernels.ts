@@ -1,3 +1,4 @@
+import { checkSpan, floorProductScratchBytes } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { SVD_KERNELS_RELAXED_WASM_BASE64, SVD_KERNELS_WASM_BASE64 } from './kernels-wasm-binary.js';
 import { nativeKernels } from './native-kernels.js';
@@ -19,10 +20,33 @@ interface KernelExports {
   gramStep: Kernels['gramStep'];
   gramStepU8: Kernels['gramStepU8'];
   transposeBytes: Kernels['transposeBytes'];
-  gatherBytes: Kernels['gatherBytes'];
-  interleave3: Kernels['interleave3'];
+  /** {@link Kernels.gatherBytes} from `src`, a byte address of the memory (2 bytes past the last sample may be read). */
+  gatherBytes(
+    src: number,
+    rows: number,
+    cols: number,
+    step: number,
+    dst: number,
+    dstStride: number,
+  ): number;
+  /** {@link Kernels.interleave3} from planes at byte addresses r, g, b to `dst` of the memory. */
+  interleave3(r: number, g: number, b: number, pixels: number, dst: number): void;
   floorToSamples: Kernels['floorToSamples'];
-  floorProduct: Kernels['floorProduct'];
+  /** {@link Kernels.floorProduct} into byte address `out` of the memory. */
+  floorProduct(
+    l: number,
+    ldl: number,
+    r: number,
+    ldr: number,
+    p: number,
+    rows: number,
+    cols: number,
+    planar: number,
+    planarStride: number,
+    out: number,
+    step: number,
+    scratch: number,
+  ): number;
   dotRows: Kernels['dotRows'];
   subtractRows: Kernels['subtractRows'];
   rank1Rows: Kernels['rank1Rows'];
@@ -96,12 +120,83 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
   let heap = new Float64Array(memory.buffer);
   // The native kernels work on the memory's buffer in place (taken at each call: growing the
   // memory replaces it), with the WebAssembly export's arguments after it.
-  const accelerated = <K extends NativeKernelName>(name: K): Kernels[K] => {
-    if (!native) return exports[name] as Kernels[K];
-    const kernel = native[name] as (memory: ArrayBuffer, ...args: number[]) => number | undefined;
-    return ((...args: number[]) => kernel(memory.buffer, ...args)) as Kernels[K];
+  const accelerated = <K extends NativeKernelName>(
+    name: K,
+    wasm: Kernels[K] = exports[name as keyof KernelExports] as Kernels[K],
+  ): Kernels[K] => {
+    if (!native) return wasm;
+    const kernel = native[name] as (memory: ArrayBuffer, ...args: unknown[]) => unknown;
+    return ((...args: unknown[]) => kernel(memory.buffer, ...args)) as Kernels[K];
   };
-  return {
+  /** Bytes at..at + length of the memory, grown to hold them. */
+  const bytesAt = (at: number, length: number): Uint8Array => {
+    kernels.reserve(Math.ceil((at + length) / 8));
+    return new Uint8Array(memory.buffer, at, length);
+  };
+  // The WebAssembly kernels see only their memory: JavaScript arrays cross in and out by one
+  // copy each (the native ones read and write them in place).
+  const gatherBytes: Kernels['gatherBytes'] = (
+    source,
+    first,
+    rows,
+    cols,
+    step,
+    dst,
+    stride,
+    spare,
+  ) => {
+    checkSpan('gatherBytes', 'source', source, first, rows * cols, step);
+    // Two spare bytes for those the kernel may read past the last sample.
+    bytesAt(spare, source.length + 2).set(source);
+    return exports.gatherBytes(spare + first, rows, cols, step, dst, stride);
+  };
+  const interleave3: Kernels['interleave3'] = (planes, pixels, target, spare) => {
+    checkSpan('interleave3', 'planes', planes, 0, 3 * pixels, 1);
+    checkSpan('interleave3', 'target', target, 0, 3 * pixels, 1);
+    const room = bytesAt(spare, 6 * pixels);
+    room.set(planes.subarray(0, 3 * pixels));
+    exports.interleave3(spare, spare + pixels, spare + 2 * pixels, pixels, spare + 3 * pixels);
+    target.set(room.subarray(3 * pixels));
+  };
+  const floorProduct: Kernels['floorProduct'] = (
+    l,
+    ldl,
+    r,
+    ldr,
+    p,
+    rows,
+    cols,
+    planar,
+    planarStride,
+    target,
+    targetAt,
+    step,
+    scratch,
+  ) => {
+    checkSpan('floorProduct', 'target', target, targetAt, rows * cols, step);
+    const span = rows * cols > 0 ? (rows * cols - 1) * step + 1 : 0;
+    const outAt = scratch + 16 * Math.ceil(floorProductScratchBytes(p, rows, cols) / 16);
+    const room = bytesAt(outAt, span);
+    // Interleaved: the other channels' bytes between the written ones are kept.
+    if (step > 1) room.set(target.subarray(targetAt, targetAt + span));
+    const error = exports.floorProduct(
+      l,
+      ldl,
+      r,
+      ldr,
+      p,
+      rows,
+      cols,
+      planar,
+      planarStride,
+      outAt,
+      step,
+      scratch,
+    );
+    target.set(room, targetAt);
+    return error;
+  };
+  const kernels: Kernels = {
     kind: 'wasm',
     get heap() {
       return heap;
@@ -129,10 +224,10 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
     gramStep: exports.gramStep,
     gramStepU8: accelerated('gramStepU8'),
     transposeBytes: exports.transposeBytes,
-    gatherBytes: exports.gatherBytes,
-    interleave3: exports.interleave3,
+    gatherBytes: accelerated('gatherBytes', gatherBytes),
+    interleave3: accelerated('interleave3', interleave3),
     floorToSamples: exports.floorToSamples,
-    floorProduct: accelerated('floorProduct'),
+    floorProduct: accelerated('floorProduct', floorProduct),
     dotRows: accelerated('dotRows'),
     subtractRows: accelerated('subtractRows'),
     rank1Rows: exports.rank1Rows,
@@ -143,6 +238,7 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
     rotate: exports.rotate,
     rotateBack: exports.rotateBack,
   };
+  return kernels;
 }
 
 /**
