@@ -58,6 +58,23 @@ function checkDecodeArguments(bytes: unknown, options: unknown): number {
  * ```
  */
 export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): TiffImage {
+  return decode(bytes, options, false);
+}
+
+/**
+ * {@link decodeTiff} of bytes nothing else holds (readTiff's own read of the file): the samples
+ * may then be a view of them instead of a copy, where they are stored as the image holds them.
+ * @internal
+ */
+export function decodeOwnedTiff(bytes: Uint8Array): TiffImage {
+  return decode(bytes, undefined, true);
+}
+
+function decode(
+  bytes: Uint8Array,
+  options: DecodeTiffOptions | undefined,
+  owned: boolean,
+): TiffImage {
   const page = checkDecodeArguments(bytes, options);
   try {
     const file = parseTiff(bytes, page);
@@ -69,7 +86,7 @@ export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): Tiff
     }
     const info = readImageInfo(ifd);
     refuseSampleFormat(info.sampleFormat, info.bits);
-    const raw = readSamples(ifd, info, file.reader);
+    const raw = readSamples(ifd, info, file.reader, owned);
     return normalize(raw, info, ifd);
   } catch (error) {
     if (error instanceof TiffError) throw error;

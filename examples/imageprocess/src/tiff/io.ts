@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { replaceFile } from '../atomic-write.js';
-import { decodeTiff } from './decode.js';
+import { decodeOwnedTiff } from './decode.js';
 import { encodeTiff, encodeTiffParts } from './encode.js';
 import { TiffError, describe } from './errors.js';
 import type { TiffImage, WriteTiffOptions } from './types.js';
@@ -57,7 +57,8 @@ export async function readTiff(path: string): Promise<TiffImage> {
     throw ioError('read', path, error);
   }
   try {
-    return decodeTiff(bytes);
+    // The bytes are this function's own: the samples may stay where they were read.
+    return decodeOwnedTiff(bytes);
   } catch (error) {
     if (error instanceof TiffError) {
       throw new TiffError(error.code, `${path}: ${error.message}`, { cause: error, path });

@@ -260,6 +260,7 @@ export function readSamples(
   ifd: Ifd,
   info: ImageInfo,
   reader: ByteReader,
+  owned = false,
 ): Uint8Array | Uint16Array {
   const { width, height, samplesPerPixel: spp, bits, compression, planar } = info;
   const sampleBytes = bits > 8 ? 2 : 1;
@@ -299,6 +300,10 @@ export function readSamples(
         `The image declares ${width}x${height} pixels (${Math.ceil(needed)} bytes) but its ${compressionName(compression)} data holds only ${stored} bytes, too little to fill it: the file is truncated or damaged`,
       );
     }
+  }
+  if (owned && sub === undefined) {
+    const stored = storedAsHeld(chunks, info, reader);
+    if (stored) return stored;
   }
   const out = sampleBytes === 2 ? new Uint16Array(total) : new Uint8Array(total);
   const tables = isJpeg ? ifd.bytes(Tag.JPEGTables) : undefined;
@@ -364,6 +369,53 @@ export function readSamples(
     else placeYcbcrChunk(data, chunk, sub[0], sub[1], width, height, out);
   }
   return out;
+}
+
+/**
+ * The samples as a view of the file's bytes, when they lie there exactly as the image holds
+ * them: 8-bit, uncompressed, no predictor or bit reversal, interleaved (or one sample per pixel),
+ * in strips of whole rows stored one after the other from the top. The view is a plain
+ * Uint8Array (a Buffer's subarray would be a Buffer) on bytes that own their whole ArrayBuffer
+ * (so that it shares memory with nothing else). Otherwise undefined: the caller copies.
+ */
+function storedAsHeld(
+  chunks: readonly Chunk[],
+  info: ImageInfo,
+  reader: ByteReader,
+): Uint8Array | undefined {
+  const { width, height, samplesPerPixel: spp, bits, compression, planar } = info;
+  const bytes = reader.bytes;
+  if (
+    bits !== 8 ||
+    compression !== 1 ||
+    info.predictor !== 1 ||
+    info.fillOrder !== 1 ||
+    (planar === 2 && spp > 1) ||
+    bytes.byteOffset !== 0 ||
+    bytes.buffer.byteLength !== bytes.length
+  ) {
+    return undefined;
+  }
+  const rowBytes = width * spp;
+  const start = chunks[0]?.offset ?? 0;
+  let next = start;
+  let y = 0;
+  for (const chunk of chunks) {
+    const rows = Math.min(chunk.rows, height - chunk.y);
+    if (
+      chunk.x !== 0 ||
+      chunk.width !== width ||
+      chunk.y !== y ||
+      chunk.offset !== next ||
+      chunk.byteCount < rows * rowBytes
+    ) {
+      return undefined;
+    }
+    next += rows * rowBytes;
+    y += rows;
+  }
+  if (y !== height || next > bytes.length) return undefined;
+  return new Uint8Array(bytes.buffer, start, height * rowBytes);
 }
 
 /** Copies one decoded chunk's samples into the interleaved image array, cropping at the edges. */
