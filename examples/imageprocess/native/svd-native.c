@@ -767,7 +767,14 @@ static napi_value gemmNN(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The kernels' calling convention: src/svd/native-kernels.ts refuses an addon built from a
+// source whose number differs (raise it with any change to a kernel's arguments).
+#define NATIVE_ABI 2
+
 NAPI_MODULE_INIT() {
+  napi_value abi;
+  napi_create_uint32(env, NATIVE_ABI, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
   napi_value avx2;
   napi_get_boolean(env, __builtin_cpu_supports("avx2"), &avx2);
   napi_set_named_property(env, exports, "avx2", avx2);

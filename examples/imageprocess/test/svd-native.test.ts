@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createJsKernels } from '../src/svd/kernels.js';
 import type { Kernels } from '../src/svd/kernels.js';
-import { nativeKernels, nativeKernelsMissing } from '../src/svd/native-kernels.js';
+import { addonRefusal, nativeKernels, nativeKernelsMissing } from '../src/svd/native-kernels.js';
 import { wasmKernelsOf } from '../src/svd/wasm-kernels.js';
 import { random } from './svd-helpers.js';
 
@@ -20,6 +20,13 @@ it.runIf(!NATIVE)(`(the native kernels are not checked here: ${nativeKernelsMiss
   if (process.env['IMAGEPROCESS_EXPECT_NATIVE'] === '1') {
     expect(nativeKernelsMissing()).toMatch(/no AVX2|IMAGEPROCESS_SVD_NATIVE=0/);
   }
+});
+
+it('refuses an addon built from an older source (another calling convention), saying so', () => {
+  expect(addonRefusal({ avx2: true, abi: 2 })).toBe('');
+  expect(addonRefusal({ avx2: true })).toMatch(/calling convention 1, not 2 .*npm run build/);
+  expect(addonRefusal({ avx2: true, abi: 3 })).toMatch(/calling convention 3, not 2/);
+  expect(addonRefusal({ avx2: false, abi: 2 })).toBe('this CPU has no AVX2');
 });
 
 /** Values of every size and sign, some zeros and negative zeros, full 53-bit mantissas. */

@@ -2,16 +2,17 @@ import { createRequire } from 'node:module';
 import type { Kernels } from './kernels.js';
 
 /** The kernels the addon replaces. */
-const NATIVE_KERNEL_NAMES = [
-  'gramStepU8',
-  'floorProduct',
-  'dotRows',
-  'subtractRows',
-  'gemmNN',
-  'gatherBytes',
-  'interleave3',
-] as const;
-export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
+export type NativeKernelName =
+  | 'gramStepU8'
+  | 'floorProduct'
+  | 'dotRows'
+  | 'subtractRows'
+  | 'gemmNN'
+  | 'gatherBytes'
+  | 'interleave3';
+
+/** native/svd-native.c's NATIVE_ABI: the kernels' calling convention this code expects. */
+const NATIVE_ABI = 2;
 
 /** A kernel's signature with the WebAssembly memory's ArrayBuffer before its own arguments. */
 type OnMemory<F> = F extends (...args: infer A) => infer R
@@ -32,6 +33,8 @@ export type NativeKernels = { readonly [K in NativeKernelName]: OnMemory<Kernels
 type Addon = NativeKernels & {
   /** Whether this CPU has AVX2 (the addon's kernels need it). */
   readonly avx2: boolean;
+  /** The calling convention it was built with (absent before the first change to it: 1). */
+  readonly abi?: number;
 };
 
 let addon: Addon | null | undefined;
@@ -50,21 +53,26 @@ function load(): Addon | null {
     why = `build/svd-native.node did not load (${(error as Error).message.split('\n')[0]}); npm run build makes it where a C compiler is present`;
     return null;
   }
-  if (!loaded.avx2) {
-    why = 'this CPU has no AVX2';
-    return null;
+  why = addonRefusal(loaded);
+  return why === '' ? loaded : null;
+}
+
+/**
+ * Why a loaded addon cannot serve ('' when it can): the CPU has no AVX2, or it was built from
+ * a source with another calling convention (its kernels' arguments differ from this code's).
+ * @internal
+ */
+export function addonRefusal(loaded: { readonly avx2?: unknown; readonly abi?: unknown }): string {
+  if (loaded.avx2 !== true) return 'this CPU has no AVX2';
+  if (loaded.abi !== NATIVE_ABI) {
+    return `build/svd-native.node has calling convention ${String(loaded.abi ?? 1)}, not ${NATIVE_ABI} (built from an older native/svd-native.c); npm run build rebuilds it`;
   }
-  const missing = NATIVE_KERNEL_NAMES.filter((name) => typeof loaded[name] !== 'function');
-  if (missing.length > 0) {
-    why = `build/svd-native.node lacks ${missing.join(', ')} (built from an older native/svd-native.c); npm run build rebuilds it`;
-    return null;
-  }
-  return loaded;
+  return '';
 }
 
 /**
  * The native kernels of this process, or undefined (then {@link nativeKernelsMissing} says
- * why): not built, not x64 with AVX2, or IMAGEPROCESS_SVD_NATIVE=0.
+ * why): not built, built from an older source, not x64 with AVX2, or IMAGEPROCESS_SVD_NATIVE=0.
  */
 export function nativeKernels(): NativeKernels | undefined {
   if (addon === undefined) addon = load();
