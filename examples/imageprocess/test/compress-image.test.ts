@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compressImage } from '../src/compress.js';
 import { ImageprocessError } from '../src/errors.js';
 import { synthesizeImage } from '../src/synth.js';
@@ -49,6 +49,35 @@ describe('compressImage agrees with the exact SVD, floored and clamped', () => {
     const { equal, maxDiff } = agreement(compressImage(image, 20).data, image.data);
     expect(equal).toBeGreaterThanOrEqual(0.99);
     expect(maxDiff).toBeLessThanOrEqual(1);
+  });
+
+  it('writes every sample of its output (which starts as unzeroed memory), for every layout and method', () => {
+    // Unzeroed memory made to hold junk: a sample left unwritten would show as 0xa5.
+    const real = Buffer.allocUnsafeSlow.bind(Buffer);
+    const spy = vi.spyOn(Buffer, 'allocUnsafeSlow').mockImplementation((n) => real(n).fill(0xa5));
+    try {
+      for (const [channels, bits, width, height] of [
+        [1, 8, 33, 21],
+        [2, 8, 20, 31],
+        [3, 8, 40, 24],
+        [4, 8, 19, 37],
+        [3, 16, 18, 22],
+      ] as const) {
+        const image = synthesizeImage({ width, height, seed: 77, channels, bitsPerSample: bits });
+        for (const method of ['auto', 'lanczos', 'dense', 'exact'] as const) {
+          const calls = spy.mock.calls.length;
+          const junk = compressImage(image, 5, { method }).data;
+          if (bits === 8) expect(spy.mock.calls.length).toBe(calls + 1);
+          spy.mockImplementationOnce((n) => real(n).fill(0));
+          const zeroed = compressImage(image, 5, { method }).data;
+          expect(Array.from(junk), `${channels} channels, ${bits} bits, ${method}`).toEqual(
+            Array.from(zeroed),
+          );
+        }
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('accepts the rank as a numeric string', () => {
