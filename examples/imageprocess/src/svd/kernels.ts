@@ -1,4 +1,4 @@
-import { TridiagonalError, tridiagonalEigen } from './tridiagonal.js';
+import { TridiagonalError, plainHypot, tridiagonalEigen } from './tridiagonal.js';
 
 /**
  * The arithmetic kernels of the fast SVD methods, over one float64 heap.
@@ -430,7 +430,7 @@ export function createJsKernels(): Kernels {
             h[last + i] = c * x - s * y;
             h[last + i + 1] = s * x + c * y;
           },
-          (a, b) => Math.sqrt(a * a + b * b),
+          plainHypot,
         );
       } catch (error) {
         if (error instanceof TridiagonalError) return error.index + 1;

@@ -1,6 +1,6 @@
 import { u8LimbBytes, u8Stride } from './kernels.js';
 import type { Kernels } from './kernels.js';
-import { TridiagonalError, descendingOrder, tridiagonalEigen } from './tridiagonal.js';
+import { TridiagonalError, descendingOrder, plainHypot, tridiagonalEigen } from './tridiagonal.js';
 
 /**
  * Residual tolerance relative to the largest Ritz value of AᵀA. 1e-8 left 0.08 % of the samples
@@ -281,17 +281,22 @@ export function tridiagonalEigenvectorRows(
   let capacity = Math.max(1, initialCapacity);
   let heap = kernels.reserve(rotOff + 3 * capacity);
   let count = 0;
-  tridiagonalEigen(d, e, (i, c, s) => {
-    if (count === capacity) {
-      capacity *= 2;
-      heap = kernels.reserve(rotOff + 3 * capacity);
-    }
-    const at = rotOff + 3 * count;
-    heap[at] = i;
-    heap[at + 1] = c;
-    heap[at + 2] = s;
-    count++;
-  });
+  tridiagonalEigen(
+    d,
+    e,
+    (i, c, s) => {
+      if (count === capacity) {
+        capacity *= 2;
+        heap = kernels.reserve(rotOff + 3 * capacity);
+      }
+      const at = rotOff + 3 * count;
+      heap[at] = i;
+      heap[at + 1] = c;
+      heap[at + 2] = s;
+      count++;
+    },
+    plainHypot,
+  );
   const order = descendingOrder(d);
   // W (m x k) from the unit columns e_order[r], then W <- W G_N ⋯ G_1 in the transposed sense
   // (rotateBack), then the k rows of Wᵀ into `out`.

@@ -12,6 +12,13 @@ export class TridiagonalError extends Error {
 }
 
 /**
+ * √(a² + b²) computed plainly, for {@link tridiagonalEigen} on entries whose squares neither
+ * overflow nor underflow (the Lanczos tridiagonals of 8- and 16-bit images: at most about
+ * 65535² rows cols): cheaper than Math.hypot in V8, and within about an ulp of it.
+ */
+export const plainHypot = (a: number, b: number): number => Math.sqrt(a * a + b * b);
+
+/**
  * Eigenvalues of a real symmetric tridiagonal matrix by the implicit QL algorithm with shifts,
  * reporting every plane rotation so that the caller decides which rows of the eigenvector
  * matrix to carry along: all of them (the eigenvectors) or only the last one (what the Lanczos
