@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createJsKernels } from '../src/svd/kernels.js';
 import type { Kernels } from '../src/svd/kernels.js';
 import { tridiagonalEigenvectorRows } from '../src/svd/lanczos.js';
-import { descendingOrder, tridiagonalEigen } from '../src/svd/tridiagonal.js';
+import { descendingOrder, plainHypot, tridiagonalEigen } from '../src/svd/tridiagonal.js';
 import { wasmKernelsOf } from '../src/svd/wasm-kernels.js';
 import { random } from './svd-helpers.js';
 
@@ -16,7 +16,7 @@ function tridiagonal(m: number, seed: number): { d: Float64Array; e: Float64Arra
   return { d, e };
 }
 
-/** The old way: every rotation applied to the whole of Zᵀ, then the top-k rows. */
+/** The old way: every rotation (of the same QL, plain √(a² + b²)) applied to the whole of Zᵀ, then the top-k rows. */
 function fullAccumulation(d0: Float64Array, e0: Float64Array, k: number): Float64Array[] {
   const m = d0.length;
   const d = d0.slice();
@@ -24,16 +24,21 @@ function fullAccumulation(d0: Float64Array, e0: Float64Array, k: number): Float6
   const zt = Array.from({ length: m }, (_, i) =>
     Float64Array.from({ length: m }, (_, j) => +(i === j)),
   );
-  tridiagonalEigen(d, e, (i, c, s) => {
-    const x = zt[i]!;
-    const y = zt[i + 1]!;
-    for (let j = 0; j < m; j++) {
-      const xj = x[j]!;
-      const yj = y[j]!;
-      x[j] = c * xj - s * yj;
-      y[j] = s * xj + c * yj;
-    }
-  });
+  tridiagonalEigen(
+    d,
+    e,
+    (i, c, s) => {
+      const x = zt[i]!;
+      const y = zt[i + 1]!;
+      for (let j = 0; j < m; j++) {
+        const xj = x[j]!;
+        const yj = y[j]!;
+        x[j] = c * xj - s * yj;
+        y[j] = s * xj + c * yj;
+      }
+    },
+    plainHypot,
+  );
   return descendingOrder(d)
     .slice(0, k)
     .map((r) => zt[r]!);
