@@ -5,9 +5,10 @@ import { TestSchedule } from '../src/svd/lanczos.js';
 import { PHOTOS, photoBand } from './svd-helpers.js';
 
 describe('the stopping-test schedule', () => {
-  it('starts at 1.25 k, and at rank + 2 for tiny ranks', () => {
-    expect(new TestSchedule(100).first).toBe(125);
-    expect(new TestSchedule(20).first).toBe(25);
+  it('starts at 1.5 k, and at rank + 2 for tiny ranks', () => {
+    expect(new TestSchedule(100).first).toBe(150);
+    expect(new TestSchedule(20).first).toBe(30);
+    expect(new TestSchedule(3).first).toBe(5);
     expect(new TestSchedule(2).first).toBe(4);
   });
 
@@ -19,18 +20,18 @@ describe('the stopping-test schedule', () => {
     expect(new TestSchedule(5).wait(7, 1e3)).toBe(2);
   });
 
-  it('follows a geometric trend to the predicted distance (rounded down), at most k/10 and at least 1', () => {
+  it('follows a geometric trend to the predicted distance (rounded down), at most k/5 and at least 1', () => {
     const schedule = new TestSchedule(200);
-    schedule.wait(250, 1e6);
-    // 1e6 -> 1e4 in 20 steps: 10 steps per decade, 40 to go; capped at k/10 = 20.
-    expect(schedule.wait(270, 1e4)).toBe(20);
-    // 1e4 -> 1e2 in 10 steps: 5 steps per decade, 10 to go (half of it, as this once waited,
-    // tested again at 5 and then every step or two while the residual fell the last decades).
-    expect(schedule.wait(280, 1e2)).toBe(10);
-    // 1e2 -> 6 in 10 steps: 6.4 to go, rounded down.
-    expect(schedule.wait(290, 6)).toBe(6);
-    // 6 -> 1.5 in 6 steps: well under one step to go: the next step.
-    expect(schedule.wait(296, 1.5)).toBe(1);
+    schedule.wait(300, 1e6);
+    // 1e6 -> 1e5 in 20 steps: 20 steps per decade, 100 to go; capped at k/5 = 40.
+    expect(schedule.wait(320, 1e5)).toBe(40);
+    // 1e5 -> 2e3 in 10 steps: 19.4 to go, rounded down (half of it, as this once waited, tested
+    // again at 9 and then every step or two while the residual fell the last decades).
+    expect(schedule.wait(330, 2e3)).toBe(19);
+    // 2e3 -> 6 in 10 steps: 3.08 to go.
+    expect(schedule.wait(340, 6)).toBe(3);
+    // 6 -> 1.5 in 6 steps: well under two steps to go: the next step.
+    expect(schedule.wait(346, 1.5)).toBe(1);
   });
 });
 
