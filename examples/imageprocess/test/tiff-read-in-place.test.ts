@@ -50,7 +50,6 @@ function stripFile(image: TiffImage, rowsPerStrip: number, pad: number): Uint8Ar
 describe('readTiff', () => {
   it('keeps the samples where it read them when the file stores them as the image holds them', async () => {
     for (const [width, height, channels] of [
-      [1, 1, 3],
       [37, 23, 3],
       [64, 200, 1],
     ] as const) {
@@ -73,13 +72,29 @@ describe('readTiff', () => {
     }
   });
 
-  it("copies them when the strips are padded, and gives the same pixels (the writer's files too)", async () => {
+  it("copies them when the strips are padded or the file is mostly something else, with the same pixels (the writer's files too)", async () => {
     const image = randomImage(29, 17, 3);
     const padded = join(dir, 'padded.tif');
     writeFileSync(padded, stripFile(image, 4, 3));
     const read = await readTiff(padded);
     expect(inPlace(read)).toBe(false);
     expect(Array.from(read.data)).toEqual(Array.from(image.data));
+    // Samples that are under half of the file (one page of several, large metadata): a view
+    // would keep the rest alive, so they are copied.
+    const held = stripFile(image, 4, 0);
+    const mostlyElse = new Uint8Array(3 * held.length);
+    mostlyElse.set(held);
+    const big = join(dir, 'mostly-else.tif');
+    writeFileSync(big, mostlyElse);
+    const copied = await readTiff(big);
+    expect(inPlace(copied)).toBe(false);
+    expect(Array.from(copied.data)).toEqual(Array.from(image.data));
+    const tiny = randomImage(1, 1, 3);
+    const tinyPath = join(dir, 'tiny.tif');
+    writeFileSync(tinyPath, stripFile(tiny, 1, 0));
+    const tinyRead = await readTiff(tinyPath);
+    expect(inPlace(tinyRead)).toBe(false);
+    expect(Array.from(tinyRead.data)).toEqual(Array.from(tiny.data));
     const written = join(dir, 'written.tif');
     await writeTiff(written, image);
     const again = await readTiff(written);

@@ -376,7 +376,8 @@ export function readSamples(
  * them: 8-bit, uncompressed, no predictor or bit reversal, interleaved (or one sample per pixel),
  * in strips of whole rows stored one after the other from the top. The view is a plain
  * Uint8Array (a Buffer's subarray would be a Buffer) on bytes that own their whole ArrayBuffer
- * (so that it shares memory with nothing else). Otherwise undefined: the caller copies.
+ * (so that it shares memory with nothing else), of which the samples are at least half.
+ * Otherwise undefined: the caller copies.
  */
 function storedAsHeld(
   chunks: readonly Chunk[],
@@ -414,7 +415,11 @@ function storedAsHeld(
     next += rows * rowBytes;
     y += rows;
   }
-  if (y !== height || next > bytes.length) return undefined;
+  // A view keeps the whole file alive: only where the samples are most of it (not one page of
+  // many, or a small image beside large metadata).
+  if (y !== height || next > bytes.length || 2 * height * rowBytes < bytes.length) {
+    return undefined;
+  }
   return new Uint8Array(bytes.buffer, start, height * rowBytes);
 }
 

@@ -31,8 +31,9 @@ export interface TiffImage {
   readonly alpha: boolean;
   /**
    * Samples interleaved, row-major: length width*height*channels. From readTiff, 8-bit samples
-   * that the file stores exactly so (uncompressed strips of whole rows, back to back) are a view
-   * of the bytes it read (`data.buffer` then holds the whole file, and nothing else); otherwise,
+   * that the file stores exactly so (uncompressed strips of whole rows, back to back) and that
+   * make at least half of it are a view of the bytes it read (`data.buffer` then holds the whole
+   * file, and nothing else); otherwise,
    * and always from decodeTiff, they have an ArrayBuffer of their own.
    */
   readonly data: Uint8Array | Uint16Array;
