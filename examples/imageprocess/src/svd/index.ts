@@ -381,10 +381,10 @@ function sampleLoader(
       ? [at8, strideT, 0, strideA]
       : [0, strideA, at8, strideT];
     let any = 0;
+    const heap = kernels.reserve(elements);
     if (data instanceof Uint8Array) {
       // The kernels gather the channel (and zero the rows' padding); the heap after the two
       // matrices is theirs to use.
-      kernels.reserve(elements);
       any = kernels.gatherBytes(
         data,
         channel,
@@ -396,7 +396,6 @@ function sampleLoader(
         8 * elements,
       );
     } else {
-      const heap = kernels.reserve(elements);
       const bytes = new Uint8Array(heap.buffer, heap.byteOffset, 8 * elements);
       bytes.fill(0);
       for (let i = 0, s = channel; i < rows; i++) {

@@ -110,9 +110,10 @@ export interface Kernels {
    * rows x cols bytes at `planar` (row stride `planarStride`, at least cols rounded up to 8,
    * zero-padded), or NaN when a value is NaN. The heap from byte `scratch` (16-aligned) on is
    * free for the kernels' use: it must hold {@link floorProductScratchBytes} bytes there (the
-   * WebAssembly kernel grows it for its output after them). The WebAssembly kernel sums in float32 and redoes in float64
-   * every entry whose floor float32 could get wrong (a rigorous error bound), so every kernel
-   * set writes the same bytes. Throws a RangeError when C falls outside `target`.
+   * WebAssembly kernel grows it for its output after them). The WebAssembly kernel sums in
+   * float32 and redoes in float64 every entry whose floor float32 could get wrong (a rigorous
+   * error bound), so every kernel set writes the same bytes. Throws a RangeError when C falls
+   * outside `target`.
    */
   floorProduct(
     l: number,
@@ -459,7 +460,7 @@ export function createJsKernels(): Kernels {
 
 /**
  * Throws a RangeError unless `count` bytes `step` apart from `at` (at >= 0, step >= 1) lie in
- * `array`, the argument `what` of kernel `kernel`.
+ * `array`, the argument `what` of kernel `kernel`; returns the byte after the last of them.
  * @internal
  */
 export function checkSpan(
@@ -469,13 +470,14 @@ export function checkSpan(
   at: number,
   count: number,
   step: number,
-): void {
+): number {
   const end = count > 0 ? at + (count - 1) * step + 1 : at;
   if (!(array instanceof Uint8Array) || !(at >= 0) || !(step >= 1) || end > array.length) {
     throw new RangeError(
       `${kernel}'s ${what} must hold ${count} bytes ${step} apart from byte ${at} (to byte ${end}), got ${array instanceof Uint8Array ? `${array.length} bytes` : typeof array}`,
     );
   }
+  return end;
 }
 
 /** The row stride, in bytes, of a uint8 matrix with `cols` columns for gramStepU8: a multiple of 16. */

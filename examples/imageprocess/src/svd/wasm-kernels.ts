@@ -158,23 +158,10 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
     exports.interleave3(spare, spare + pixels, spare + 2 * pixels, pixels, spare + 3 * pixels);
     target.set(room.subarray(3 * pixels));
   };
-  const floorProduct: Kernels['floorProduct'] = (
-    l,
-    ldl,
-    r,
-    ldr,
-    p,
-    rows,
-    cols,
-    planar,
-    planarStride,
-    target,
-    targetAt,
-    step,
-    scratch,
-  ) => {
-    checkSpan('floorProduct', 'target', target, targetAt, rows * cols, step);
-    const span = rows * cols > 0 ? (rows * cols - 1) * step + 1 : 0;
+  const floorProduct: Kernels['floorProduct'] = (...args) => {
+    const [l, ldl, r, ldr, p, rows, cols, planar, stride, target, targetAt, step, scratch] = args;
+    const span =
+      checkSpan('floorProduct', 'target', target, targetAt, rows * cols, step) - targetAt;
     const outAt = scratch + 16 * Math.ceil(floorProductScratchBytes(p, rows, cols) / 16);
     const room = bytesAt(outAt, span);
     // Interleaved: the other channels' bytes between the written ones are kept.
@@ -188,7 +175,7 @@ function kernelsOf(exports: KernelExports, native: NativeKernels | undefined): K
       rows,
       cols,
       planar,
-      planarStride,
+      stride,
       outAt,
       step,
       scratch,
