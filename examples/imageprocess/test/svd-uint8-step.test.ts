@@ -68,7 +68,7 @@ const SHAPES = [
   [16, 15],
   [33, 31],
   [64, 65],
-  [7, 1500], // past one flush of the 32-bit sums (1024 samples)
+  [7, 1500], // past the WebAssembly kernel's flush of its 32-bit sums (1024 samples)
   [1300, 9],
 ] as const;
 
@@ -162,10 +162,12 @@ describe.each([3, 2] as const)('the uint8 Gram step with %i limbs', (limbCount) 
   );
 
   it('does not overflow its 32-bit sums on the largest samples and limbs', () => {
-    // q_j = 1 + unit * 2^16 makes every low limb -32768: with samples of 255 over 2048 columns,
-    // each 32-bit lane holds 256 products of -8355840 between flushes, just inside the range.
+    // q_j = 1 + unit * 2^16 makes every low limb -32768, and every sample is 255: a 32-bit lane
+    // then gains 2 * -8355840 per 16 columns. The native kernel flushes its lanes into 64 bits
+    // every 2048 columns, after 256 such products (-2139095040, just inside the range; 2064
+    // columns would overflow), the WebAssembly one every 1024; 4096 columns take two flushes.
     const rows = 3;
-    const cols = 2048;
+    const cols = 4096;
     const values = new Array<number>(rows * cols).fill(255);
     const qj = 1 + UNIT[limbCount] * 2 ** 16;
     const q = new Array<number>(cols).fill(qj);
