@@ -1,6 +1,12 @@
 import { TiffError, describe } from './errors.js';
 import { parseTiff } from './ifd.js';
-import { readImageInfo, readSamples, refuseSampleFormat, type ImageInfo } from './layout.js';
+import {
+  readImageInfo,
+  readSamples,
+  refuseSampleFormat,
+  type BytesHold,
+  type ImageInfo,
+} from './layout.js';
 import { normalize } from './normalize.js';
 import type { DecodeTiffOptions, TiffImage } from './types.js';
 
@@ -58,7 +64,7 @@ function checkDecodeArguments(bytes: unknown, options: unknown): number {
  * ```
  */
 export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): TiffImage {
-  return decode(bytes, options, false);
+  return decode(bytes, options, 'copy');
 }
 
 /**
@@ -67,13 +73,23 @@ export function decodeTiff(bytes: Uint8Array, options?: DecodeTiffOptions): Tiff
  * @internal
  */
 export function decodeOwnedTiff(bytes: Uint8Array): TiffImage {
-  return decode(bytes, undefined, true);
+  return decode(bytes, undefined, 'owned');
+}
+
+/**
+ * {@link decodeTiff} of bytes that stay untouched for as long as the image is used (a buffer
+ * lent to the caller, who drops the image before giving it back): the samples may be a view of
+ * any part of them.
+ * @internal
+ */
+export function decodeLentTiff(bytes: Uint8Array): TiffImage {
+  return decode(bytes, undefined, 'lent');
 }
 
 function decode(
   bytes: Uint8Array,
   options: DecodeTiffOptions | undefined,
-  owned: boolean,
+  hold: BytesHold,
 ): TiffImage {
   const page = checkDecodeArguments(bytes, options);
   try {
@@ -86,7 +102,7 @@ function decode(
     }
     const info = readImageInfo(ifd);
     refuseSampleFormat(info.sampleFormat, info.bits);
-    const raw = readSamples(ifd, info, file.reader, owned);
+    const raw = readSamples(ifd, info, file.reader, hold);
     return normalize(raw, info, ifd);
   } catch (error) {
     if (error instanceof TiffError) throw error;

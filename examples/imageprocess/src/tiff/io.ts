@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { replaceFile } from '../atomic-write.js';
-import { decodeOwnedTiff } from './decode.js';
+import { decodeLentTiff, decodeOwnedTiff } from './decode.js';
 import { encodeTiff, encodeTiffParts } from './encode.js';
 import { TiffError, describe } from './errors.js';
 import type { TiffImage, WriteTiffOptions } from './types.js';
@@ -56,15 +56,61 @@ export async function readTiff(path: string): Promise<TiffImage> {
   } catch (error) {
     throw ioError('read', path, error);
   }
+  // The bytes are this function's own: the samples may stay where they were read.
+  return decodeNamed(path, () => decodeOwnedTiff(bytes));
+}
+
+/** The decoder's result, or its error with the file's path in front of the message. */
+function decodeNamed<T>(path: string, decode: () => T): T {
   try {
-    // The bytes are this function's own: the samples may stay where they were read.
-    return decodeOwnedTiff(bytes);
+    return decode();
   } catch (error) {
     if (error instanceof TiffError) {
       throw new TiffError(error.code, `${path}: ${error.message}`, { cause: error, path });
     }
     throw error;
   }
+}
+
+/**
+ * {@link readTiff} into bytes that `lend` gives (asked for the file's size), decoded as lent
+ * bytes: the image may be a view of them, so the caller drops it before it reuses `bytes`.
+ * Files that are not regular (a pipe, a device) are read as readTiff reads them.
+ * @internal
+ */
+export async function readLentTiff(
+  path: string,
+  lend: (length: number) => Uint8Array,
+): Promise<{ image: TiffImage; bytes: Uint8Array }> {
+  checkPath(path, 'readTiff');
+  let bytes: Uint8Array;
+  let lent = true;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const stats = await handle.stat();
+      if (stats.isFile() && stats.size > 0) {
+        bytes = lend(stats.size);
+        let filled = 0;
+        while (filled < bytes.length) {
+          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        // A file cut short since its size was read: what it holds now.
+        if (filled < bytes.length) bytes = bytes.subarray(0, filled);
+      } else {
+        bytes = await handle.readFile();
+        lent = false;
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw ioError('read', path, error);
+  }
+  const image = decodeNamed(path, () => (lent ? decodeLentTiff(bytes) : decodeOwnedTiff(bytes)));
+  return { image, bytes };
 }
 
 /**

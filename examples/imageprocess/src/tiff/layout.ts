@@ -252,6 +252,13 @@ function undoPredictor(
 }
 
 /**
+ * Whose the bytes being decoded are: the caller's ('copy': the samples never share their
+ * memory), the decoder's alone ('owned': readTiff's own read of a file, which the image may
+ * keep), or lent for as long as the image lives ('lent': the image may be any view of them).
+ */
+export type BytesHold = 'copy' | 'owned' | 'lent';
+
+/**
  * Reads every strip or tile of the image into one interleaved array of raw sample values
  * (`samplesPerPixel` per pixel; Uint8Array up to 8 bits, Uint16Array above). For JPEG the
  * values are the decoder's output (RGB for YCbCr). All offsets, sizes and codes are checked.
@@ -260,7 +267,7 @@ export function readSamples(
   ifd: Ifd,
   info: ImageInfo,
   reader: ByteReader,
-  owned = false,
+  hold: BytesHold = 'copy',
 ): Uint8Array | Uint16Array {
   const { width, height, samplesPerPixel: spp, bits, compression, planar } = info;
   const sampleBytes = bits > 8 ? 2 : 1;
@@ -301,8 +308,8 @@ export function readSamples(
       );
     }
   }
-  if (owned && sub === undefined) {
-    const stored = storedAsHeld(chunks, info, reader);
+  if (hold !== 'copy' && sub === undefined) {
+    const stored = storedAsHeld(chunks, info, reader, hold);
     if (stored) return stored;
   }
   const out = sampleBytes === 2 ? new Uint16Array(total) : new Uint8Array(total);
@@ -375,14 +382,16 @@ export function readSamples(
  * The samples as a view of the file's bytes, when they lie there exactly as the image holds
  * them: 8-bit, uncompressed, no predictor or bit reversal, interleaved (or one sample per pixel),
  * in strips of whole rows stored one after the other from the top. The view is a plain
- * Uint8Array (a Buffer's subarray would be a Buffer) on bytes that own their whole ArrayBuffer
- * (so that it shares memory with nothing else), of which the samples are at least half.
+ * Uint8Array (a Buffer's subarray would be a Buffer). For 'owned' bytes, only where they own
+ * their whole ArrayBuffer (so that the view shares memory with nothing else) and the samples are
+ * at least half of them; 'lent' bytes outlive the image, so any view will do.
  * Otherwise undefined: the caller copies.
  */
 function storedAsHeld(
   chunks: readonly Chunk[],
   info: ImageInfo,
   reader: ByteReader,
+  hold: 'owned' | 'lent',
 ): Uint8Array | undefined {
   const { width, height, samplesPerPixel: spp, bits, compression, planar } = info;
   const bytes = reader.bytes;
@@ -392,8 +401,7 @@ function storedAsHeld(
     info.predictor !== 1 ||
     info.fillOrder !== 1 ||
     (planar === 2 && spp > 1) ||
-    bytes.byteOffset !== 0 ||
-    bytes.buffer.byteLength !== bytes.length
+    (hold === 'owned' && (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.length))
   ) {
     return undefined;
   }
@@ -415,12 +423,11 @@ function storedAsHeld(
     next += rows * rowBytes;
     y += rows;
   }
-  // A view keeps the whole file alive: only where the samples are most of it (not one page of
-  // many, or a small image beside large metadata).
-  if (y !== height || next > bytes.length || 2 * height * rowBytes < bytes.length) {
-    return undefined;
-  }
-  return new Uint8Array(bytes.buffer, start, height * rowBytes);
+  if (y !== height || next > bytes.length) return undefined;
+  // A view of owned bytes keeps the whole file alive: only where the samples are most of it
+  // (not one page of many, or a small image beside large metadata).
+  if (hold === 'owned' && 2 * height * rowBytes < bytes.length) return undefined;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, height * rowBytes);
 }
 
 /** Copies one decoded chunk's samples into the interleaved image array, cropping at the edges. */
