@@ -194,7 +194,7 @@ export async function compressFile(
   }
   // The input's bytes and the output's samples never leave this call: both are kept for the
   // next call of this thread (see LentBytes), given back once nothing reads them.
-  const { image, bytes } = await readLentTiff(input, (length) => keptInput.lend(length));
+  const { image, lent } = await readLentTiff(input, (length) => keptInput.lend(length));
   let compressed: TiffImage;
   let quality: number;
   try {
@@ -206,7 +206,7 @@ export async function compressFile(
       (length) => keptOutput.lend(length),
     ));
   } finally {
-    keptInput.giveBack(bytes);
+    if (lent) keptInput.giveBack(lent);
   }
   try {
     await ensureWritableDir(dirname(output));

@@ -55,8 +55,9 @@ describe('readLentTiff', () => {
     const path = join(dir, 'raw.tif');
     await writeTiff(path, synthesizeImage({ width: 40, height: 30, seed: 4 }));
     const lent = new Uint8Array(1 << 16);
-    const { image, bytes } = await readLentTiff(path, (length) => lent.subarray(0, length));
-    expect(bytes.buffer).toBe(lent.buffer);
+    const read = await readLentTiff(path, (length) => lent.subarray(0, length));
+    const { image } = read;
+    expect(read.lent?.buffer).toBe(lent.buffer);
     expect(image.data.buffer).toBe(lent.buffer);
     expect(image.data).toEqual((await readTiff(path)).data);
   });

@@ -74,14 +74,15 @@ function decodeNamed<T>(path: string, decode: () => T): T {
 
 /**
  * {@link readTiff} into bytes that `lend` gives (asked for the file's size), decoded as lent
- * bytes: the image may be a view of them, so the caller drops it before it reuses `bytes`.
- * Files that are not regular (a pipe, a device) are read as readTiff reads them.
+ * bytes: the image may be a view of them, so the caller drops it before it reuses `lent`.
+ * Files that are not regular or are empty (a pipe, a device) are read as readTiff reads them,
+ * into memory of their own: then `lent` is undefined.
  * @internal
  */
 export async function readLentTiff(
   path: string,
   lend: (length: number) => Uint8Array,
-): Promise<{ image: TiffImage; bytes: Uint8Array }> {
+): Promise<{ image: TiffImage; lent: Uint8Array | undefined }> {
   checkPath(path, 'readTiff');
   let bytes: Uint8Array;
   let lent = true;
@@ -110,7 +111,7 @@ export async function readLentTiff(
     throw ioError('read', path, error);
   }
   const image = decodeNamed(path, () => (lent ? decodeLentTiff(bytes) : decodeOwnedTiff(bytes)));
-  return { image, bytes };
+  return { image, lent: lent ? bytes : undefined };
 }
 
 /**
