@@ -13,7 +13,7 @@ import { ImageprocessError, checkOptionKeys, describeValue } from './errors.js';
 import { checkRankRange, parseRank } from './rank.js';
 import { DEFAULT_IMAGE_DIR, imageDir, outputDir } from './paths.js';
 import { DEFAULT_IMAGE_COUNT, ensureDefaultImages } from './generate.js';
-import { LentBytes } from './lent-bytes.js';
+import { LentBytes, unzeroedBytes } from './lent-bytes.js';
 
 /** Options of {@link compressImage}. */
 export interface CompressImageOptions {
@@ -150,15 +150,6 @@ function compressWithError(
     image: { width, height, channels, bitsPerSample, alpha, data: out },
     psnr: squaredError === 0 ? Infinity : 10 * Math.log10((maxValue * maxValue) / mse),
   };
-}
-
-/**
- * A plain Uint8Array of `length` bytes on memory that is not zeroed first (an ArrayBuffer of
- * exactly that size, as Buffer.allocUnsafeSlow makes it): for outputs whose every byte is
- * written before anyone reads them.
- */
-function unzeroedBytes(length: number): Uint8Array {
-  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
 }
 
 /**

@@ -10,6 +10,7 @@ import { lanczosLowRank, u8HeapLayout } from './lanczos.js';
 import type { LanczosPrecision, LowRankFactors, MatrixStorage } from './lanczos.js';
 import { rebuildFromProducts } from './rebuild.js';
 import { WASM_MAX_ELEMENTS, wasmKernels } from './wasm-kernels.js';
+import { LentBytes } from '../lent-bytes.js';
 
 /**
  * How {@link lowRankApproximation} computes the truncated SVD.
@@ -478,28 +479,23 @@ export function lowRankBands(
     return squaredError;
   }
   const pixels = rows * cols;
-  const planes = planeScratch(3 * pixels);
+  const planes = keptPlanes.lend(3 * pixels);
   for (let c = 0; c < 3; c++) {
     const plane = planes.subarray(c * pixels, (c + 1) * pixels);
     squaredError += lowRankSamples(data, out, 3, c, rows, cols, rank, method, maxValue, plane);
   }
   const kernels = pickKernels(defaultKernels(), false, rows, cols);
   kernels.interleave3(planes, pixels, out, 0);
+  keptPlanes.giveBack(planes);
   return squaredError;
 }
 
-/** lowRankBands' three planes, kept for the next image of this thread (grown as needed). */
-let keptPlanes = new Uint8Array(0);
-
 /**
- * `bytes` bytes for lowRankBands' planes. Kept from one image to the next, as the kernels' heap
- * is: a fresh array of 3.4 MB costs its page faults on first write, 1.3-1.6 ms of a 1064x1064
- * image's 25-35 ms at rank 20. Every byte is written before it is read.
+ * lowRankBands' three planes, kept for the next image of this thread: a fresh array of 3.4 MB
+ * costs its page faults on first write, 1.3-1.6 ms of a 1064x1064 image's 25-35 ms at rank 20.
+ * Every byte is written before it is read.
  */
-function planeScratch(bytes: number): Uint8Array {
-  if (keptPlanes.length < bytes) keptPlanes = new Uint8Array(bytes);
-  return keptPlanes.subarray(0, bytes);
-}
+const keptPlanes = new LentBytes(48 << 20);
 
 /**
  * One band of {@link lowRankBands}, without float64 copies of it: channel `channel` of `data`

@@ -85,7 +85,7 @@ export async function readLentTiff(
 ): Promise<{ image: TiffImage; lent: Uint8Array | undefined }> {
   checkPath(path, 'readTiff');
   let bytes: Uint8Array;
-  let lent = true;
+  let lent: Uint8Array | undefined;
   try {
     const handle = await open(path, 'r');
     try {
@@ -100,9 +100,9 @@ export async function readLentTiff(
         }
         // A file cut short since its size was read: what it holds now.
         if (filled < bytes.length) bytes = bytes.subarray(0, filled);
+        lent = bytes;
       } else {
         bytes = await handle.readFile();
-        lent = false;
       }
     } finally {
       await handle.close();
@@ -111,7 +111,7 @@ export async function readLentTiff(
     throw ioError('read', path, error);
   }
   const image = decodeNamed(path, () => (lent ? decodeLentTiff(bytes) : decodeOwnedTiff(bytes)));
-  return { image, lent: lent ? bytes : undefined };
+  return { image, lent };
 }
 
 /**
